@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "arch.h"
+
+#include <sys/utsname.h>
+
+#include "util.h"
+
+static const struct {
+    const char *arch;
+    const char *qemu;
+    const char *machine;
+} archs[] = {
+    {"aarch64", "aarch64", "virt"},       {"alpha", "alpha", NULL},
+    {"armv6l", "arm", "virt"},            {"armv7l", "arm", "virt"},
+    {"armv7b", "arm", "virt"},            {"cris", "cris", NULL},
+    {"hppa", "hppa", NULL},               {"i686", "i386", "pc"},
+    {"loongarch64", "loongarch64", "virt"}, {"m68k", "m68k", NULL},
+    {"microblaze", "microblaze", NULL},   {"microblazeel", "microblazeel", NULL},
+    {"mips", "mips", NULL},               {"mipsel", "mipsel", NULL},
+    {"mips64", "mips64", NULL},           {"mips64el", "mips64el", NULL},
+    {"openrisc", "or1k", NULL},           {"ppc", "ppc", "g3beige"},
+    {"ppc64", "ppc64", "pseries"},        {"ppc64le", "ppc64", "pseries"},
+    {"riscv32", "riscv32", "virt"},       {"riscv64", "riscv64", "virt"},
+    {"s390x", "s390x", "s390-ccw-virtio"}, {"sh4", "sh4", NULL},
+    {"sh4eb", "sh4eb", NULL},             {"sparc", "sparc", NULL},
+    {"sparc64", "sparc64", NULL},         {"x86_64", "x86_64", "pc"},
+    {"xtensa", "xtensa", NULL},           {"xtensaeb", "xtensaeb", NULL},
+};
+
+bool dc_arch_known(const char *arch)
+{
+    for (size_t i = 0; i < ELEMENTSOF(archs); i++)
+        if (streq(archs[i].arch, arch))
+            return true;
+    return false;
+}
+
+const char *dc_arch_from_qemu(const char *target)
+{
+    if (streq(target, "i386"))
+        return "i686";
+    if (streq(target, "arm"))
+        return "armv7l";
+    if (streq(target, "or1k"))
+        return "openrisc";
+    for (size_t i = 0; i < ELEMENTSOF(archs); i++)
+        if (streq(archs[i].arch, target))
+            return archs[i].arch;
+    return NULL;
+}
+
+const char *dc_arch_to_qemu(const char *arch)
+{
+    for (size_t i = 0; i < ELEMENTSOF(archs); i++)
+        if (streq(archs[i].arch, arch))
+            return archs[i].qemu;
+    return arch;
+}
+
+bool dc_arch_served_by(const char *arch, const char *emu_arch)
+{
+    if (streq(arch, emu_arch))
+        return true;
+    if (streq(emu_arch, "x86_64"))
+        return streq(arch, "i686");
+    if (streq(emu_arch, "aarch64"))
+        return streq(arch, "armv7l");
+    if (streq(emu_arch, "armv7l"))
+        return streq(arch, "armv6l");
+    if (streq(emu_arch, "ppc64"))
+        return streq(arch, "ppc64le");
+    return false;
+}
+
+const char *dc_arch_host(void)
+{
+    static char cached[65];
+    if (!cached[0]) {
+        struct utsname u;
+        if (uname(&u) < 0)
+            return "unknown";
+        const char *m = u.machine;
+        if (streq(m, "i386") || streq(m, "i486") || streq(m, "i586"))
+            m = "i686";
+        else if (streq(m, "arm64"))
+            m = "aarch64";
+        snprintf(cached, sizeof(cached), "%s", m);
+    }
+    return cached;
+}
+
+bool dc_arch_is_native(const char *arch)
+{
+    const char *host = dc_arch_host();
+    if (streq(arch, host))
+        return true;
+    /* A 64-bit host runs its 32-bit guests under KVM too. */
+    return (streq(host, "x86_64") && streq(arch, "i686")) ||
+           (streq(host, "aarch64") && streq(arch, "armv7l")) ||
+           (streq(host, "ppc64le") && streq(arch, "ppc64")) ||
+           (streq(host, "ppc64") && streq(arch, "ppc64le"));
+}
+
+bool dc_arch_is_x86(const char *arch) { return streq(arch, "x86_64") || streq(arch, "i686"); }
+bool dc_arch_is_arm(const char *arch)
+{
+    return streq(arch, "aarch64") || startswith(arch, "armv");
+}
+bool dc_arch_is_ppc64(const char *arch) { return startswith(arch, "ppc64"); }
+bool dc_arch_is_s390(const char *arch) { return startswith(arch, "s390"); }
+
+const char *dc_arch_preferred_machine(const char *arch)
+{
+    for (size_t i = 0; i < ELEMENTSOF(archs); i++)
+        if (streq(archs[i].arch, arch))
+            return archs[i].machine;
+    return NULL;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "derive.h"
+
+const char *dc_cpu_vendor_name(const char *v)
+{
+    static const struct {
+        const char *cpuid, *name;
+    } map[] = {
+        {"AuthenticAMD", "AMD"},  {"GenuineIntel", "Intel"}, {"HygonGenuine", "Hygon"},
+        {"CentaurHauls", "VIA"},  {"  Shanghai  ", "Zhaoxin"},
+    };
+    if (!v || !*v)
+        return NULL;
+    for (size_t i = 0; i < ELEMENTSOF(map); i++)
+        if (streq(map[i].cpuid, v))
+            return map[i].name;
+    return v;
+}
+
+/* Counts |a \ b| over sorted vectors. */
+static size_t diff_count(const dc_strv *a, const dc_strv *b)
+{
+    size_t i = 0, j = 0, n = 0;
+    while (i < a->n) {
+        int c = j < b->n ? strcmp(a->v[i], b->v[j]) : -1;
+        if (c == 0)
+            i++, j++;
+        else if (c < 0)
+            n++, i++;
+        else
+            j++;
+    }
+    return n;
+}
+
+/* QEMU's underscore spelling of a feature where it has one, as libvirt mostly uses. */
+const char *dc_cpu_feature_spelling(const dc_strv *aliases, const char *name)
+{
+    for (size_t i = 0; aliases && i + 1 < aliases->n; i += 2)
+        if (streq(aliases->v[i], name))
+            return aliases->v[i + 1];
+    return name;
+}
+
+static char **diff_list(const dc_strv *a, const dc_strv *b, const dc_strv *aliases)
+{
+    dc_strv out = {0};
+    size_t i = 0, j = 0;
+    while (i < a->n) {
+        int c = j < b->n ? strcmp(a->v[i], b->v[j]) : -1;
+        if (c == 0)
+            i++, j++;
+        else if (c < 0)
+            dc_strv_add(&out, dc_cpu_feature_spelling(aliases, a->v[i++]));
+        else
+            j++;
+    }
+    if (!out.v)
+        return xcalloc(1, sizeof(char *));
+    return out.v;
+}
+
+void dc_cpu_host_model(const dc_qemu_cpuexp *host, const dc_qemu_cpuexp *models, size_t nmodels,
+                       const dc_strv *aliases, dc_host_model *out)
+{
+    const dc_qemu_cpuexp *best = NULL;
+    size_t best_cost = SIZE_MAX, best_dis = SIZE_MAX;
+    bool vendor_match_exists = false;
+    for (size_t i = 0; i < nmodels; i++)
+        if (host->vendor && streq_ptr(models[i].vendor, host->vendor))
+            vendor_match_exists = true;
+
+    for (size_t i = 0; i < nmodels; i++) {
+        const dc_qemu_cpuexp *m = &models[i];
+        /* A model of another vendor would change what the guest sees as its CPU maker. */
+        if (vendor_match_exists && !streq_ptr(m->vendor, host->vendor))
+            continue;
+        size_t req = diff_count(&host->features, &m->features);
+        size_t dis = diff_count(&m->features, &host->features);
+        size_t cost = req + dis;
+        if (cost < best_cost || (cost == best_cost && dis < best_dis)) {
+            best = m;
+            best_cost = cost;
+            best_dis = dis;
+        }
+    }
+    if (!best) {
+        out->supported = DC_NO;
+        return;
+    }
+    out->supported = DC_YES;
+    out->model = xstrdup(best->name);
+    const char *vn = dc_cpu_vendor_name(host->vendor);
+    out->vendor = vn ? xstrdup(vn) : NULL;
+    out->require = diff_list(&host->features, &best->features, aliases);
+    out->disable = diff_list(&best->features, &host->features, aliases);
+}

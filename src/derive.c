@@ -1,0 +1,588 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "derive.h"
+
+#include "arch.h"
+
+#define T(name) dc_qemu_has_type(qc, name)
+
+static const dc_qemu_machine *find_machine(const dc_qemu_accel *a, const char *name)
+{
+    for (size_t i = 0; i < a->nmachines; i++)
+        if (streq(a->machines[i].name, name))
+            return &a->machines[i];
+    for (size_t i = 0; i < a->nmachines; i++)
+        if (streq_ptr(a->machines[i].alias, name))
+            return &a->machines[i];
+    return NULL;
+}
+
+static const dc_qemu_machine *default_machine(const dc_qemu_accel *a, const char *arch)
+{
+    const char *pref = dc_arch_preferred_machine(arch);
+    const dc_qemu_machine *m = pref ? find_machine(a, pref) : NULL;
+    if (m)
+        return m;
+    for (size_t i = 0; i < a->nmachines; i++)
+        if (a->machines[i].is_default)
+            return &a->machines[i];
+    return a->nmachines ? &a->machines[0] : NULL;
+}
+
+static bool machine_is_i440fx(const char *m)
+{
+    return startswith(m, "pc-i440fx-") || streq(m, "pc");
+}
+static bool machine_is_q35(const char *m) { return startswith(m, "pc-q35-") || streq(m, "q35"); }
+static bool machine_is_pc_family(const char *m)
+{
+    return machine_is_i440fx(m) || machine_is_q35(m) || streq(m, "isapc") ||
+           startswith(m, "xenfv");
+}
+static bool machine_is_arm_virt(const char *m) { return streq(m, "virt") || startswith(m, "virt-"); }
+static bool machine_is_pseries(const char *m)
+{
+    return streq(m, "pseries") || startswith(m, "pseries-");
+}
+
+/* Machines whose board has an IDE controller built in. */
+static bool machine_has_builtin_ide(const char *arch, const char *m)
+{
+    return (dc_arch_is_x86(arch) && (machine_is_i440fx(m) || streq(m, "isapc"))) ||
+           streq(m, "malta") || streq(m, "sun4u") || streq(m, "g3beige");
+}
+
+/* Whether a floppy controller can exist on this machine (built in or addable). */
+static bool machine_supports_floppy(const dc_qemu_caps *qc, const char *arch, const char *m)
+{
+    if (dc_arch_is_x86(arch) && machine_is_pc_family(m))
+        return T("isa-fdc");
+    return false;
+}
+
+static void fill_os(dc_domcaps *caps, const dc_host *host, const char *arch, const char *machine)
+{
+    caps->os.supported = DC_YES;
+    caps->os.firmware.report = true;
+    caps->os.secure_boot.report = caps->os.enrolled_keys.report = true;
+    dc_strv loaders = {0};
+    bool any = false, smm = false;
+    for (size_t i = 0; i < host->firmware.n; i++) {
+        const dc_firmware *fw = &host->firmware.items[i];
+        /* A descriptor whose image is missing cannot boot anything: skip it. */
+        if (!fw->executable_exists || !dc_firmware_matches(fw, arch, machine))
+            continue;
+        any = true;
+        if (fw->interfaces & DC_FW_IFACE_BIOS)
+            dc_enum_set(&caps->os.firmware, DC_FIRMWARE_BIOS);
+        if (fw->interfaces & DC_FW_IFACE_UEFI)
+            dc_enum_set(&caps->os.firmware, DC_FIRMWARE_EFI);
+        dc_enum_set(&caps->os.secure_boot,
+                    dc_firmware_has_feature(fw, "secure-boot") ? DC_YES_V : DC_NO_V);
+        dc_enum_set(&caps->os.enrolled_keys,
+                    dc_firmware_has_feature(fw, "enrolled-keys") ? DC_YES_V : DC_NO_V);
+        if (dc_firmware_has_feature(fw, "requires-smm"))
+            smm = true;
+        if (fw->executable && (streq_ptr(fw->device, "flash") || streq_ptr(fw->device, "memory")))
+            dc_strv_add_unique(&loaders, fw->executable);
+    }
+    caps->os.firmware_features = any ? DC_YES : DC_NO;
+    caps->os.loader.supported = DC_YES;
+    caps->os.loader.values = loaders.v ? loaders.v : xcalloc(1, sizeof(char *));
+    dc_enum_set(&caps->os.loader.type, DC_LOADER_ROM);
+    dc_enum_set(&caps->os.loader.type, DC_LOADER_PFLASH);
+    dc_enum_set(&caps->os.loader.readonly, DC_YES_V);
+    dc_enum_set(&caps->os.loader.readonly, DC_NO_V);
+    if (smm)
+        dc_enum_set(&caps->os.loader.secure, DC_YES_V);
+    dc_enum_set(&caps->os.loader.secure, DC_NO_V);
+}
+
+static void fill_cpu(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qemu_accel *a,
+                     const dc_host *host, bool kvm, const char *arch)
+{
+    bool x86 = dc_arch_is_x86(arch);
+
+    caps->cpu.host_passthrough = kvm && dc_arch_is_native(arch) ? DC_YES : DC_NO;
+    if (caps->cpu.host_passthrough == DC_YES) {
+        if (qc->max_cpu_migratable)
+            dc_enum_set(&caps->cpu.host_passthrough_migratable, DC_ON_V);
+        dc_enum_set(&caps->cpu.host_passthrough_migratable, DC_OFF_V);
+    }
+
+    bool have_max = false;
+    for (size_t i = 0; i < a->ncpus; i++)
+        if (streq(a->cpus[i].name, "max"))
+            have_max = true;
+    caps->cpu.maximum = have_max ? DC_YES : DC_NO;
+    if (have_max) {
+        dc_enum_set(&caps->cpu.maximum_migratable, DC_ON_V);
+        dc_enum_set(&caps->cpu.maximum_migratable, DC_OFF_V);
+    }
+
+    caps->cpu.host_model.supported = DC_NO;
+    if (x86 && a->host.name && a->nmodels) {
+        dc_cpu_host_model(&a->host, a->models, a->nmodels, &qc->feature_aliases,
+                          &caps->cpu.host_model);
+        if (caps->cpu.host_model.supported == DC_YES && kvm && host->phys_addr_bits)
+            caps->cpu.host_model.maxphysaddr_limit = host->phys_addr_bits;
+    }
+
+    if (!a->have_cpu_defs || a->ncpus == 0) {
+        caps->cpu.custom = DC_NO;
+        return;
+    }
+    caps->cpu.custom = DC_YES;
+    caps->cpu.models = xcalloc(a->ncpus, sizeof(dc_cpu_model));
+    for (size_t i = 0; i < a->ncpus; i++) {
+        const dc_qemu_cpudef *d = &a->cpus[i];
+        if (streq(d->name, "host"))
+            continue;
+        if (x86) {
+            /* Versioned names and the non-models are not offered; their aliases are. */
+            if (streq(d->name, "max") || streq(d->name, "base"))
+                continue;
+            bool is_target = false;
+            for (size_t j = 0; j < a->ncpus && !is_target; j++)
+                is_target = streq_ptr(a->cpus[j].alias_of, d->name);
+            if (is_target)
+                continue;
+        }
+        dc_cpu_model *m = &caps->cpu.models[caps->cpu.nmodels++];
+        m->name = xstrdup(d->name);
+        m->usable = d->usable < 0 ? DC_USABLE_UNKNOWN : d->usable ? DC_USABLE_YES : DC_USABLE_NO;
+        m->deprecated = d->deprecated;
+        /* Under KVM every model reports the host's vendor; TCG tells the model's own. */
+        const dc_qemu_cpuexp *e = dc_qemu_model_expansion(dc_qemu_accel_for(qc, false), d->name);
+        if (!e)
+            e = dc_qemu_model_expansion(a, d->name);
+        const char *vn = e ? dc_cpu_vendor_name(e->vendor) : NULL;
+        m->vendor = vn ? xstrdup(vn) : NULL;
+        m->canonical = d->alias_of ? xstrdup(d->alias_of) : NULL;
+        if (m->usable == DC_USABLE_NO) {
+            dc_strv b = {0};
+            for (size_t j = 0; j < d->unavailable.n; j++)
+                dc_strv_add(&b, dc_cpu_feature_spelling(&qc->feature_aliases, d->unavailable.v[j]));
+            m->blockers = b.v;
+        }
+    }
+}
+
+static int cmp_model(const void *a, const void *b)
+{
+    return strcmp(((const dc_cpu_model *)a)->name, ((const dc_cpu_model *)b)->name);
+}
+
+#define DEV(kind) (&caps->devices[kind])
+#define SET(kind, idx, v) dc_enum_set(&DEV(kind)->enums[idx], v)
+#define REPORT(kind, idx) (DEV(kind)->enums[idx].report = true)
+
+static bool any_transitional(const dc_qemu_caps *qc)
+{
+    for (size_t i = 0; i < qc->types.n; i++)
+        if (endswith(qc->types.v[i], "-transitional"))
+            return true;
+    return false;
+}
+
+static void fill_virtio_models(dc_domcaps *caps, dc_device_kind kind, unsigned idx, bool virtio,
+                               bool trans)
+{
+    REPORT(kind, idx);
+    if (virtio)
+        SET(kind, idx, DC_VIRTIO);
+    if (trans) {
+        SET(kind, idx, DC_VIRTIO_TRANSITIONAL);
+        SET(kind, idx, DC_VIRTIO_NON_TRANSITIONAL);
+    }
+}
+
+static void fill_devices(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_host *host,
+                         const char *arch, const char *machine)
+{
+    bool trans = any_transitional(qc);
+    bool spice = qc->cl_spice || dc_qemu_has_command(qc, "query-spice");
+
+    for (unsigned k = 0; k < _DC_DEV_MAX; k++) {
+        DEV(k)->supported = DC_YES;
+        for (unsigned e = 0; e < dc_device_descs[k].nenums; e++)
+            DEV(k)->enums[e].report = true;
+    }
+
+    /* disk */
+    bool floppy = machine_supports_floppy(qc, arch, machine);
+    SET(DC_DEV_DISK, 0, DC_DISK_DISK);
+    SET(DC_DEV_DISK, 0, DC_DISK_CDROM);
+    if (floppy)
+        SET(DC_DEV_DISK, 0, DC_DISK_FLOPPY);
+    SET(DC_DEV_DISK, 0, DC_DISK_LUN);
+    if (machine_has_builtin_ide(arch, machine))
+        SET(DC_DEV_DISK, 1, DC_BUS_IDE);
+    if (floppy)
+        SET(DC_DEV_DISK, 1, DC_BUS_FDC);
+    SET(DC_DEV_DISK, 1, DC_BUS_SCSI);
+    SET(DC_DEV_DISK, 1, DC_BUS_VIRTIO);
+    if (T("usb-storage") || T("usb-bot"))
+        SET(DC_DEV_DISK, 1, DC_BUS_USB);
+    if (T("ich9-ahci"))
+        SET(DC_DEV_DISK, 1, DC_BUS_SATA);
+    if (T("nvme-ns"))
+        SET(DC_DEV_DISK, 1, DC_BUS_NVME);
+    fill_virtio_models(caps, DC_DEV_DISK, 2, true, trans);
+
+    /* graphics */
+    if (qc->schema_sdl)
+        SET(DC_DEV_GRAPHICS, 0, DC_GFX_SDL);
+    if (dc_qemu_has_command(qc, "query-vnc"))
+        SET(DC_DEV_GRAPHICS, 0, DC_GFX_VNC);
+    if (qc->schema_dbus && host->qemu_rdp)
+        SET(DC_DEV_GRAPHICS, 0, DC_GFX_RDP);
+    if (spice)
+        SET(DC_DEV_GRAPHICS, 0, DC_GFX_SPICE);
+    if (qc->schema_egl_headless)
+        SET(DC_DEV_GRAPHICS, 0, DC_GFX_EGL_HEADLESS);
+    if (qc->schema_dbus)
+        SET(DC_DEV_GRAPHICS, 0, DC_GFX_DBUS);
+
+    /* video */
+    static const struct {
+        const char *type;
+        unsigned model;
+    } video[] = {
+        {"VGA", DC_VIDEO_VGA},          {"cirrus-vga", DC_VIDEO_CIRRUS},
+        {"vmware-svga", DC_VIDEO_VMVGA}, {"qxl", DC_VIDEO_QXL},
+        {"virtio-gpu-pci", DC_VIDEO_VIRTIO}, {"virtio-gpu-device", DC_VIDEO_VIRTIO},
+        {"bochs-display", DC_VIDEO_BOCHS}, {"ramfb", DC_VIDEO_RAMFB},
+    };
+    for (size_t i = 0; i < ELEMENTSOF(video); i++)
+        if (T(video[i].type))
+            SET(DC_DEV_VIDEO, 0, video[i].model);
+    SET(DC_DEV_VIDEO, 0, DC_VIDEO_NONE);
+
+    /* hostdev */
+    SET(DC_DEV_HOSTDEV, 0, DC_HOSTDEV_SUBSYSTEM);
+    for (unsigned p = 0; p < _DC_STARTUP_POLICY_MAX; p++)
+        SET(DC_DEV_HOSTDEV, 1, p);
+    static const char *const usb_ctrls[] = {
+        "piix3-usb-uhci", "piix4-usb-uhci", "usb-ehci", "ich9-usb-ehci1", "vt82c686b-usb-uhci",
+        "pci-ohci", "nec-usb-xhci", "qemu-xhci",
+    };
+    for (size_t i = 0; i < ELEMENTSOF(usb_ctrls); i++)
+        if (T(usb_ctrls[i])) {
+            SET(DC_DEV_HOSTDEV, 2, DC_SUBSYS_USB);
+            break;
+        }
+    SET(DC_DEV_HOSTDEV, 2, DC_SUBSYS_PCI);
+    SET(DC_DEV_HOSTDEV, 2, DC_SUBSYS_SCSI);
+    bool vfio = host->vfio.iommu_groups && host->vfio.dev_vfio && T("vfio-pci");
+    if (vfio) {
+        SET(DC_DEV_HOSTDEV, 4, DC_PCI_DEFAULT);
+        SET(DC_DEV_HOSTDEV, 4, DC_PCI_VFIO);
+    }
+    if (vfio && T("iommufd") && host->vfio.dev_iommu)
+        SET(DC_DEV_HOSTDEV, 5, DC_YES_V);
+    SET(DC_DEV_HOSTDEV, 5, DC_NO_V);
+
+    /* rng */
+    fill_virtio_models(caps, DC_DEV_RNG, 0,
+                       T("virtio-rng-pci") || T("virtio-rng-ccw") || T("virtio-rng-device"), trans);
+    if (T("rng-random"))
+        SET(DC_DEV_RNG, 1, DC_RNG_RANDOM);
+    if (T("rng-egd"))
+        SET(DC_DEV_RNG, 1, DC_RNG_EGD);
+    if (T("rng-builtin"))
+        SET(DC_DEV_RNG, 1, DC_RNG_BUILTIN);
+
+    /* filesystem: 9p 'path' always; 'handle' left QEMU in 6.0 */
+    SET(DC_DEV_FILESYSTEM, 0, DC_FS_PATH);
+    if (T("vhost-user-fs-device"))
+        SET(DC_DEV_FILESYSTEM, 0, DC_FS_VIRTIOFS);
+
+    /* tpm */
+    bool tis, crb, spapr, passthrough, emulator;
+    if (qc->have_tpm_query) {
+        tis = dc_strv_contains(&qc->tpm_models, "tpm-tis");
+        crb = dc_strv_contains(&qc->tpm_models, "tpm-crb");
+        spapr = dc_strv_contains(&qc->tpm_models, "tpm-spapr");
+        passthrough = dc_strv_contains(&qc->tpm_types, "passthrough");
+        emulator = dc_strv_contains(&qc->tpm_types, "emulator");
+    } else {
+        tis = T("tpm-tis") || T("tpm-tis-device") || T("tpm-tis-i2c");
+        crb = T("tpm-crb");
+        spapr = T("tpm-spapr");
+        passthrough = T("tpm-passthrough");
+        emulator = T("tpm-emulator");
+    }
+    if (tis)
+        SET(DC_DEV_TPM, 0, DC_TPM_TIS);
+    if (crb)
+        SET(DC_DEV_TPM, 0, DC_TPM_CRB);
+    if (spapr)
+        SET(DC_DEV_TPM, 0, DC_TPM_SPAPR);
+    if (T("spapr-tpm-proxy"))
+        SET(DC_DEV_TPM, 0, DC_TPM_SPAPR_PROXY);
+    if (passthrough)
+        SET(DC_DEV_TPM, 1, DC_TPM_PASSTHROUGH);
+    if (emulator && host->tpm.swtpm) {
+        SET(DC_DEV_TPM, 1, DC_TPM_EMULATOR);
+        SET(DC_DEV_TPM, 1, DC_TPM_EXTERNAL);
+    }
+    DEV(DC_DEV_TPM)->enums[2].report = host->tpm.swtpm;
+    if (host->tpm.swtpm && host->tpm.v12)
+        SET(DC_DEV_TPM, 2, DC_TPM_V12);
+    if (host->tpm.swtpm && host->tpm.v20)
+        SET(DC_DEV_TPM, 2, DC_TPM_V20);
+    if (!DEV(DC_DEV_TPM)->enums[0].values)
+        DEV(DC_DEV_TPM)->supported = DC_NO;
+
+    /* redirdev */
+    if (T("usb-redir"))
+        SET(DC_DEV_REDIRDEV, 0, DC_REDIR_USB);
+    else
+        DEV(DC_DEV_REDIRDEV)->supported = DC_NO;
+
+    /* channel */
+    SET(DC_DEV_CHANNEL, 0, DC_CHR_PTY);
+    SET(DC_DEV_CHANNEL, 0, DC_CHR_UNIX);
+    if (spice)
+        SET(DC_DEV_CHANNEL, 0, DC_CHR_SPICEVMC);
+
+    /* crypto */
+    if (T("virtio-crypto-pci") || T("virtio-crypto-device"))
+        SET(DC_DEV_CRYPTO, 0, DC_CRYPTO_VIRTIO);
+    SET(DC_DEV_CRYPTO, 1, DC_CRYPTO_QEMU);
+    SET(DC_DEV_CRYPTO, 2, DC_CRYPTO_BUILTIN);
+    if (T("cryptodev-backend-lkcf"))
+        SET(DC_DEV_CRYPTO, 2, DC_CRYPTO_LKCF);
+
+    /* interface */
+    if (qc->schema_netdev_user)
+        SET(DC_DEV_INTERFACE, 0, DC_NET_DEFAULT);
+    if (qc->schema_netdev_stream)
+        SET(DC_DEV_INTERFACE, 0, DC_NET_PASST);
+
+    /* panic */
+    if (T("pvpanic"))
+        SET(DC_DEV_PANIC, 0, DC_PANIC_ISA);
+    if (machine_is_pseries(machine))
+        SET(DC_DEV_PANIC, 0, DC_PANIC_PSERIES);
+    if (dc_arch_is_x86(arch))
+        SET(DC_DEV_PANIC, 0, DC_PANIC_HYPERV);
+    if (dc_arch_is_s390(arch))
+        SET(DC_DEV_PANIC, 0, DC_PANIC_S390);
+    if (T("pvpanic-pci"))
+        SET(DC_DEV_PANIC, 0, DC_PANIC_PVPANIC);
+    if (!DEV(DC_DEV_PANIC)->enums[0].values)
+        DEV(DC_DEV_PANIC)->supported = DC_NO;
+
+    /* console */
+    static const unsigned always[] = {DC_CHR_NULL, DC_CHR_VC,  DC_CHR_PTY, DC_CHR_DEV,
+                                      DC_CHR_FILE, DC_CHR_PIPE, DC_CHR_STDIO, DC_CHR_UDP,
+                                      DC_CHR_TCP,  DC_CHR_UNIX, DC_CHR_DBUS};
+    for (size_t i = 0; i < ELEMENTSOF(always); i++)
+        SET(DC_DEV_CONSOLE, 0, always[i]);
+    if (qc->schema_vdagent)
+        SET(DC_DEV_CONSOLE, 0, DC_CHR_QEMU_VDAGENT);
+    if (spice) {
+        SET(DC_DEV_CONSOLE, 0, DC_CHR_SPICEVMC);
+        SET(DC_DEV_CONSOLE, 0, DC_CHR_SPICEPORT);
+    }
+}
+
+static void fill_features(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qemu_accel *a,
+                          const dc_host *host, bool kvm, const char *arch, const char *machine)
+{
+    dc_tristate *f = caps->features.simple;
+
+    caps->features.gic = DC_NO;
+    if (dc_arch_is_arm(arch) && machine_is_arm_virt(machine) && qc->gic_valid) {
+        unsigned mask = kvm ? qc->gic_kernel : qc->gic_emulated;
+        if (mask & (1u << 2))
+            dc_enum_set(&caps->features.gic_version, DC_GIC_V2);
+        if (mask & (1u << 3))
+            dc_enum_set(&caps->features.gic_version, DC_GIC_V3);
+        if (mask)
+            caps->features.gic = DC_YES;
+    }
+
+    f[DC_FEAT_VMCOREINFO] = T("vmcoreinfo") ? DC_YES : DC_NO;
+    f[DC_FEAT_GENID] = T("vmgenid") ? DC_YES : DC_NO;
+    f[DC_FEAT_BACKING_STORE_INPUT] = DC_YES;
+    f[DC_FEAT_BACKUP] = DC_YES;
+    f[DC_FEAT_ASYNC_TEARDOWN] = qc->cl_async_teardown ? DC_YES : DC_NO;
+    bool s390pv = dc_arch_is_s390(arch) && kvm && qc->none_machine_cgs && T("s390-pv-guest") &&
+                  host->kvm.s390_pv;
+    f[DC_FEAT_S390_PV] = s390pv ? DC_YES : DC_NO;
+    f[DC_FEAT_PS2] = T("i8042") && qc->pc_machine_i8042 && machine_is_pc_family(machine)
+                         ? DC_YES : DC_NO;
+    bool tdx = streq(arch, "x86_64") && kvm && T("tdx-guest") && host->kvm.tdx;
+    f[DC_FEAT_TDX] = tdx ? DC_YES : DC_NO;
+
+    /* SEV needs the host side too: QEMU answers query-sev-capabilities only with it. */
+    bool sev = kvm && qc->sev_valid && host->kvm.sev;
+    caps->features.sev.supported = sev ? DC_YES : DC_NO;
+    if (sev) {
+        caps->features.sev.cbitpos = qc->sev_cbitpos;
+        caps->features.sev.reduced_phys_bits = qc->sev_reduced_phys_bits;
+        caps->features.sev.cpu0_id = qc->sev_cpu0_id ? xstrdup(qc->sev_cpu0_id) : NULL;
+    }
+
+    bool sgx = kvm && qc->sgx_valid;
+    caps->features.sgx.supported = sgx ? DC_YES : DC_NO;
+    if (sgx) {
+        caps->features.sgx.flc = qc->sgx_flc;
+        caps->features.sgx.sgx1 = qc->sgx_sgx1;
+        caps->features.sgx.sgx2 = qc->sgx_sgx2;
+        caps->features.sgx.section_size_kib = qc->sgx_section_size / 1024;
+        caps->features.sgx.nsections = qc->sgx_nsections;
+        caps->features.sgx.sections = xcalloc(qc->sgx_nsections ? qc->sgx_nsections : 1,
+                                              sizeof(dc_sgx_section));
+        for (size_t i = 0; i < qc->sgx_nsections; i++) {
+            caps->features.sgx.sections[i].node = qc->sgx_sections[i].node;
+            caps->features.sgx.sections[i].size_kib = qc->sgx_sections[i].size / 1024;
+        }
+    }
+
+    if ((dc_arch_is_x86(arch) || dc_arch_is_arm(arch)) && a->hyperv_valid) {
+        for (size_t i = 0; i < a->hyperv.n; i++) {
+            _cleanup_free_ char *name = xstrdup(a->hyperv.v[i] + 3);
+            for (char *p = name; *p; p++)
+                if (*p == '-')
+                    *p = '_';
+            int v = dc_enum_value_lookup(DC_E_HYPERV, name);
+            if (v >= 0)
+                dc_enum_set(&caps->features.hyperv.features, (unsigned)v);
+        }
+        if (caps->features.hyperv.features.values)
+            caps->features.hyperv.supported = DC_YES;
+    }
+
+    if (sev)
+        dc_enum_set(&caps->features.launch_security.sectype, DC_SEC_SEV);
+    if (sev && T("sev-snp-guest"))
+        dc_enum_set(&caps->features.launch_security.sectype, DC_SEC_SEV_SNP);
+    if (s390pv)
+        dc_enum_set(&caps->features.launch_security.sectype, DC_SEC_S390_PV);
+    if (tdx)
+        dc_enum_set(&caps->features.launch_security.sectype, DC_SEC_TDX);
+    caps->features.launch_security.supported =
+        caps->features.launch_security.sectype.values ? DC_YES : DC_NO;
+}
+
+static char *kvm_unavailable_reason(const dc_qemu_caps *qc, const dc_host *host, const char *arch)
+{
+    if (!dc_arch_is_native(arch))
+        return xasprintf("guest architecture '%s' is not native to this %s host", arch,
+                         dc_arch_host());
+    if (!host->kvm.exists)
+        return xstrdup("/dev/kvm does not exist");
+    if (!host->kvm.usable)
+        return xstrdup(host->kvm.reason ? host->kvm.reason : "/dev/kvm is not usable");
+    if (!qc->kvm_enabled)
+        return xasprintf("%s did not enable KVM (query-kvm reports it absent or disabled)",
+                         qc->binary);
+    return NULL;
+}
+
+int dc_domcaps_derive(const dc_qemu_caps *qc, const dc_host *host, const dc_request *req,
+                      dc_domcaps **ret, char **ret_msg)
+{
+    const char *arch = req->arch ? req->arch : qc->arch;
+    if (!dc_arch_served_by(arch, qc->arch)) {
+        *ret_msg = xasprintf("emulator '%s' is for %s and cannot serve architecture '%s'",
+                             qc->binary, qc->arch, arch);
+        return -EINVAL;
+    }
+
+    _cleanup_free_ char *why = kvm_unavailable_reason(qc, host, arch);
+    bool kvm;
+    if (!req->virttype)
+        kvm = !why;
+    else if (streq(req->virttype, "kvm")) {
+        if (why) {
+            *ret_msg = xasprintf("virttype 'kvm' is not available: %s", why);
+            return -EINVAL;
+        }
+        kvm = true;
+    } else if (streq(req->virttype, "qemu"))
+        kvm = false;
+    else {
+        *ret_msg = xasprintf("unknown virttype '%s' (expected kvm or qemu)", req->virttype);
+        return -EINVAL;
+    }
+
+    const dc_qemu_accel *a = dc_qemu_accel_for(qc, kvm);
+    if (!a) {
+        *ret_msg = xasprintf("virttype '%s' is not available: %s", kvm ? "kvm" : "qemu",
+                             kvm ? "QEMU did not enable KVM"
+                                 : "the emulator was not probed with TCG (built without it?)");
+        return -EINVAL;
+    }
+
+    const dc_qemu_machine *m = req->machine ? find_machine(a, req->machine)
+                                            : default_machine(a, arch);
+    if (!m) {
+        *ret_msg = req->machine
+                       ? xasprintf("the machine '%s' is not supported by emulator '%s'",
+                                   req->machine, qc->binary)
+                       : xasprintf("emulator '%s' reports no machine types", qc->binary);
+        return -EINVAL;
+    }
+
+    dc_domcaps *caps = xcalloc(1, sizeof(*caps));
+    caps->path = xstrdup(qc->binary);
+    caps->domain = xstrdup(kvm ? "kvm" : "qemu");
+    caps->machine = xstrdup(m->name);
+    caps->arch = xstrdup(arch);
+    caps->vcpu_max = m->cpu_max;
+    if (kvm && host->kvm.max_vcpus && host->kvm.max_vcpus < caps->vcpu_max)
+        caps->vcpu_max = host->kvm.max_vcpus;
+    caps->iothreads = DC_YES;
+
+    fill_os(caps, host, arch, m->name);
+    fill_cpu(caps, qc, a, host, kvm, arch);
+    if (caps->cpu.nmodels > 1)
+        qsort(caps->cpu.models, caps->cpu.nmodels, sizeof(dc_cpu_model), cmp_model);
+
+    caps->memory_backing.supported = DC_YES;
+    dc_enum_set(&caps->memory_backing.source_type, DC_MEM_FILE);
+    dc_enum_set(&caps->memory_backing.source_type, DC_MEM_ANONYMOUS);
+    if (T("memory-backend-memfd"))
+        dc_enum_set(&caps->memory_backing.source_type, DC_MEM_MEMFD);
+
+    fill_devices(caps, qc, host, arch, m->name);
+    fill_features(caps, qc, a, host, kvm, arch, m->name);
+    *ret = caps;
+    return 0;
+}
+
+static void free_strs(char **v)
+{
+    for (size_t i = 0; v && v[i]; i++)
+        free(v[i]);
+    free(v);
+}
+
+void dc_domcaps_free(dc_domcaps *caps)
+{
+    if (!caps)
+        return;
+    free(caps->path);
+    free(caps->domain);
+    free(caps->machine);
+    free(caps->arch);
+    free_strs(caps->os.loader.values);
+    free(caps->cpu.host_model.model);
+    free(caps->cpu.host_model.vendor);
+    free_strs(caps->cpu.host_model.require);
+    free_strs(caps->cpu.host_model.disable);
+    for (size_t i = 0; i < caps->cpu.nmodels; i++) {
+        free(caps->cpu.models[i].name);
+        free(caps->cpu.models[i].vendor);
+        free(caps->cpu.models[i].canonical);
+        free_strs(caps->cpu.models[i].blockers);
+    }
+    free(caps->cpu.models);
+    free(caps->features.sev.cpu0_id);
+    free(caps->features.sgx.sections);
+    free(caps);
+}

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* From what QEMU said and what the host has to a domainCapabilities model. */
+#pragma once
+
+#include "domcaps/domcaps.h"
+#include "host.h"
+#include "qemu_probe.h"
+
+typedef struct dc_request {
+    const char *arch;     /* NULL: the emulator's own */
+    const char *machine;  /* NULL: the arch's preferred machine */
+    const char *virttype; /* NULL: kvm when usable, else qemu */
+} dc_request;
+
+/* Returns 0, or -EINVAL with a message for a request this emulator and host cannot serve. */
+int dc_domcaps_derive(const dc_qemu_caps *qc, const dc_host *host, const dc_request *req,
+                      dc_domcaps **ret, char **ret_msg);
+
+/* The libvirt-style vendor name for a CPUID vendor string (AuthenticAMD -> AMD). */
+const char *dc_cpu_vendor_name(const char *cpuid_vendor);
+
+/*
+ * host-model: the named model closest to the host (or max) expansion, with the
+ * features to require and to disable. Pure function over the expansions.
+ */
+void dc_cpu_host_model(const dc_qemu_cpuexp *host, const dc_qemu_cpuexp *models, size_t nmodels,
+                       const dc_strv *aliases, dc_host_model *out);
+
+/* QEMU's underscore spelling of a feature where it has one (lahf-lm -> lahf_lm). */
+const char *dc_cpu_feature_spelling(const dc_strv *aliases, const char *name);

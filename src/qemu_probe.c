@@ -1,0 +1,725 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "qemu_probe.h"
+
+#include <fcntl.h>
+
+#include "arch.h"
+#include "json.h"
+#include "qmp.h"
+#include "replay.h"
+
+#define DC_MIN_QEMU_MAJOR 4
+#define DC_MIN_QEMU_MINOR 2
+
+typedef struct probe_ctx {
+    dc_qmp *q;
+    char *msg; /* transport failure description */
+    int err;   /* first transport failure */
+} probe_ctx;
+
+/*
+ * Runs one command. Returns the reply (owned) or NULL when QEMU answered with
+ * an error (tolerated: the feature is simply absent) or the transport failed
+ * (recorded in ctx->err, and every later call is skipped).
+ */
+static json_object *cmd(probe_ctx *ctx, const char *name, json_object *args)
+{
+    json_object *ret = NULL;
+    dc_qmp_error err = {0};
+    if (ctx->err) {
+        if (args)
+            json_object_put(args);
+        return NULL;
+    }
+    int r = dc_qmp_command(ctx->q, name, args, &ret, &err, &ctx->msg);
+    if (args)
+        json_object_put(args);
+    if (r < 0) {
+        ctx->err = r;
+        return NULL;
+    }
+    if (r == 1) {
+        dc_qmp_error_clear(&err);
+        return NULL;
+    }
+    return ret;
+}
+
+static json_object *args1(const char *k, json_object *v)
+{
+    json_object *a = json_object_new_object();
+    json_object_object_add(a, k, v);
+    return a;
+}
+
+static json_object *expansion_args(const char *type, const char *model, json_object *props)
+{
+    json_object *m = json_object_new_object();
+    json_object_object_add(m, "name", json_object_new_string(model));
+    if (props)
+        json_object_object_add(m, "props", props);
+    json_object *a = args1("type", json_object_new_string(type));
+    json_object_object_add(a, "model", m);
+    return a;
+}
+
+/* ---- query-qmp-schema ---------------------------------------------------- */
+
+typedef struct schema {
+    json_object *list;
+    struct lh_table *byname; /* name -> entry, borrowed */
+} schema;
+
+static json_object *schema_entry(const schema *s, const char *name)
+{
+    void *v = NULL;
+    return name && lh_table_lookup_ex(s->byname, name, &v) ? v : NULL;
+}
+
+static bool enum_has(json_object *t, const char *v)
+{
+    json_object *vals = dc_json_get_array(t, "values");
+    for (size_t i = 0; vals && i < json_object_array_length(vals); i++)
+        if (streq_ptr(json_object_get_string(json_object_array_get_idx(vals, i)), v))
+            return true;
+    json_object *mem = dc_json_get_array(t, "members");
+    for (size_t i = 0; mem && i < json_object_array_length(mem); i++)
+        if (streq_ptr(dc_json_get_string(json_object_array_get_idx(mem, i), "name"), v))
+            return true;
+    return false;
+}
+
+/*
+ * Evaluates a libvirt-style schema query such as
+ * "chardev-add/arg-type/backend/+qemu-vdagent": start at a command, follow
+ * arg-type/ret-type, member names, and test "+x" against union cases or enum values.
+ */
+static bool schema_query(const schema *s, const char *query)
+{
+    _cleanup_free_ char *copy = xstrdup(query);
+    char *save = NULL;
+    char *tok = strtok_r(copy, "/", &save);
+    json_object *cur = schema_entry(s, tok);
+    while (cur && (tok = strtok_r(NULL, "/", &save))) {
+        const char *mt = dc_json_get_string(cur, "meta-type");
+        if (mt && streq(mt, "array")) {
+            cur = schema_entry(s, dc_json_get_string(cur, "element-type"));
+            if (!cur)
+                return false;
+        }
+        if (streq(tok, "arg-type") || streq(tok, "ret-type")) {
+            cur = schema_entry(s, dc_json_get_string(cur, tok));
+            continue;
+        }
+        if (tok[0] == '+') {
+            const char *want = tok + 1;
+            if (enum_has(cur, want) && streq_ptr(dc_json_get_string(cur, "meta-type"), "enum"))
+                return true;
+            json_object *vars = dc_json_get_array(cur, "variants");
+            for (size_t i = 0; vars && i < json_object_array_length(vars); i++)
+                if (streq_ptr(dc_json_get_string(json_object_array_get_idx(vars, i), "case"), want))
+                    return true;
+            return false;
+        }
+        json_object *mem = dc_json_get_array(cur, "members");
+        json_object *next = NULL;
+        for (size_t i = 0; mem && i < json_object_array_length(mem); i++) {
+            json_object *m = json_object_array_get_idx(mem, i);
+            if (streq_ptr(dc_json_get_string(m, "name"), tok))
+                next = schema_entry(s, dc_json_get_string(m, "type"));
+        }
+        cur = next;
+    }
+    return cur != NULL;
+}
+
+static void probe_schema(dc_qemu_caps *c, json_object *list)
+{
+    schema s = {.list = list, .byname = lh_kchar_table_new(4096, NULL)};
+    for (size_t i = 0; i < json_object_array_length(list); i++) {
+        json_object *e = json_object_array_get_idx(list, i);
+        const char *name = dc_json_get_string(e, "name");
+        if (!name)
+            continue;
+        lh_table_insert(s.byname, name, e);
+        if (streq_ptr(dc_json_get_string(e, "meta-type"), "command"))
+            dc_strv_add(&c->commands, name);
+    }
+    dc_strv_sort(&c->commands);
+    c->schema_sdl = schema_query(&s, "query-display-options/ret-type/+sdl");
+    c->schema_egl_headless = schema_query(&s, "query-display-options/ret-type/+egl-headless");
+    c->schema_dbus = schema_query(&s, "query-display-options/ret-type/+dbus");
+    c->schema_netdev_user = schema_query(&s, "netdev_add/arg-type/+user");
+    c->schema_netdev_stream = schema_query(&s, "netdev_add/arg-type/+stream");
+    c->schema_vdagent = schema_query(&s, "chardev-add/arg-type/backend/+qemu-vdagent");
+    lh_table_free(s.byname);
+}
+
+/* ---- helpers over replies -------------------------------------------------- */
+
+static void strv_from_names(dc_strv *sv, json_object *arr, const char *key)
+{
+    for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
+        json_object *e = json_object_array_get_idx(arr, i);
+        const char *n = key ? dc_json_get_string(e, key)
+                            : (json_object_is_type(e, json_type_string) ? json_object_get_string(e)
+                                                                         : NULL);
+        if (n)
+            dc_strv_add(sv, n);
+    }
+}
+
+static bool qom_has_property(probe_ctx *ctx, const char *typename, const char *prop)
+{
+    _cleanup_json_ json_object *r =
+        cmd(ctx, "qom-list-properties", args1("typename", json_object_new_string(typename)));
+    json_object *arr = r && json_object_is_type(r, json_type_array) ? r : NULL;
+    for (size_t i = 0; arr && i < json_object_array_length(arr); i++)
+        if (streq_ptr(dc_json_get_string(json_object_array_get_idx(arr, i), "name"), prop))
+            return true;
+    return false;
+}
+
+static void probe_machines(probe_ctx *ctx, dc_qemu_accel *a)
+{
+    _cleanup_json_ json_object *r = cmd(ctx, "query-machines", NULL);
+    if (!r || !json_object_is_type(r, json_type_array))
+        return;
+    size_t n = json_object_array_length(r);
+    a->machines = xcalloc(n, sizeof(dc_qemu_machine));
+    for (size_t i = 0; i < n; i++) {
+        json_object *m = json_object_array_get_idx(r, i);
+        const char *name = dc_json_get_string(m, "name");
+        if (!name)
+            continue;
+        dc_qemu_machine *out = &a->machines[a->nmachines++];
+        out->name = xstrdup(name);
+        const char *alias = dc_json_get_string(m, "alias");
+        out->alias = alias ? xstrdup(alias) : NULL;
+        out->is_default = dc_json_get_bool(m, "is-default", false);
+        out->deprecated = dc_json_get_bool(m, "deprecated", false);
+        long long max = dc_json_get_int(m, "cpu-max", 0);
+        out->cpu_max = max > 0 && max < 1 << 24 ? (unsigned)max : 0;
+        json_object *acpi = dc_json_get(m, "acpi");
+        out->acpi = acpi && json_object_is_type(acpi, json_type_boolean) ? json_object_get_boolean(acpi) : -1;
+        const char *dct = dc_json_get_string(m, "default-cpu-type");
+        out->default_cpu_type = dct ? xstrdup(dct) : NULL;
+    }
+}
+
+static void probe_cpu_defs(probe_ctx *ctx, dc_qemu_accel *a)
+{
+    _cleanup_json_ json_object *r = cmd(ctx, "query-cpu-definitions", NULL);
+    if (!r || !json_object_is_type(r, json_type_array))
+        return;
+    a->have_cpu_defs = true;
+    size_t n = json_object_array_length(r);
+    a->cpus = xcalloc(n, sizeof(dc_qemu_cpudef));
+    for (size_t i = 0; i < n; i++) {
+        json_object *d = json_object_array_get_idx(r, i);
+        const char *name = dc_json_get_string(d, "name");
+        if (!name)
+            continue;
+        dc_qemu_cpudef *out = &a->cpus[a->ncpus++];
+        out->name = xstrdup(name);
+        const char *alias = dc_json_get_string(d, "alias-of");
+        out->alias_of = alias ? xstrdup(alias) : NULL;
+        out->deprecated = dc_json_get_bool(d, "deprecated", false);
+        json_object *un = dc_json_get_array(d, "unavailable-features");
+        out->usable = un ? json_object_array_length(un) == 0 : -1;
+        strv_from_names(&out->unavailable, un, NULL);
+    }
+}
+
+/* Fills an expansion from a query-cpu-model-expansion reply. */
+static bool parse_expansion(json_object *r, dc_qemu_cpuexp *out)
+{
+    json_object *model = dc_json_get_object(r, "model");
+    json_object *props = dc_json_get_object(model, "props");
+    if (!model || !props)
+        return false;
+    json_object_object_foreach(props, key, val) {
+        if (json_object_is_type(val, json_type_boolean) && json_object_get_boolean(val))
+            dc_strv_add(&out->features, key);
+        else if (streq(key, "vendor") && json_object_is_type(val, json_type_string))
+            out->vendor = xstrdup(json_object_get_string(val));
+    }
+    dc_strv_sort(&out->features);
+    return true;
+}
+
+/* Properties of a full expansion used for Hyper-V and address bits. */
+static void parse_full_expansion(dc_qemu_caps *c, dc_qemu_accel *a, json_object *r,
+                                 bool take_hyperv, bool collect_aliases)
+{
+    json_object *props = dc_json_get_object(dc_json_get_object(r, "model"), "props");
+    if (!props)
+        return;
+    json_object_object_foreach(props, key, val) {
+        if (take_hyperv && startswith(key, "hv-")) {
+            bool on = false;
+            if (json_object_is_type(val, json_type_boolean))
+                on = json_object_get_boolean(val);
+            else if (json_object_is_type(val, json_type_int))
+                on = json_object_get_int64(val) > 0;
+            else if (json_object_is_type(val, json_type_string))
+                on = true;
+            if (on) {
+                a->hyperv_valid = true;
+                dc_strv_add(&a->hyperv, key);
+            }
+        }
+        if (streq(key, "phys-bits") && json_object_is_type(val, json_type_int) &&
+            json_object_get_int64(val) > 0 && json_object_get_int64(val) < 64)
+            a->phys_bits = (unsigned)json_object_get_int64(val);
+        if (collect_aliases && strchr(key, '_') && json_object_is_type(val, json_type_boolean)) {
+            /* An underscore spelling QEMU also accepts under its canonical dashed name. */
+            _cleanup_free_ char *canon = xstrdup(key);
+            for (char *p = canon; *p; p++)
+                if (*p == '_')
+                    *p = '-';
+            dc_strv_add(&c->feature_aliases, canon);
+            dc_strv_add(&c->feature_aliases, key);
+        }
+    }
+}
+
+static void probe_host_cpu(probe_ctx *ctx, dc_qemu_caps *c, dc_qemu_accel *a, bool kvm)
+{
+    bool x86 = dc_arch_is_x86(c->arch);
+    bool arm = dc_arch_is_arm(c->arch);
+    if (!dc_qemu_has_command(c, "query-cpu-model-expansion"))
+        return;
+    const char *model = kvm ? "host" : "max";
+    if (x86) {
+        _cleanup_json_ json_object *r = cmd(ctx, "query-cpu-model-expansion",
+                                            expansion_args("static", model, NULL));
+        if (r && parse_expansion(r, &a->host))
+            a->host.name = xstrdup(model);
+    }
+    if (x86 || arm) {
+        json_object *props = NULL;
+        if (kvm) {
+            props = json_object_new_object();
+            json_object_object_add(props, "migratable", json_object_new_boolean(false));
+            if (x86)
+                json_object_object_add(props, "hv-passthrough", json_object_new_boolean(true));
+        }
+        _cleanup_json_ json_object *r =
+            cmd(ctx, "query-cpu-model-expansion", expansion_args("full", model, props));
+        if (r)
+            parse_full_expansion(c, a, r, x86 || (arm && kvm), x86 && !kvm && !c->feature_aliases.n);
+    }
+}
+
+/* Static expansions of the named models give their vendor and features. */
+static void probe_models(probe_ctx *ctx, dc_qemu_caps *c, dc_qemu_accel *a)
+{
+    if (!dc_arch_is_x86(c->arch) || !dc_qemu_has_command(c, "query-cpu-model-expansion"))
+        return;
+    a->models = xcalloc(a->ncpus ? a->ncpus : 1, sizeof(dc_qemu_cpuexp));
+    for (size_t i = 0; i < a->ncpus && !ctx->err; i++) {
+        const dc_qemu_cpudef *d = &a->cpus[i];
+        /* Versioned names are reached through their aliases; host/max/base are not models. */
+        if (!d->alias_of && (streq(d->name, "host") || streq(d->name, "max") || streq(d->name, "base")))
+            continue;
+        bool is_target = false;
+        for (size_t j = 0; j < a->ncpus; j++)
+            if (streq_ptr(a->cpus[j].alias_of, d->name))
+                is_target = true;
+        if (is_target)
+            continue;
+        _cleanup_json_ json_object *r = cmd(ctx, "query-cpu-model-expansion",
+                                            expansion_args("static", d->name, NULL));
+        dc_qemu_cpuexp *e = &a->models[a->nmodels];
+        if (r && parse_expansion(r, e)) {
+            e->name = xstrdup(d->name);
+            a->nmodels++;
+        } else {
+            dc_strv_clear(&e->features);
+            free(e->vendor);
+            *e = (dc_qemu_cpuexp){0};
+        }
+    }
+}
+
+static void probe_gic(probe_ctx *ctx, dc_qemu_caps *c)
+{
+    _cleanup_json_ json_object *r = cmd(ctx, "query-gic-capabilities", NULL);
+    if (!r || !json_object_is_type(r, json_type_array))
+        return;
+    c->gic_valid = true;
+    for (size_t i = 0; i < json_object_array_length(r); i++) {
+        json_object *g = json_object_array_get_idx(r, i);
+        long long v = dc_json_get_int(g, "version", 0);
+        if (v != 2 && v != 3)
+            continue;
+        if (dc_json_get_bool(g, "kernel", false))
+            c->gic_kernel |= 1u << v;
+        if (dc_json_get_bool(g, "emulated", false))
+            c->gic_emulated |= 1u << v;
+    }
+}
+
+static void probe_sev_sgx(probe_ctx *ctx, dc_qemu_caps *c)
+{
+    if (dc_qemu_has_type(c, "sev-guest") || dc_qemu_has_type(c, "sev-snp-guest")) {
+        _cleanup_json_ json_object *r = cmd(ctx, "query-sev-capabilities", NULL);
+        if (r && dc_json_get(r, "cbitpos")) {
+            c->sev_valid = true;
+            c->sev_cbitpos = (unsigned)dc_json_get_int(r, "cbitpos", 0);
+            c->sev_reduced_phys_bits = (unsigned)dc_json_get_int(r, "reduced-phys-bits", 0);
+            const char *id = dc_json_get_string(r, "cpu0-id");
+            c->sev_cpu0_id = id ? xstrdup(id) : NULL;
+        }
+    }
+    if (dc_qemu_has_type(c, "sgx-epc")) {
+        _cleanup_json_ json_object *r = cmd(ctx, "query-sgx-capabilities", NULL);
+        if (r && json_object_is_type(r, json_type_object)) {
+            c->sgx_valid = true;
+            c->sgx_flc = dc_json_get_bool(r, "flc", false);
+            c->sgx_sgx1 = dc_json_get_bool(r, "sgx1", false);
+            c->sgx_sgx2 = dc_json_get_bool(r, "sgx2", false);
+            c->sgx_section_size = (unsigned long long)dc_json_get_int(r, "section-size", 0);
+            json_object *secs = dc_json_get_array(r, "sections");
+            size_t n = secs ? json_object_array_length(secs) : 0;
+            c->sgx_sections = xcalloc(n ? n : 1, sizeof(*c->sgx_sections));
+            for (size_t i = 0; i < n; i++) {
+                json_object *s = json_object_array_get_idx(secs, i);
+                c->sgx_sections[i].node = (unsigned)dc_json_get_int(s, "node", 0);
+                c->sgx_sections[i].size = (unsigned long long)dc_json_get_int(s, "size", 0);
+            }
+            c->sgx_nsections = n;
+        }
+    }
+}
+
+static void probe_cl_options(probe_ctx *ctx, dc_qemu_caps *c)
+{
+    _cleanup_json_ json_object *r = cmd(ctx, "query-command-line-options", NULL);
+    for (size_t i = 0; r && json_object_is_type(r, json_type_array) &&
+                       i < json_object_array_length(r); i++) {
+        json_object *o = json_object_array_get_idx(r, i);
+        const char *opt = dc_json_get_string(o, "option");
+        if (streq_ptr(opt, "spice"))
+            c->cl_spice = true;
+        if (streq_ptr(opt, "run-with")) {
+            json_object *params = dc_json_get_array(o, "parameters");
+            for (size_t j = 0; params && j < json_object_array_length(params); j++)
+                if (streq_ptr(dc_json_get_string(json_object_array_get_idx(params, j), "name"),
+                              "async-teardown"))
+                    c->cl_async_teardown = true;
+        }
+    }
+}
+
+static void probe_tpm(probe_ctx *ctx, dc_qemu_caps *c)
+{
+    if (!dc_qemu_has_command(c, "query-tpm-models"))
+        return;
+    _cleanup_json_ json_object *m = cmd(ctx, "query-tpm-models", NULL);
+    _cleanup_json_ json_object *t = cmd(ctx, "query-tpm-types", NULL);
+    if (m && json_object_is_type(m, json_type_array) && t && json_object_is_type(t, json_type_array)) {
+        c->have_tpm_query = true;
+        strv_from_names(&c->tpm_models, m, NULL);
+        strv_from_names(&c->tpm_types, t, NULL);
+    }
+}
+
+/* ---- sessions ------------------------------------------------------------ */
+
+static int check_version(dc_qemu_caps *c, json_object *v, char **ret_msg)
+{
+    json_object *q = dc_json_get_object(v, "qemu");
+    if (!q) {
+        *ret_msg = xstrdup("query-version returned no 'qemu' object");
+        return -EBADMSG;
+    }
+    c->version_major = (int)dc_json_get_int(q, "major", 0);
+    c->version_minor = (int)dc_json_get_int(q, "minor", 0);
+    c->version_micro = (int)dc_json_get_int(q, "micro", 0);
+    const char *pkg = dc_json_get_string(v, "package");
+    c->package = xstrdup(pkg ? pkg : "");
+    if (c->version_major < DC_MIN_QEMU_MAJOR ||
+        (c->version_major == DC_MIN_QEMU_MAJOR && c->version_minor < DC_MIN_QEMU_MINOR)) {
+        *ret_msg = xasprintf("QEMU version >= %d.%d.0 is required, but %d.%d.%d found",
+                             DC_MIN_QEMU_MAJOR, DC_MIN_QEMU_MINOR, c->version_major,
+                             c->version_minor, c->version_micro);
+        return -ENOTSUP;
+    }
+    return 0;
+}
+
+static int session_failure(probe_ctx *ctx, char **ret_msg)
+{
+    if (ctx->err) {
+        *ret_msg = TAKE_PTR(ctx->msg);
+        return ctx->err;
+    }
+    *ret_msg = xstrdup("QEMU gave no usable answer to query-version, query-target or qom-list-types");
+    return -EBADMSG;
+}
+
+static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
+{
+    _cleanup_json_ json_object *ver = cmd(ctx, "query-version", NULL);
+    if (!ver)
+        return session_failure(ctx, ret_msg);
+    int r = check_version(c, ver, ret_msg);
+    if (r < 0)
+        return r;
+    _cleanup_json_ json_object *tgt = cmd(ctx, "query-target", NULL);
+    const char *arch = dc_json_get_string(tgt, "arch");
+    if (!arch)
+        return session_failure(ctx, ret_msg);
+    c->target = xstrdup(arch);
+    const char *la = dc_arch_from_qemu(arch);
+    if (!la) {
+        *ret_msg = xasprintf("QEMU reports an architecture unknown to domcaps: '%s'", arch);
+        return -ENOTSUP;
+    }
+    c->arch = xstrdup(la);
+
+    _cleanup_json_ json_object *sch = cmd(ctx, "query-qmp-schema", NULL);
+    if (sch && json_object_is_type(sch, json_type_array))
+        probe_schema(c, sch);
+
+    _cleanup_json_ json_object *kvm = cmd(ctx, "query-kvm", NULL);
+    c->kvm_enabled = dc_json_get_bool(kvm, "present", false) && dc_json_get_bool(kvm, "enabled", false);
+
+    _cleanup_json_ json_object *types = cmd(ctx, "qom-list-types", NULL);
+    if (!types || !json_object_is_type(types, json_type_array))
+        return session_failure(ctx, ret_msg);
+    strv_from_names(&c->types, types, "name");
+    dc_strv_sort(&c->types);
+
+    bool x86 = dc_arch_is_x86(c->arch);
+    c->memfd_hugetlb = dc_qemu_has_type(c, "memory-backend-memfd") &&
+                       qom_has_property(ctx, "memory-backend-memfd", "hugetlb");
+    _cleanup_free_ char *maxcpu = xasprintf("max-%s-cpu", x86 ? "x86_64" : dc_arch_is_arm(c->arch) ? "arm" : c->target);
+    if (dc_qemu_has_type(c, maxcpu))
+        c->max_cpu_migratable = qom_has_property(ctx, maxcpu, "migratable");
+
+    dc_qemu_accel *a = c->kvm_enabled ? &c->kvm : &c->tcg;
+    a->probed = true;
+    probe_machines(ctx, a);
+    if (a->nmachines == 0 && !ctx->err) {
+        *ret_msg = xstrdup("QEMU reported no machine types (query-machines)");
+        return -EBADMSG;
+    }
+    c->none_machine_cgs = qom_has_property(ctx, "none-machine", "confidential-guest-support");
+    if (x86 && dc_qemu_has_type(c, "generic-pc-machine"))
+        c->pc_machine_i8042 = qom_has_property(ctx, "generic-pc-machine", "i8042");
+    probe_cpu_defs(ctx, a);
+    probe_tpm(ctx, c);
+    probe_cl_options(ctx, c);
+    if (dc_arch_is_arm(c->arch))
+        probe_gic(ctx, c);
+    probe_sev_sgx(ctx, c);
+    probe_host_cpu(ctx, c, a, c->kvm_enabled);
+    if (c->kvm_enabled && x86 && dc_qemu_has_command(c, "query-cpu-model-expansion")) {
+        /* The underscore spellings come from a full expansion of max. */
+        _cleanup_json_ json_object *fr =
+            cmd(ctx, "query-cpu-model-expansion", expansion_args("full", "max", NULL));
+        if (fr)
+            parse_full_expansion(c, a, fr, false, true);
+    }
+    probe_models(ctx, c, a);
+    return ctx->err ? session_failure(ctx, ret_msg) : 0;
+}
+
+static int tcg_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
+{
+    dc_qemu_accel *a = &c->tcg;
+    a->probed = true;
+    probe_machines(ctx, a);
+    probe_cpu_defs(ctx, a);
+    probe_host_cpu(ctx, c, a, false);
+    probe_models(ctx, c, a);
+    if (ctx->err) {
+        *ret_msg = TAKE_PTR(ctx->msg);
+        return ctx->err;
+    }
+    return 0;
+}
+
+typedef struct source {
+    const dc_probe_opts *opts;
+    dc_replay *replay;
+    dc_buf record;
+    long long deadline;
+} source;
+
+static int open_session(source *src, const char *accel, dc_qmp **ret, char **ret_msg)
+{
+    dc_qmp_opts qo = {
+        .command_timeout_ms = src->opts->timeout_ms,
+        .deadline_ms = src->deadline,
+        .record = src->opts->record ? &src->record : NULL,
+    };
+    dc_qmp *q = NULL;
+    if (src->replay) {
+        int fd;
+        int r = dc_replay_connect(src->replay, &fd, ret_msg);
+        if (r < 0)
+            return r;
+        q = dc_qmp_new_fd(fd, &qo);
+    } else {
+        int r = dc_qmp_spawn(src->opts->binary, accel, &qo, &q, ret_msg);
+        if (r < 0)
+            return r;
+    }
+    _cleanup_free_ char *m = NULL;
+    int r = dc_qmp_handshake(q, &m);
+    if (r < 0) {
+        /* Something that never greets us over QMP is not a QEMU. */
+        if (r == -EBADMSG || r == -EPIPE)
+            *ret_msg = xasprintf("%s does not behave like QEMU: %s", src->opts->binary, m);
+        else
+            *ret_msg = xasprintf("%s: %s", src->opts->binary, m);
+        dc_qmp_free(q);
+        return r == -EBADMSG ? -ENOEXEC : r;
+    }
+    *ret = q;
+    return 0;
+}
+
+int dc_qemu_probe(const dc_probe_opts *opts, dc_qemu_caps **ret, char **ret_msg)
+{
+    source src = {.opts = opts};
+    int timeout = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
+    src.deadline = dc_now_ms() + timeout;
+    if (opts->replay) {
+        int r = dc_replay_load(opts->replay, &src.replay, ret_msg);
+        if (r < 0)
+            return -ENOEXEC;
+    }
+
+    dc_qemu_caps *c = xcalloc(1, sizeof(*c));
+    c->binary = xstrdup(opts->binary);
+    dc_qmp *q = NULL;
+    int r = open_session(&src, "kvm:tcg", &q, ret_msg);
+    if (r == 0) {
+        probe_ctx ctx = {.q = q};
+        r = first_session(&ctx, c, ret_msg);
+        if (r < 0 && !*ret_msg)
+            *ret_msg = TAKE_PTR(ctx.msg);
+        free(ctx.msg);
+        dc_qmp_free(q);
+        q = NULL;
+    }
+    bool second = r == 0 && c->kvm_enabled && opts->want_tcg_session &&
+                  dc_qemu_has_type(c, "tcg-accel") &&
+                  (!src.replay || dc_replay_sessions(src.replay) > 1);
+    if (second) {
+        r = open_session(&src, "tcg", &q, ret_msg);
+        if (r == 0) {
+            probe_ctx ctx = {.q = q};
+            r = tcg_session(&ctx, c, ret_msg);
+            free(ctx.msg);
+            dc_qmp_free(q);
+        }
+    }
+    dc_replay_free(src.replay);
+    if (r == 0 && opts->record) {
+        r = dc_write_file_atomic(opts->record, src.record.s ? src.record.s : "", src.record.len);
+        if (r < 0)
+            *ret_msg = xasprintf("cannot write recording %s: %s", opts->record, strerror(-r));
+    }
+    dc_buf_clear(&src.record);
+    if (r < 0) {
+        dc_qemu_caps_free(c);
+        return r;
+    }
+    *ret = c;
+    return 0;
+}
+
+static void accel_clear(dc_qemu_accel *a)
+{
+    for (size_t i = 0; i < a->nmachines; i++) {
+        free(a->machines[i].name);
+        free(a->machines[i].alias);
+        free(a->machines[i].default_cpu_type);
+    }
+    free(a->machines);
+    for (size_t i = 0; i < a->ncpus; i++) {
+        free(a->cpus[i].name);
+        free(a->cpus[i].alias_of);
+        dc_strv_clear(&a->cpus[i].unavailable);
+    }
+    free(a->cpus);
+    free(a->host.name);
+    free(a->host.vendor);
+    dc_strv_clear(&a->host.features);
+    dc_strv_clear(&a->hyperv);
+    for (size_t i = 0; i < a->nmodels; i++) {
+        free(a->models[i].name);
+        free(a->models[i].vendor);
+        dc_strv_clear(&a->models[i].features);
+    }
+    free(a->models);
+}
+
+void dc_qemu_caps_free(dc_qemu_caps *c)
+{
+    if (!c)
+        return;
+    free(c->binary);
+    free(c->target);
+    free(c->arch);
+    free(c->package);
+    accel_clear(&c->kvm);
+    accel_clear(&c->tcg);
+    dc_strv_clear(&c->types);
+    dc_strv_clear(&c->commands);
+    dc_strv_clear(&c->tpm_models);
+    dc_strv_clear(&c->tpm_types);
+    free(c->sev_cpu0_id);
+    free(c->sgx_sections);
+    dc_strv_clear(&c->feature_aliases);
+    free(c);
+}
+
+static bool sorted_contains(const dc_strv *sv, const char *s)
+{
+    size_t lo = 0, hi = sv->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int cmpv = strcmp(sv->v[mid], s);
+        if (cmpv == 0)
+            return true;
+        if (cmpv < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+bool dc_qemu_has_type(const dc_qemu_caps *c, const char *type)
+{
+    return sorted_contains(&c->types, type);
+}
+
+bool dc_qemu_has_command(const dc_qemu_caps *c, const char *command)
+{
+    return sorted_contains(&c->commands, command);
+}
+
+const dc_qemu_cpuexp *dc_qemu_model_expansion(const dc_qemu_accel *a, const char *name)
+{
+    for (size_t i = 0; a && i < a->nmodels; i++)
+        if (streq(a->models[i].name, name))
+            return &a->models[i];
+    return NULL;
+}
+
+const dc_qemu_accel *dc_qemu_accel_for(const dc_qemu_caps *c, bool kvm)
+{
+    if (kvm)
+        return c->kvm.probed ? &c->kvm : NULL;
+    if (c->tcg.probed)
+        return &c->tcg;
+    return NULL;
+}

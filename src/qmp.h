@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* A QMP client over one connected stream fd (a live QEMU or a replay server). */
+#pragma once
+
+#include <sys/types.h>
+
+#include "json.h"
+
+typedef struct dc_qmp dc_qmp;
+
+typedef struct dc_qmp_opts {
+    int command_timeout_ms; /* per command, including the greeting */
+    long long deadline_ms;  /* absolute dc_now_ms() limit for the whole probe, 0: none */
+    dc_buf *record;         /* when set, every command and reply is appended */
+} dc_qmp_opts;
+
+/* Result of a command that QEMU answered with an error object. */
+typedef struct dc_qmp_error {
+    char *klass;
+    char *desc;
+} dc_qmp_error;
+
+void dc_qmp_error_clear(dc_qmp_error *e);
+
+/*
+ * Starts binary with the probing command line and "-machine none,accel=<accel>",
+ * its QMP monitor on a socketpair. On failure returns -errno and a message.
+ */
+int dc_qmp_spawn(const char *binary, const char *accel, const dc_qmp_opts *opts, dc_qmp **ret,
+                 char **ret_msg);
+
+/* Wraps an already connected fd (takes ownership). */
+dc_qmp *dc_qmp_new_fd(int fd, const dc_qmp_opts *opts);
+
+/* Reads the greeting and negotiates capabilities. */
+int dc_qmp_handshake(dc_qmp *q, char **ret_msg);
+
+/*
+ * Runs one command. args may be NULL (borrowed). Returns 0 and *ret_return
+ * (owned by the caller) on success, 1 and *ret_err when QEMU answered with an
+ * error, or -errno with *ret_msg on a transport failure (EOF, timeout, garbage).
+ */
+int dc_qmp_command(dc_qmp *q, const char *command, json_object *args, json_object **ret_return,
+                   dc_qmp_error *ret_err, char **ret_msg);
+
+/* Kills and reaps a spawned QEMU, closes the connection. Accepts NULL. */
+void dc_qmp_free(dc_qmp *q);

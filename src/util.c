@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "util.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <time.h>
+
+bool endswith(const char *s, const char *suffix)
+{
+    size_t ls = strlen(s), lx = strlen(suffix);
+    return ls >= lx && memcmp(s + ls - lx, suffix, lx) == 0;
+}
+
+static void oom(void)
+{
+    fputs("domcaps: out of memory\n", stderr);
+    abort();
+}
+
+void *xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+void *xcalloc(size_t n, size_t m)
+{
+    void *p = calloc(n ? n : 1, m ? m : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p)
+        oom();
+    return p;
+}
+
+char *xstrdup(const char *s)
+{
+    char *p = strdup(s);
+    if (!p)
+        oom();
+    return p;
+}
+
+char *xstrndup(const char *s, size_t n)
+{
+    char *p = strndup(s, n);
+    if (!p)
+        oom();
+    return p;
+}
+
+char *xvasprintf(const char *fmt, va_list ap)
+{
+    char *s;
+    if (vasprintf(&s, fmt, ap) < 0)
+        oom();
+    return s;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = xvasprintf(fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+void dc_strv_add_take(dc_strv *sv, char *s)
+{
+    if (sv->n + 2 > sv->alloc) {
+        sv->alloc = sv->alloc ? sv->alloc * 2 : 8;
+        sv->v = xrealloc(sv->v, sv->alloc * sizeof(char *));
+    }
+    sv->v[sv->n++] = s;
+    sv->v[sv->n] = NULL;
+}
+
+void dc_strv_add(dc_strv *sv, const char *s) { dc_strv_add_take(sv, xstrdup(s)); }
+
+bool dc_strv_contains(const dc_strv *sv, const char *s)
+{
+    for (size_t i = 0; i < sv->n; i++)
+        if (streq(sv->v[i], s))
+            return true;
+    return false;
+}
+
+void dc_strv_add_unique(dc_strv *sv, const char *s)
+{
+    if (!dc_strv_contains(sv, s))
+        dc_strv_add(sv, s);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void dc_strv_sort(dc_strv *sv)
+{
+    if (sv->n > 1)
+        qsort(sv->v, sv->n, sizeof(char *), cmp_str);
+}
+
+void dc_strv_clear(dc_strv *sv)
+{
+    for (size_t i = 0; i < sv->n; i++)
+        free(sv->v[i]);
+    free(sv->v);
+    *sv = (dc_strv){0};
+}
+
+static void buf_reserve(dc_buf *b, size_t extra)
+{
+    if (b->len + extra + 1 > b->alloc) {
+        size_t n = b->alloc ? b->alloc : 256;
+        while (n < b->len + extra + 1)
+            n *= 2;
+        b->s = xrealloc(b->s, n);
+        b->alloc = n;
+    }
+}
+
+void dc_buf_addn(dc_buf *b, const char *s, size_t n)
+{
+    buf_reserve(b, n);
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void dc_buf_add(dc_buf *b, const char *s) { dc_buf_addn(b, s, strlen(s)); }
+
+void dc_buf_addf(dc_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    buf_reserve(b, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void dc_buf_add_xml_escaped(dc_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '<': dc_buf_add(b, "&lt;"); break;
+        case '>': dc_buf_add(b, "&gt;"); break;
+        case '&': dc_buf_add(b, "&amp;"); break;
+        case '\'': dc_buf_add(b, "&apos;"); break;
+        case '"': dc_buf_add(b, "&quot;"); break;
+        default: dc_buf_addn(b, s, 1);
+        }
+    }
+}
+
+void dc_buf_add_json_string(dc_buf *b, const char *s)
+{
+    dc_buf_add(b, "\"");
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': dc_buf_add(b, "\\\""); break;
+        case '\\': dc_buf_add(b, "\\\\"); break;
+        case '\n': dc_buf_add(b, "\\n"); break;
+        case '\r': dc_buf_add(b, "\\r"); break;
+        case '\t': dc_buf_add(b, "\\t"); break;
+        case '\b': dc_buf_add(b, "\\b"); break;
+        case '\f': dc_buf_add(b, "\\f"); break;
+        default:
+            if (*p < 0x20)
+                dc_buf_addf(b, "\\u%04x", *p);
+            else
+                dc_buf_addn(b, (const char *)p, 1);
+        }
+    }
+    dc_buf_add(b, "\"");
+}
+
+void dc_buf_indent(dc_buf *b, int level)
+{
+    for (int i = 0; i < level; i++)
+        dc_buf_add(b, "  ");
+}
+
+char *dc_buf_steal(dc_buf *b)
+{
+    char *s = b->s ? b->s : xstrdup("");
+    *b = (dc_buf){0};
+    return s;
+}
+
+void dc_buf_clear(dc_buf *b)
+{
+    free(b->s);
+    *b = (dc_buf){0};
+}
+
+void dc_diag_warn(dc_diag *d, const char *fmt, ...)
+{
+    if (!d)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    dc_strv_add_take(&d->warnings, xvasprintf(fmt, ap));
+    va_end(ap);
+}
+
+int dc_root_open(const char *path, dc_root **ret)
+{
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    dc_root *r = xcalloc(1, sizeof(*r));
+    r->dirfd = fd;
+    r->path = xstrdup(path);
+    *ret = r;
+    return 0;
+}
+
+void dc_root_free(dc_root *r)
+{
+    if (!r)
+        return;
+    if (r->dirfd >= 0)
+        close(r->dirfd);
+    free(r->path);
+    free(r);
+}
+
+const char *dc_root_rel(const char *abspath)
+{
+    while (*abspath == '/')
+        abspath++;
+    return *abspath ? abspath : ".";
+}
+
+char *dc_root_display(const dc_root *r, const char *abspath)
+{
+    if (!r || streq(r->path, "/"))
+        return xstrdup(abspath);
+    const char *p = r->path;
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/')
+        n--;
+    return xasprintf("%.*s%s", (int)n, p, abspath);
+}
+
+int dc_root_stat(const dc_root *r, const char *abspath, struct stat *ret_st)
+{
+    if (fstatat(r->dirfd, dc_root_rel(abspath), ret_st, 0) < 0)
+        return -errno;
+    return 0;
+}
+
+int dc_root_lstat(const dc_root *r, const char *abspath, struct stat *ret_st)
+{
+    if (fstatat(r->dirfd, dc_root_rel(abspath), ret_st, AT_SYMLINK_NOFOLLOW) < 0)
+        return -errno;
+    return 0;
+}
+
+int dc_root_access(const dc_root *r, const char *abspath, int mode)
+{
+    if (faccessat(r->dirfd, dc_root_rel(abspath), mode, AT_EACCESS) < 0)
+        return -errno;
+    return 0;
+}
+
+int dc_root_open_file(const dc_root *r, const char *abspath, int flags)
+{
+    int fd = openat(r->dirfd, dc_root_rel(abspath), flags | O_CLOEXEC | O_NOCTTY);
+    return fd < 0 ? -errno : fd;
+}
+
+int dc_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len)
+{
+    dc_buf b = {0};
+    char tmp[16384];
+    for (;;) {
+        ssize_t n = read(fd, tmp, sizeof(tmp));
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int r = -errno;
+            dc_buf_clear(&b);
+            return r;
+        }
+        if (n == 0)
+            break;
+        if (b.len + (size_t)n > max) {
+            dc_buf_clear(&b);
+            return -EFBIG;
+        }
+        dc_buf_addn(&b, tmp, (size_t)n);
+    }
+    if (ret_len)
+        *ret_len = b.len;
+    *ret_buf = dc_buf_steal(&b);
+    return 0;
+}
+
+int dc_root_read_file(const dc_root *r, const char *abspath, size_t max, char **ret_buf,
+                      size_t *ret_len)
+{
+    _cleanup_close_ int fd = dc_root_open_file(r, abspath, O_RDONLY | O_NONBLOCK);
+    if (fd < 0)
+        return fd;
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return -errno;
+    if (S_ISDIR(st.st_mode))
+        return -EISDIR;
+    /* Devices and FIFOs could block forever; only regular files are read. */
+    if (!S_ISREG(st.st_mode))
+        return -EINVAL;
+    return dc_read_fd(fd, max, ret_buf, ret_len);
+}
+
+int dc_root_read_line(const dc_root *r, const char *abspath, char **ret_line)
+{
+    char *buf;
+    int rc = dc_root_read_file(r, abspath, 1 << 20, &buf, NULL);
+    if (rc < 0)
+        return rc;
+    buf[strcspn(buf, "\n")] = '\0';
+    *ret_line = buf;
+    return 0;
+}
+
+DIR *dc_root_opendir(const dc_root *r, const char *abspath)
+{
+    int fd = openat(r->dirfd, dc_root_rel(abspath), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    DIR *d = fdopendir(fd);
+    if (!d) {
+        int e = errno;
+        close(fd);
+        errno = e;
+    }
+    return d;
+}
+
+int dc_root_find_exec(const dc_root *r, const char *name, char **ret_abspath)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    while (*path) {
+        size_t n = strcspn(path, ":");
+        if (n > 0 && path[0] == '/') {
+            _cleanup_free_ char *p = xasprintf("%.*s/%s", (int)n, path, name);
+            struct stat st;
+            if (dc_root_stat(r, p, &st) == 0 && S_ISREG(st.st_mode) &&
+                dc_root_access(r, p, X_OK) == 0) {
+                *ret_abspath = TAKE_PTR(p);
+                return 0;
+            }
+        }
+        path += n;
+        if (*path == ':')
+            path++;
+    }
+    return -ENOENT;
+}
+
+int dc_write_file_atomic(const char *path, const char *data, size_t len)
+{
+    _cleanup_free_ char *tmp = xasprintf("%s.XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0)
+        return -errno;
+    size_t off = 0;
+    int rc = 0;
+    while (off < len) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = -errno;
+            break;
+        }
+        off += (size_t)n;
+    }
+    if (rc == 0 && fchmod(fd, 0644) < 0)
+        rc = -errno;
+    if (rc == 0 && fsync(fd) < 0)
+        rc = -errno;
+    if (close(fd) < 0 && rc == 0)
+        rc = -errno;
+    if (rc == 0 && rename(tmp, path) < 0)
+        rc = -errno;
+    if (rc < 0)
+        unlink(tmp);
+    return rc;
+}
+
+long long dc_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

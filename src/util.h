@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define _cleanup_(f) __attribute__((cleanup(f)))
+#define _cleanup_free_ _cleanup_(dc_freep)
+#define _cleanup_close_ _cleanup_(dc_closep)
+#define _cleanup_fclose_ _cleanup_(dc_fclosep)
+#define _cleanup_closedir_ _cleanup_(dc_closedirp)
+#define _cleanup_strv_ _cleanup_(dc_strv_freep)
+#define _printf_(a, b) __attribute__((format(printf, a, b)))
+#define _unused_ __attribute__((unused))
+
+#define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
+
+#define TAKE_PTR(p)                                                                                \
+    ({                                                                                             \
+        __typeof__(p) _p = (p);                                                                    \
+        (p) = NULL;                                                                                \
+        _p;                                                                                        \
+    })
+#define TAKE_FD(fd)                                                                                \
+    ({                                                                                             \
+        int _fd = (fd);                                                                            \
+        (fd) = -1;                                                                                 \
+        _fd;                                                                                       \
+    })
+
+static inline void dc_freep(void *p) { free(*(void **)p); }
+static inline void dc_closep(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+}
+static inline void dc_fclosep(FILE **f)
+{
+    if (*f)
+        fclose(*f);
+}
+static inline void dc_closedirp(DIR **d)
+{
+    if (*d)
+        closedir(*d);
+}
+
+static inline bool streq(const char *a, const char *b) { return strcmp(a, b) == 0; }
+static inline bool streq_ptr(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a == b;
+    return strcmp(a, b) == 0;
+}
+static inline bool startswith(const char *s, const char *prefix)
+{
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+bool endswith(const char *s, const char *suffix);
+
+/* Allocation failure is not recoverable in a command-line tool; abort loudly. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t m);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) _printf_(1, 2);
+char *xvasprintf(const char *fmt, va_list ap);
+
+/* NULL-terminated string vector. */
+typedef struct dc_strv {
+    char **v;
+    size_t n;
+    size_t alloc;
+} dc_strv;
+
+void dc_strv_add(dc_strv *sv, const char *s);
+void dc_strv_add_take(dc_strv *sv, char *s);
+bool dc_strv_contains(const dc_strv *sv, const char *s);
+/* Adds s unless already present. */
+void dc_strv_add_unique(dc_strv *sv, const char *s);
+void dc_strv_sort(dc_strv *sv);
+void dc_strv_clear(dc_strv *sv);
+static inline void dc_strv_freep(dc_strv *sv) { dc_strv_clear(sv); }
+
+/* Growable text buffer. */
+typedef struct dc_buf {
+    char *s;
+    size_t len;
+    size_t alloc;
+} dc_buf;
+
+void dc_buf_add(dc_buf *b, const char *s);
+void dc_buf_addn(dc_buf *b, const char *s, size_t n);
+void dc_buf_addf(dc_buf *b, const char *fmt, ...) _printf_(2, 3);
+void dc_buf_add_xml_escaped(dc_buf *b, const char *s);
+void dc_buf_add_json_string(dc_buf *b, const char *s);
+void dc_buf_indent(dc_buf *b, int level);
+char *dc_buf_steal(dc_buf *b);
+void dc_buf_clear(dc_buf *b);
+
+/* Diagnostics: warnings collected by library code for the CLI to print. */
+typedef struct dc_diag {
+    dc_strv warnings;
+} dc_diag;
+
+void dc_diag_warn(dc_diag *d, const char *fmt, ...) _printf_(2, 3);
+
+/*
+ * Root-aware file access. Every probe reads host state through a dc_root so
+ * that tests can point it at a fixture tree (--sysroot).
+ */
+typedef struct dc_root {
+    int dirfd;
+    char *path; /* as given, for messages */
+} dc_root;
+
+int dc_root_open(const char *path, dc_root **ret);
+void dc_root_free(dc_root *r);
+/* Path inside the root, relative (no leading '/'), for *at() calls. */
+const char *dc_root_rel(const char *abspath);
+/* Human-readable path for messages: the sysroot prefix plus abspath. */
+char *dc_root_display(const dc_root *r, const char *abspath);
+int dc_root_stat(const dc_root *r, const char *abspath, struct stat *ret_st);
+int dc_root_lstat(const dc_root *r, const char *abspath, struct stat *ret_st);
+/* access(2) with the effective ids; returns 0 or -errno */
+int dc_root_access(const dc_root *r, const char *abspath, int mode);
+int dc_root_open_file(const dc_root *r, const char *abspath, int flags);
+/* Reads a whole file of at most max bytes; -EFBIG when larger. */
+int dc_root_read_file(const dc_root *r, const char *abspath, size_t max, char **ret_buf,
+                      size_t *ret_len);
+/* First line without the trailing newline. */
+int dc_root_read_line(const dc_root *r, const char *abspath, char **ret_line);
+DIR *dc_root_opendir(const dc_root *r, const char *abspath);
+/* Searches $PATH (of this process) for an executable named name inside the root. */
+int dc_root_find_exec(const dc_root *r, const char *name, char **ret_abspath);
+
+/* Reads a whole fd of at most max bytes. */
+int dc_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len);
+/* Writes a file atomically: temp file in the same directory, fsync, rename. */
+int dc_write_file_atomic(const char *path, const char *data, size_t len);
+
+/* Monotonic clock in milliseconds. */
+long long dc_now_ms(void);
