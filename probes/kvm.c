@@ -59,7 +59,7 @@ static int probe_kvm(dc_host *host, dc_diag *diag)
 
     int r = dc_root_stat(root, "/dev/kvm", &st);
     if (r < 0) {
-        k->reason = r == -ENOENT ? xstrdup("/dev/kvm does not exist (is the kvm module loaded?)")
+        k->reason = r == -ENOENT ? xstrdup("/dev/kvm does not exist")
                                  : xasprintf("cannot stat /dev/kvm: %s", strerror(-r));
         return 0;
     }

@@ -97,6 +97,31 @@ static void fill_os(dc_domcaps *caps, const dc_host *host, const char *arch, con
     dc_enum_set(&caps->os.loader.secure, DC_NO_V);
 }
 
+/*
+ * A model's vendor from its static expansion. Under KVM every model reports
+ * the host's vendor, so TCG's answer is preferred. A versioned name (EPYC-v3)
+ * has the vendor of its family, expanded once under the unversioned alias.
+ */
+static const char *model_vendor(const dc_qemu_caps *qc, const dc_qemu_accel *a, const char *name)
+{
+    const dc_qemu_accel *sessions[] = {dc_qemu_accel_for(qc, false), a};
+    for (size_t i = 0; i < ELEMENTSOF(sessions); i++) {
+        const dc_qemu_cpuexp *e = dc_qemu_model_expansion(sessions[i], name);
+        if (e)
+            return e->vendor;
+    }
+    const char *v = strrchr(name, '-');
+    if (!v || v[1] != 'v' || !v[2] || strspn(v + 2, "0123456789") != strlen(v + 2))
+        return NULL;
+    _cleanup_free_ char *family = xstrndup(name, (size_t)(v - name));
+    for (size_t i = 0; i < ELEMENTSOF(sessions); i++) {
+        const dc_qemu_cpuexp *e = dc_qemu_model_expansion(sessions[i], family);
+        if (e)
+            return e->vendor;
+    }
+    return NULL;
+}
+
 static void fill_cpu(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qemu_accel *a,
                      const dc_host *host, bool kvm, const char *arch)
 {
@@ -137,25 +162,14 @@ static void fill_cpu(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qemu_acc
         const dc_qemu_cpudef *d = &a->cpus[i];
         if (streq(d->name, "host"))
             continue;
-        if (x86) {
-            /* Versioned names and the non-models are not offered; their aliases are. */
-            if (streq(d->name, "max") || streq(d->name, "base"))
-                continue;
-            bool is_target = false;
-            for (size_t j = 0; j < a->ncpus && !is_target; j++)
-                is_target = streq_ptr(a->cpus[j].alias_of, d->name);
-            if (is_target)
-                continue;
-        }
+        /* max and base are accepted by QEMU but are not CPU models to offer. */
+        if (x86 && (streq(d->name, "max") || streq(d->name, "base")))
+            continue;
         dc_cpu_model *m = &caps->cpu.models[caps->cpu.nmodels++];
         m->name = xstrdup(d->name);
         m->usable = d->usable < 0 ? DC_USABLE_UNKNOWN : d->usable ? DC_USABLE_YES : DC_USABLE_NO;
         m->deprecated = d->deprecated;
-        /* Under KVM every model reports the host's vendor; TCG tells the model's own. */
-        const dc_qemu_cpuexp *e = dc_qemu_model_expansion(dc_qemu_accel_for(qc, false), d->name);
-        if (!e)
-            e = dc_qemu_model_expansion(a, d->name);
-        const char *vn = e ? dc_cpu_vendor_name(e->vendor) : NULL;
+        const char *vn = dc_cpu_vendor_name(model_vendor(qc, a, d->name));
         m->vendor = vn ? xstrdup(vn) : NULL;
         m->canonical = d->alias_of ? xstrdup(d->alias_of) : NULL;
         if (m->usable == DC_USABLE_NO) {
