@@ -21,7 +21,7 @@ static const char usage_text[] =
     "  --record FILE        write the QMP conversation to FILE (.replies layout)\n"
     "  --replay FILE        answer from a recorded QMP conversation instead of QEMU\n"
     "  --sysroot DIR        read host state (/dev, /sys, /proc, firmware) under DIR\n"
-    "  --timeout SECONDS    overall limit for talking to QEMU (default 30)\n"
+    "  --timeout SECONDS    limit for each QMP command (default 30; the probe: 4x)\n"
     "  --version            print the version and exit\n"
     "  --help               print this help and exit\n"
     "\n"

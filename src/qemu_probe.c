@@ -573,12 +573,12 @@ static int open_session(source *src, const char *accel, dc_qmp **ret, char **ret
     int r = dc_qmp_handshake(q, &m);
     if (r < 0) {
         /* Something that never greets us over QMP is not a QEMU. */
-        if (r == -EBADMSG || r == -EPIPE)
+        if (r == -ENOEXEC)
             *ret_msg = xasprintf("%s does not behave like QEMU: %s", src->opts->binary, m);
         else
             *ret_msg = xasprintf("%s: %s", src->opts->binary, m);
         dc_qmp_free(q);
-        return r == -EBADMSG ? -ENOEXEC : r;
+        return r;
     }
     *ret = q;
     return 0;
@@ -588,7 +588,8 @@ int dc_qemu_probe(const dc_probe_opts *opts, dc_qemu_caps **ret, char **ret_msg)
 {
     source src = {.opts = opts};
     int timeout = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
-    src.deadline = dc_now_ms() + timeout;
+    /* Each command gets the timeout; the whole probe four times that. */
+    src.deadline = dc_now_ms() + 4LL * timeout;
     if (opts->replay) {
         int r = dc_replay_load(opts->replay, &src.replay, ret_msg);
         if (r < 0)

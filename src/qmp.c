@@ -140,18 +140,29 @@ static char *describe_exit(dc_qmp *q, const char *what)
         }
         drain_stderr(q);
         if (q->stderr_text.len) {
-            err = xstrdup(q->stderr_text.s);
-            size_t n = strlen(err);
-            while (n && (err[n - 1] == '\n' || err[n - 1] == '\r'))
-                err[--n] = '\0';
+            /* One line of message: the emulator's lines joined with "; ". */
+            dc_buf one = {0};
+            const char *p = q->stderr_text.s;
+            while (*p) {
+                size_t n = strcspn(p, "\r\n");
+                if (n) {
+                    if (one.len)
+                        dc_buf_add(&one, "; ");
+                    dc_buf_addn(&one, p, n);
+                }
+                p += n;
+                p += strspn(p, "\r\n");
+            }
+            err = one.len ? dc_buf_steal(&one) : NULL;
+            dc_buf_clear(&one);
         }
         if (q->reaped) {
             int st = q->exit_status;
             _cleanup_free_ char *how = WIFEXITED(st)
                                            ? xasprintf("exited with status %d", WEXITSTATUS(st))
                                            : xasprintf("was killed by signal %d", WTERMSIG(st));
-            return err ? xasprintf("%s: QEMU %s: %s", what, how, err)
-                       : xasprintf("%s: QEMU %s", what, how);
+            return err ? xasprintf("%s: the emulator %s: %s", what, how, err)
+                       : xasprintf("%s: the emulator %s", what, how);
         }
     }
     return err ? xasprintf("%s: %s", what, err) : xstrdup(what);
@@ -207,7 +218,7 @@ static int read_message(dc_qmp *q, json_object **ret, char **ret_msg)
         long long now = dc_now_ms();
         if (now >= limit) {
             *ret_msg = describe_exit(q, q->opts.deadline_ms && limit == q->opts.deadline_ms
-                                            ? "probe timed out (overall limit)"
+                                            ? "QEMU did not answer in time (overall probe limit)"
                                             : "QEMU did not answer in time");
             return -ETIMEDOUT;
         }
@@ -336,13 +347,15 @@ int dc_qmp_handshake(dc_qmp *q, char **ret_msg)
         return -EPIPE;
     json_object *greeting = NULL;
     int r = read_message(q, &greeting, ret_msg);
+    if (r == -EPIPE || r == -EBADMSG)
+        return -ENOEXEC; /* gone or garbled before greeting: not a QEMU */
     if (r < 0)
         return r;
     bool ok = dc_json_get_object(greeting, "QMP") != NULL;
     json_object_put(greeting);
     if (!ok) {
         *ret_msg = xstrdup("no QMP greeting: the peer does not speak QMP");
-        return -EBADMSG;
+        return -ENOEXEC;
     }
     _cleanup_json_ json_object *ret_obj = NULL;
     dc_qmp_error err = {0};
