@@ -226,7 +226,8 @@ static int run_probe(const options *o)
     r = dc_qemu_probe(&po, &qc, &msg);
     if (r < 0) {
         fprintf(stderr, "domcaps: %s\n", msg ? msg : strerror(-r));
-        rc = r == -ENOEXEC || r == -ENOTSUP ? DC_EXIT_USAGE : DC_EXIT_PROBE;
+        /* In a replay the recording is the input: whatever it lacks is an input error. */
+        rc = o->replay || r == -ENOEXEC || r == -ENOTSUP ? DC_EXIT_USAGE : DC_EXIT_PROBE;
         goto out;
     }
     if (!emulator) {

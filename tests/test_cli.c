@@ -177,6 +177,28 @@ static const cli_case cases[] = {
      .exit_code = 2,
      .err_has = {"cannot serve architecture 'aarch64'"},
      .requires = RECORDING_X86},
+    {.name = "replay-deeply-nested",
+     .args = {"--replay", WORK "deep.replies"},
+     .exit_code = 2,
+     .err_has = {"malformed recording", "deep.replies"}},
+    {.name = "replay-without-machines",
+     .args = {"--replay", WORK "no-machines.replies"},
+     .exit_code = 2,
+     .err_has = {"no machine types"}},
+    {.name = "replay-unknown-target",
+     .args = {"--replay", WORK "unknown-target.replies"},
+     .exit_code = 2,
+     .err_has = {"architecture unknown to domcaps: 'vax'"}},
+    {.name = "sysroot-missing",
+     .args = {"--replay", RECORDING_X86, "--sysroot", "/nonexistent/root"},
+     .exit_code = 2,
+     .err_has = {"cannot open sysroot '/nonexistent/root'"},
+     .requires = RECORDING_X86},
+    {.name = "replay-json",
+     .args = {"--replay", RECORDING_X86, "--format", "json", "--virttype", "qemu"},
+     .exit_code = 0,
+     .out_prefix = "{\n  \"path\": \"/usr/bin/qemu-system-x86_64\"",
+     .requires = RECORDING_X86},
     {.name = "version", .args = {"--version"}, .exit_code = 0, .out_prefix = "domcaps "},
 };
 
@@ -195,6 +217,19 @@ static const struct {
     {"reply-without-command.replies", "{\n  \"return\": {\n  },\n  \"id\": \"libvirt-1\"\n}\n\n",
      0644},
     {"empty.replies", "", 0644},
+    {"no-machines.replies",
+     "{\"execute\": \"qmp_capabilities\"}\n\n{\"return\": {}}\n\n"
+     "{\"execute\": \"query-version\"}\n\n"
+     "{\"return\": {\"qemu\": {\"major\": 7, \"minor\": 2, \"micro\": 0}, \"package\": \"\"}}\n\n"
+     "{\"execute\": \"query-target\"}\n\n{\"return\": {\"arch\": \"x86_64\"}}\n\n"
+     "{\"execute\": \"qom-list-types\"}\n\n{\"return\": [{\"name\": \"VGA\"}]}\n\n",
+     0644},
+    {"unknown-target.replies",
+     "{\"execute\": \"qmp_capabilities\"}\n\n{\"return\": {}}\n\n"
+     "{\"execute\": \"query-version\"}\n\n"
+     "{\"return\": {\"qemu\": {\"major\": 7, \"minor\": 2, \"micro\": 0}, \"package\": \"\"}}\n\n"
+     "{\"execute\": \"query-target\"}\n\n{\"return\": {\"arch\": \"vax\"}}\n\n",
+     0644},
 };
 
 static char *workdir;
@@ -590,6 +625,16 @@ static int group_setup(void **state)
         write_file(p, work_files[i].text, work_files[i].mode);
         free(p);
     }
+    /* A recording nested a million levels deep: must be refused, not recursed into. */
+    size_t depth = 1000000;
+    char *deep = malloc(depth + 1);
+    assert_non_null(deep);
+    memset(deep, '[', depth);
+    deep[depth] = '\0';
+    char *p = xasprintf("%s/deep.replies", workdir);
+    write_file(p, deep, 0644);
+    free(p);
+    free(deep);
     return 0;
 }
 
