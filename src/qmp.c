@@ -344,7 +344,7 @@ int dc_qmp_handshake(dc_qmp *q, char **ret_msg)
      */
     _cleanup_json_ json_object *cmd = send_command(q, "qmp_capabilities", NULL, ret_msg);
     if (!cmd)
-        return -EPIPE;
+        return -ENOEXEC; /* gone before it could greet: not a QEMU */
     json_object *greeting = NULL;
     int r = read_message(q, &greeting, ret_msg);
     if (r == -EPIPE || r == -EBADMSG)
