@@ -15,9 +15,9 @@ int dc_kvm_open(const dc_root *root, int *ret_fd)
     return 0;
 }
 
-int dc_kvm_check_extension(int fd, unsigned long cap)
+int dc_kvm_ioctl(int fd, unsigned long request, unsigned long arg)
 {
-    int r = ioctl(fd, KVM_CHECK_EXTENSION, cap);
+    int r = ioctl(fd, request, arg);
     return r < 0 ? -errno : r;
 }
 
@@ -41,10 +41,10 @@ static bool cmdline_has_prot_virt(const dc_root *root)
     return false;
 }
 
-static int probe_kvm(dc_host *host, dc_diag *diag)
+static int probe_kvm(dc_host *host)
 {
     const dc_root *root = host->root;
-    dc_host_kvm *k = &host->kvm;
+    dc_hostkvm *k = &host->info.kvm;
     struct stat st;
 
     k->nested = param_on(root, "/sys/module/kvm_intel/parameters/nested") ||
@@ -84,17 +84,19 @@ static int probe_kvm(dc_host *host, dc_diag *diag)
         return 0;
     }
     k->usable = true;
-    int v = dc_kvm_check_extension(fd, KVM_CAP_MAX_VCPUS);
+    k->api_version = dc_kvm_ioctl(fd, KVM_GET_API_VERSION, 0);
+    int v = dc_kvm_ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
     if (v <= 0)
-        v = dc_kvm_check_extension(fd, KVM_CAP_NR_VCPUS);
+        v = dc_kvm_ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
     if (v > 0)
         k->max_vcpus = (unsigned)v;
     else
-        dc_diag_warn(diag, "/dev/kvm does not report a vCPU limit; using the machine's");
+        dc_host_diag(host, "kvm", "/dev/kvm does not report a vCPU limit; using the machine's");
     return 0;
 }
 
 const dc_probe dc_probe_kvm = {
     .name = "kvm",
+    .needed_for = DC_PROBE_FOR_CAPS | DC_PROBE_FOR_INVENTORY,
     .run = probe_kvm,
 };

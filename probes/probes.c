@@ -1,66 +1,66 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "host.h"
 
-static int probe_firmware(dc_host *host, dc_diag *diag)
+const dc_probe *const dc_probes[] = {
+    &dc_probe_hostcpu, &dc_probe_kvm, &dc_probe_numa, &dc_probe_pci, &dc_probe_vfio,
+    &dc_probe_usb, &dc_probe_firmware, &dc_probe_swtpm, &dc_probe_rdp, NULL,
+};
+
+void dc_host_diag(dc_host *host, const char *probe, const char *fmt, ...)
 {
-    return dc_firmware_load(host->root, host->xdg_config_home, diag, &host->firmware);
+    va_list ap;
+    va_start(ap, fmt);
+    char *msg = xvasprintf(fmt, ap);
+    va_end(ap);
+    dc_hostinfo *h = &host->info;
+    h->diags = xrealloc(h->diags, (h->ndiags + 1) * sizeof(*h->diags));
+    h->diags[h->ndiags++] = (dc_diagnostic){.probe = xstrdup(probe), .message = msg};
+    if (host->diag)
+        dc_diag_warn(host->diag, "%s", msg);
+}
+
+void dc_host_probe(dc_host *host, const dc_root *root, const char *xdg_config_home, unsigned what,
+                   dc_diag *diag)
+{
+    host->root = root;
+    host->xdg_config_home = xdg_config_home;
+    host->diag = diag;
+    for (const dc_probe *const *p = dc_probes; *p; p++) {
+        if (!((*p)->needed_for & what))
+            continue;
+        int r = (*p)->run(host);
+        if (r < 0)
+            dc_host_diag(host, (*p)->name, "the %s probe failed: %s", (*p)->name, strerror(-r));
+    }
+}
+
+void dc_host_clear(dc_host *host)
+{
+    dc_hostinfo_clear(&host->info);
+    dc_firmware_list_clear(&host->firmware);
+    *host = (dc_host){0};
+}
+
+static int probe_firmware(dc_host *host)
+{
+    return dc_firmware_load(host->root, host->xdg_config_home, host->diag, &host->firmware);
 }
 
 const dc_probe dc_probe_firmware = {
     .name = "firmware",
+    .needed_for = DC_PROBE_FOR_CAPS,
     .run = probe_firmware,
 };
 
-/* Host CPU facts the caps document needs now: the physical address width. */
-static int probe_cpuinfo(dc_host *host, dc_diag *diag)
-{
-    _cleanup_free_ char *text = NULL;
-    int r = dc_root_read_file(host->root, "/proc/cpuinfo", 16u << 20, &text, NULL);
-    if (r < 0)
-        return 0;
-    const char *p = strstr(text, "address sizes");
-    unsigned bits;
-    if (p && (p = strchr(p, ':')) && sscanf(p + 1, "%u bits physical", &bits) == 1 && bits < 64)
-        host->phys_addr_bits = bits;
-    return 0;
-}
-
-static const dc_probe dc_probe_cpuinfo = {
-    .name = "cpuinfo",
-    .run = probe_cpuinfo,
-};
-
-static int probe_rdp(dc_host *host, dc_diag *diag)
+static int probe_rdp(dc_host *host)
 {
     _cleanup_free_ char *p = NULL;
     host->qemu_rdp = dc_root_find_exec(host->root, "qemu-rdp", &p) == 0;
     return 0;
 }
 
-static const dc_probe dc_probe_rdp = {
+const dc_probe dc_probe_rdp = {
     .name = "qemu-rdp",
+    .needed_for = DC_PROBE_FOR_CAPS,
     .run = probe_rdp,
 };
-
-const dc_probe *const dc_probes[] = {
-    &dc_probe_kvm, &dc_probe_cpuinfo, &dc_probe_firmware, &dc_probe_swtpm,
-    &dc_probe_vfio, &dc_probe_rdp, NULL,
-};
-
-void dc_host_probe(dc_host *host, const dc_root *root, const char *xdg_config_home, dc_diag *diag)
-{
-    host->root = root;
-    host->xdg_config_home = xdg_config_home;
-    for (const dc_probe *const *p = dc_probes; *p; p++) {
-        int r = (*p)->run(host, diag);
-        if (r < 0)
-            dc_diag_warn(diag, "host probe '%s' failed: %s", (*p)->name, strerror(-r));
-    }
-}
-
-void dc_host_clear(dc_host *host)
-{
-    free(host->kvm.reason);
-    dc_firmware_list_clear(&host->firmware);
-    *host = (dc_host){0};
-}

@@ -68,7 +68,7 @@ static int run_capture(const char *const *argv, char **ret_out)
     return 0;
 }
 
-static int probe_swtpm(dc_host *host, dc_diag *diag)
+static int probe_swtpm(dc_host *host)
 {
     const dc_root *root = host->root;
     struct stat st;
@@ -86,7 +86,7 @@ static int probe_swtpm(dc_host *host, dc_diag *diag)
     _cleanup_free_ char *out = NULL;
     int r = run_capture(argv, &out);
     if (r < 0) {
-        dc_diag_warn(diag, "cannot read TPM versions from '%s --print-capabilities': %s", exe,
+        dc_host_diag(host, "swtpm", "cannot read TPM versions from '%s --print-capabilities': %s", exe,
                      r == -ETIMEDOUT ? "timed out" : r == -EIO ? "it failed" : strerror(-r));
         return 0;
     }
@@ -94,7 +94,7 @@ static int probe_swtpm(dc_host *host, dc_diag *diag)
     _cleanup_json_ json_object *caps = dc_json_parse(out, strlen(out), &err);
     json_object *features = dc_json_get_array(caps, "features");
     if (!features) {
-        dc_diag_warn(diag, "'%s --print-capabilities' printed no feature list", exe);
+        dc_host_diag(host, "swtpm", "'%s --print-capabilities' printed no feature list", exe);
         return 0;
     }
     for (size_t i = 0; i < json_object_array_length(features); i++) {
@@ -109,5 +109,6 @@ static int probe_swtpm(dc_host *host, dc_diag *diag)
 
 const dc_probe dc_probe_swtpm = {
     .name = "swtpm",
+    .needed_for = DC_PROBE_FOR_CAPS,
     .run = probe_swtpm,
 };

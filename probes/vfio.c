@@ -2,7 +2,7 @@
 /* The minimal VFIO check libvirt makes: IOMMU groups exist and /dev/vfio/vfio is there. */
 #include "host.h"
 
-static int probe_vfio(dc_host *host, dc_diag *diag)
+static int probe_vfio(dc_host *host)
 {
     const dc_root *root = host->root;
     struct stat st;
@@ -11,18 +11,19 @@ static int probe_vfio(dc_host *host, dc_diag *diag)
         struct dirent *de;
         while ((de = readdir(d)))
             if (de->d_name[0] != '.') {
-                host->vfio.iommu_groups = true;
+                host->info.vfio.iommu_groups = true;
                 break;
             }
     } else if (errno != ENOENT) {
-        dc_diag_warn(diag, "cannot read /sys/kernel/iommu_groups: %s", strerror(errno));
+        dc_host_diag(host, "vfio", "cannot read /sys/kernel/iommu_groups: %s", strerror(errno));
     }
-    host->vfio.dev_vfio = dc_root_stat(root, "/dev/vfio/vfio", &st) == 0;
-    host->vfio.dev_iommu = dc_root_stat(root, "/dev/iommu", &st) == 0;
+    host->info.vfio.dev_vfio = dc_root_stat(root, "/dev/vfio/vfio", &st) == 0;
+    host->info.vfio.dev_iommu = dc_root_stat(root, "/dev/iommu", &st) == 0;
     return 0;
 }
 
 const dc_probe dc_probe_vfio = {
     .name = "vfio",
+    .needed_for = DC_PROBE_FOR_CAPS | DC_PROBE_FOR_INVENTORY,
     .run = probe_vfio,
 };

@@ -148,8 +148,8 @@ static void fill_cpu(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qemu_acc
     if (x86 && a->host.name && a->nmodels) {
         dc_cpu_host_model(&a->host, a->models, a->nmodels, &qc->feature_aliases,
                           &caps->cpu.host_model);
-        if (caps->cpu.host_model.supported == DC_YES && kvm && host->phys_addr_bits)
-            caps->cpu.host_model.maxphysaddr_limit = host->phys_addr_bits;
+        if (caps->cpu.host_model.supported == DC_YES && kvm && host->info.cpu.phys_bits)
+            caps->cpu.host_model.maxphysaddr_limit = host->info.cpu.phys_bits;
     }
 
     if (!a->have_cpu_defs || a->ncpus == 0) {
@@ -287,12 +287,12 @@ static void fill_devices(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_host
         }
     SET(DC_DEV_HOSTDEV, 2, DC_SUBSYS_PCI);
     SET(DC_DEV_HOSTDEV, 2, DC_SUBSYS_SCSI);
-    bool vfio = host->vfio.iommu_groups && host->vfio.dev_vfio && T("vfio-pci");
+    bool vfio = host->info.vfio.iommu_groups && host->info.vfio.dev_vfio && T("vfio-pci");
     if (vfio) {
         SET(DC_DEV_HOSTDEV, 4, DC_PCI_DEFAULT);
         SET(DC_DEV_HOSTDEV, 4, DC_PCI_VFIO);
     }
-    if (vfio && T("iommufd") && host->vfio.dev_iommu)
+    if (vfio && T("iommufd") && host->info.vfio.dev_iommu)
         SET(DC_DEV_HOSTDEV, 5, DC_YES_V);
     SET(DC_DEV_HOSTDEV, 5, DC_NO_V);
 
@@ -424,15 +424,15 @@ static void fill_features(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qem
     f[DC_FEAT_BACKUP] = DC_YES;
     f[DC_FEAT_ASYNC_TEARDOWN] = qc->cl_async_teardown ? DC_YES : DC_NO;
     bool s390pv = dc_arch_is_s390(arch) && kvm && qc->none_machine_cgs && T("s390-pv-guest") &&
-                  host->kvm.s390_pv;
+                  host->info.kvm.s390_pv;
     f[DC_FEAT_S390_PV] = s390pv ? DC_YES : DC_NO;
     f[DC_FEAT_PS2] = T("i8042") && qc->pc_machine_i8042 && machine_is_pc_family(machine)
                          ? DC_YES : DC_NO;
-    bool tdx = streq(arch, "x86_64") && kvm && T("tdx-guest") && host->kvm.tdx;
+    bool tdx = streq(arch, "x86_64") && kvm && T("tdx-guest") && host->info.kvm.tdx;
     f[DC_FEAT_TDX] = tdx ? DC_YES : DC_NO;
 
     /* SEV needs the host side too: QEMU answers query-sev-capabilities only with it. */
-    bool sev = kvm && qc->sev_valid && host->kvm.sev;
+    bool sev = kvm && qc->sev_valid && host->info.kvm.sev;
     caps->features.sev.supported = sev ? DC_YES : DC_NO;
     if (sev) {
         caps->features.sev.cbitpos = qc->sev_cbitpos;
@@ -487,10 +487,10 @@ static char *kvm_unavailable_reason(const dc_qemu_caps *qc, const dc_host *host,
     if (!dc_arch_is_native(arch))
         return xasprintf("guest architecture '%s' is not native to this %s host", arch,
                          dc_arch_host());
-    if (!host->kvm.exists)
+    if (!host->info.kvm.exists)
         return xstrdup("/dev/kvm does not exist");
-    if (!host->kvm.usable)
-        return xstrdup(host->kvm.reason ? host->kvm.reason : "/dev/kvm is not usable");
+    if (!host->info.kvm.usable)
+        return xstrdup(host->info.kvm.reason ? host->info.kvm.reason : "/dev/kvm is not usable");
     if (!qc->kvm_enabled)
         return xasprintf("%s did not enable KVM (query-kvm reports it absent or disabled)",
                          qc->binary);
@@ -548,8 +548,8 @@ int dc_domcaps_derive(const dc_qemu_caps *qc, const dc_host *host, const dc_requ
     caps->machine = xstrdup(m->name);
     caps->arch = xstrdup(arch);
     caps->vcpu_max = m->cpu_max;
-    if (kvm && host->kvm.max_vcpus && host->kvm.max_vcpus < caps->vcpu_max)
-        caps->vcpu_max = host->kvm.max_vcpus;
+    if (kvm && host->info.kvm.max_vcpus && host->info.kvm.max_vcpus < caps->vcpu_max)
+        caps->vcpu_max = host->info.kvm.max_vcpus;
     caps->iothreads = DC_YES;
 
     fill_os(caps, host, arch, m->name);

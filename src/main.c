@@ -236,7 +236,7 @@ static int run_probe(const options *o)
         qc->binary = xasprintf("/usr/bin/qemu-system-%s", qc->target);
     }
 
-    dc_host_probe(&host, root, xdg, &diag);
+    dc_host_probe(&host, root, xdg, DC_PROBE_FOR_CAPS, &diag);
     dc_request req = {.arch = o->arch, .machine = o->machine, .virttype = o->virttype};
     r = dc_domcaps_derive(qc, &host, &req, &caps, &msg);
     if (r < 0) {

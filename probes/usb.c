@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "host.h"
+
+static int probe_usb(dc_host *host)
+{
+    return 0;
+}
+
+const dc_probe dc_probe_usb = {
+    .name = "usb",
+    .needed_for = DC_PROBE_FOR_INVENTORY,
+    .run = probe_usb,
+};
