@@ -6,21 +6,6 @@
 
 #include "host.h"
 
-int dc_kvm_open(const dc_root *root, int *ret_fd)
-{
-    int fd = dc_root_open_file(root, "/dev/kvm", O_RDWR);
-    if (fd < 0)
-        return fd;
-    *ret_fd = fd;
-    return 0;
-}
-
-int dc_kvm_ioctl(int fd, unsigned long request, unsigned long arg)
-{
-    int r = ioctl(fd, request, arg);
-    return r < 0 ? -errno : r;
-}
-
 static bool param_on(const dc_root *root, const char *path)
 {
     _cleanup_free_ char *v = NULL;
