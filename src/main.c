@@ -10,8 +10,11 @@
 
 static const char usage_text[] =
     "Usage: domcaps [probe] [OPTIONS]\n"
+    "       domcaps host [--format xml|json] [--sysroot DIR]\n"
     "\n"
-    "Print the libvirt domainCapabilities document for a QEMU emulator.\n"
+    "probe (the default) prints the libvirt domainCapabilities document for a\n"
+    "QEMU emulator; host prints the host inventory (CPU, KVM, NUMA, PCI, IOMMU\n"
+    "groups, USB, VFIO).\n"
     "\n"
     "  --emulator PATH      emulator binary (default: qemu-system-<arch> from PATH)\n"
     "  --arch ARCH          guest architecture (default: the emulator's, or the host's)\n"
@@ -27,7 +30,13 @@ static const char usage_text[] =
     "\n"
     "Exit status: 0 success, 2 usage or input error, 3 probing failed.\n";
 
+typedef enum command {
+    CMD_PROBE,
+    CMD_HOST,
+} command;
+
 typedef struct options {
+    command cmd;
     const char *emulator;
     const char *arch;
     const char *machine;
@@ -71,6 +80,12 @@ static int parse_args(int argc, char **argv, options *o)
         {0},
     };
     *o = (options){.format = "xml", .sysroot = "/", .timeout_ms = 30000};
+    if (argc > 1 && streq(argv[1], "host")) {
+        o->cmd = CMD_HOST;
+        argv++, argc--;
+    } else if (argc > 1 && streq(argv[1], "probe")) {
+        argv++, argc--;
+    }
     opterr = 0;
     int c;
     while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
@@ -101,8 +116,6 @@ static int parse_args(int argc, char **argv, options *o)
             return fail_usage("unknown option '%s'; see --help", argv[optind - 1]);
         }
     }
-    if (optind < argc && streq(argv[optind], "probe"))
-        optind++;
     if (optind < argc)
         return fail_usage("unexpected argument '%s'; see --help", argv[optind]);
     if (o->virttype && !streq(o->virttype, "kvm") && !streq(o->virttype, "qemu"))
@@ -113,6 +126,9 @@ static int parse_args(int argc, char **argv, options *o)
         return fail_usage("unknown architecture '%s'", o->arch);
     if (o->record && o->replay)
         return fail_usage("--record and --replay cannot be combined");
+    if (o->cmd == CMD_HOST && (o->emulator || o->arch || o->machine || o->virttype || o->record ||
+                               o->replay))
+        return fail_usage("'domcaps host' takes only --format and --sysroot");
     return 0;
 }
 
@@ -263,6 +279,27 @@ out:
     return rc;
 }
 
+static int run_host(const options *o)
+{
+    dc_root *root = NULL;
+    int r = dc_root_open(o->sysroot, &root);
+    if (r < 0)
+        return fail_usage("cannot open sysroot '%s': %s", o->sysroot, strerror(-r));
+    dc_host host = {0};
+    dc_host_probe(&host, root, NULL, DC_PROBE_FOR_INVENTORY, NULL);
+    char *doc = streq(o->format, "json") ? dc_hostinfo_format_json(&host.info)
+                                         : dc_hostinfo_format_xml(&host.info);
+    int rc = DC_EXIT_OK;
+    if (fputs(doc, stdout) == EOF || fflush(stdout) == EOF) {
+        fprintf(stderr, "domcaps: cannot write the report: %s\n", strerror(errno));
+        rc = DC_EXIT_USAGE;
+    }
+    free(doc);
+    dc_host_clear(&host);
+    dc_root_free(root);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C");
@@ -272,5 +309,5 @@ int main(int argc, char **argv)
         return DC_EXIT_OK;
     if (r > 0)
         return r;
-    return run_probe(&o);
+    return o.cmd == CMD_HOST ? run_host(&o) : run_probe(&o);
 }
