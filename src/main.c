@@ -7,10 +7,13 @@
 #include "domcaps/domcaps.h"
 #include "host.h"
 #include "qemu_probe.h"
+#include "check.h"
+#include "check_format.h"
 
 static const char usage_text[] =
     "Usage: domcaps [probe] [OPTIONS]\n"
     "       domcaps host [--format xml|json] [--sysroot DIR]\n"
+    "       domcaps check [--caps FILE]... [--host FILE] [--format text|json|junit] DOMAIN.xml...\n"
     "\n"
     "probe (the default) prints the libvirt domainCapabilities document for a\n"
     "QEMU emulator; host prints the host inventory (CPU, KVM, NUMA, PCI, IOMMU\n"
@@ -25,14 +28,21 @@ static const char usage_text[] =
     "  --replay FILE        answer from a recorded QMP conversation instead of QEMU\n"
     "  --sysroot DIR        read host state (/dev, /sys, /proc, firmware) under DIR\n"
     "  --timeout SECONDS    limit for each QMP command (default 30; the probe: 4x)\n"
+    "  --snapshot           add the extension element `domcaps check --caps` uses\n"
     "  --version            print the version and exit\n"
     "  --help               print this help and exit\n"
     "\n"
-    "Exit status: 0 success, 2 usage or input error, 3 probing failed.\n";
+    "check judges libvirt domain XML against the live host (default) or against\n"
+    "saved documents: --caps (domcaps --snapshot output, repeatable) and --host\n"
+    "(domcaps host output).\n"
+    "\n"
+    "Exit status: 0 success (check: every domain can run), 1 check found errors,\n"
+    "2 usage or input error, 3 probing failed.\n";
 
 typedef enum command {
     CMD_PROBE,
     CMD_HOST,
+    CMD_CHECK,
 } command;
 
 typedef struct options {
@@ -46,6 +56,11 @@ typedef struct options {
     const char *replay;
     const char *sysroot;
     int timeout_ms;
+    bool snapshot;
+    dc_strv caps_files;
+    const char *host_file;
+    char **domains;
+    int ndomains;
 } options;
 
 _printf_(1, 2) static int fail_usage(const char *fmt, ...)
@@ -63,7 +78,8 @@ static int parse_args(int argc, char **argv, options *o)
 {
     enum {
         OPT_EMULATOR = 0x100, OPT_ARCH, OPT_MACHINE, OPT_VIRTTYPE, OPT_FORMAT, OPT_RECORD,
-        OPT_REPLAY, OPT_SYSROOT, OPT_TIMEOUT, OPT_VERSION, OPT_HELP,
+        OPT_REPLAY, OPT_SYSROOT, OPT_TIMEOUT, OPT_VERSION, OPT_HELP, OPT_SNAPSHOT, OPT_CAPS,
+        OPT_HOST,
     };
     static const struct option longopts[] = {
         {"emulator", required_argument, NULL, OPT_EMULATOR},
@@ -77,18 +93,25 @@ static int parse_args(int argc, char **argv, options *o)
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"version", no_argument, NULL, OPT_VERSION},
         {"help", no_argument, NULL, OPT_HELP},
+        {"snapshot", no_argument, NULL, OPT_SNAPSHOT},
+        {"caps", required_argument, NULL, OPT_CAPS},
+        {"host", required_argument, NULL, OPT_HOST},
         {0},
     };
     *o = (options){.format = "xml", .sysroot = "/", .timeout_ms = 30000};
     if (argc > 1 && streq(argv[1], "host")) {
         o->cmd = CMD_HOST;
         argv++, argc--;
+    } else if (argc > 1 && streq(argv[1], "check")) {
+        o->cmd = CMD_CHECK;
+        o->format = "text";
+        argv++, argc--;
     } else if (argc > 1 && streq(argv[1], "probe")) {
         argv++, argc--;
     }
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, o->cmd == CMD_CHECK ? "" : "+", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_EMULATOR: o->emulator = optarg; break;
         case OPT_ARCH: o->arch = optarg; break;
@@ -98,6 +121,9 @@ static int parse_args(int argc, char **argv, options *o)
         case OPT_RECORD: o->record = optarg; break;
         case OPT_REPLAY: o->replay = optarg; break;
         case OPT_SYSROOT: o->sysroot = optarg; break;
+        case OPT_SNAPSHOT: o->snapshot = true; break;
+        case OPT_CAPS: dc_strv_add(&o->caps_files, optarg); break;
+        case OPT_HOST: o->host_file = optarg; break;
         case OPT_TIMEOUT: {
             char *end;
             double s = strtod(optarg, &end);
@@ -116,6 +142,19 @@ static int parse_args(int argc, char **argv, options *o)
             return fail_usage("unknown option '%s'; see --help", argv[optind - 1]);
         }
     }
+    if (o->cmd == CMD_CHECK) {
+        o->domains = argv + optind;
+        o->ndomains = argc - optind;
+        if (!o->ndomains)
+            return fail_usage("check needs at least one domain XML file; see --help");
+        if (!streq(o->format, "text") && !streq(o->format, "json") && !streq(o->format, "junit"))
+            return fail_usage("unknown format '%s' (expected text, json or junit)", o->format);
+        if (o->host_file && !o->caps_files.n)
+            return fail_usage("--host is for offline checks: give --caps too");
+        return 0;
+    }
+    if (o->caps_files.n || o->host_file)
+        return fail_usage("--caps and --host are options of 'domcaps check'");
     if (optind < argc)
         return fail_usage("unexpected argument '%s'; see --help", argv[optind]);
     if (o->virttype && !streq(o->virttype, "kvm") && !streq(o->virttype, "qemu"))
@@ -126,6 +165,8 @@ static int parse_args(int argc, char **argv, options *o)
         return fail_usage("unknown architecture '%s'", o->arch);
     if (o->record && o->replay)
         return fail_usage("--record and --replay cannot be combined");
+    if (o->snapshot && !streq(o->format, "xml"))
+        return fail_usage("--snapshot extends the XML document: use it with --format xml");
     if (o->cmd == CMD_HOST && (o->emulator || o->arch || o->machine || o->virttype || o->record ||
                                o->replay))
         return fail_usage("'domcaps host' takes only --format and --sysroot");
@@ -264,6 +305,14 @@ static int run_probe(const options *o)
     print_warnings(&diag);
     char *doc = streq(o->format, "json") ? dc_domcaps_format_json(caps)
                                          : dc_domcaps_format_xml(caps);
+    if (o->snapshot) {
+        /* The extension goes last, inside the root element. */
+        _cleanup_free_ char *ext = dc_snapshot_format_extension(qc, streq(caps->domain, "kvm"));
+        size_t cut = strlen(doc) - strlen("</domainCapabilities>\n");
+        char *full = xasprintf("%.*s%s</domainCapabilities>\n", (int)cut, doc, ext);
+        free(doc);
+        doc = full;
+    }
     if (fputs(doc, stdout) == EOF || fflush(stdout) == EOF) {
         fprintf(stderr, "domcaps: cannot write the document: %s\n", strerror(errno));
         rc = DC_EXIT_USAGE;
@@ -300,6 +349,82 @@ static int run_host(const options *o)
     return rc;
 }
 
+static int run_check(const options *o)
+{
+    dc_check_env env = {.live = o->caps_files.n == 0, .timeout_ms = o->timeout_ms};
+    dc_root *root = NULL;
+    dc_host host = {0};
+    int rc = DC_EXIT_OK;
+    char *msg = NULL;
+
+    if (env.live) {
+        int r = dc_root_open("/", &root);
+        if (r < 0)
+            return fail_usage("cannot open /: %s", strerror(-r));
+        _cleanup_free_ char *xdg = xdg_config_home();
+        dc_host_probe(&host, root, xdg, DC_PROBE_FOR_CAPS | DC_PROBE_FOR_INVENTORY, NULL);
+        env.host = &host;
+    } else {
+        env.snapshots = xcalloc(o->caps_files.n, sizeof(dc_snapshot));
+        for (size_t i = 0; i < o->caps_files.n; i++) {
+            if (dc_snapshot_load(o->caps_files.v[i], &env.snapshots[env.nsnapshots], &msg) < 0) {
+                rc = fail_usage("unusable capabilities snapshot: %s", msg);
+                goto out;
+            }
+            env.nsnapshots++;
+        }
+        if (o->host_file) {
+            env.host_report = xcalloc(1, sizeof(dc_hostinfo));
+            if (dc_hostinfo_load(o->host_file, env.host_report, &msg) < 0) {
+                rc = fail_usage("unusable host report: %s", msg);
+                goto out;
+            }
+        }
+    }
+
+    dc_check_result *results = xcalloc((size_t)o->ndomains, sizeof(dc_check_result));
+    bool errors = false, input_errors = false;
+    for (int i = 0; i < o->ndomains; i++) {
+        dc_check_file(&env, o->domains[i], &results[i]);
+        if (results[i].input_error)
+            input_errors = true;
+        for (size_t j = 0; j < results[i].nfindings; j++)
+            if (results[i].findings[j].severity == DC_SEVERITY_ERROR)
+                errors = true;
+    }
+    char *out = streq(o->format, "json")    ? dc_check_format_json(results, (size_t)o->ndomains)
+                : streq(o->format, "junit") ? dc_check_format_junit(results, (size_t)o->ndomains)
+                                            : dc_check_format_text(results, (size_t)o->ndomains);
+    fputs(out, stdout);
+    fflush(stdout);
+    free(out);
+    for (int i = 0; i < o->ndomains; i++) {
+        if (results[i].input_error && !streq(o->format, "text"))
+            fprintf(stderr, "domcaps: %s\n", results[i].input_error);
+        dc_check_result_clear(&results[i]);
+    }
+    free(results);
+    rc = env.probe_failed ? DC_EXIT_PROBE
+         : input_errors   ? DC_EXIT_USAGE
+         : errors         ? DC_EXIT_FINDINGS
+                          : DC_EXIT_OK;
+out:
+    free(msg);
+    for (size_t i = 0; i < env.nsnapshots; i++)
+        dc_snapshot_clear(&env.snapshots[i]);
+    free(env.snapshots);
+    if (env.host_report) {
+        dc_hostinfo_clear(env.host_report);
+        free(env.host_report);
+    }
+    for (size_t i = 0; i < env.nprobed; i++)
+        dc_qemu_caps_free(env.probed[i]);
+    free(env.probed);
+    dc_host_clear(&host);
+    dc_root_free(root);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C");
@@ -309,5 +434,11 @@ int main(int argc, char **argv)
         return DC_EXIT_OK;
     if (r > 0)
         return r;
-    return o.cmd == CMD_HOST ? run_host(&o) : run_probe(&o);
+    switch (o.cmd) {
+    case CMD_HOST: r = run_host(&o); break;
+    case CMD_CHECK: r = run_check(&o); break;
+    case CMD_PROBE: r = run_probe(&o); break;
+    }
+    dc_strv_clear(&o.caps_files);
+    return r;
 }

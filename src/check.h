@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* The domain checker: rules over a parsed domain XML and the capabilities it targets. */
+#pragma once
+
+#include "derive.h"
+#include "domcaps/check.h"
+#include "host.h"
+#include "qemu_probe.h"
+
+/* A saved domainCapabilities document, with our extension when it has one. */
+typedef struct dc_snapshot {
+    char *file;
+    dc_domcaps *caps;
+    dc_qemu_caps *qemu; /* from the extension element; NULL for plain libvirt documents */
+} dc_snapshot;
+
+typedef struct dc_check_env {
+    bool live;
+    /* live: emulators probed so far, the host probed once */
+    dc_qemu_caps **probed;
+    size_t nprobed;
+    char **probe_errors; /* parallel to a failed emulator path list */
+    dc_host *host;
+    int timeout_ms;
+    /* offline */
+    dc_snapshot *snapshots;
+    size_t nsnapshots;
+    dc_hostinfo *host_report; /* --host, NULL when not given */
+    int probe_failed;         /* set when a live probe failed: exit 3 */
+} dc_check_env;
+
+/* Judges one domain file; never fails: input problems land in ret->input_error. */
+void dc_check_file(dc_check_env *env, const char *path, dc_check_result *ret);
+
+/* Parses a saved domainCapabilities document (with or without the extension). */
+int dc_snapshot_load(const char *path, dc_snapshot *ret, char **ret_msg);
+void dc_snapshot_clear(dc_snapshot *s);
+/* Parses a saved `domcaps host` report (XML). */
+int dc_hostinfo_load(const char *path, dc_hostinfo *ret, char **ret_msg);
+
+/* The extension element carrying what the checker needs beyond libvirt's document. */
+char *dc_snapshot_format_extension(const dc_qemu_caps *qc, bool kvm);
+
+#define DC_SNAPSHOT_NS "https://domcaps.dev/ns/snapshot/1"

@@ -1,0 +1,571 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Saved documents read back for the offline checker: a domainCapabilities
+ * document (libvirt's or ours, with the extension element domcaps adds for
+ * what the checker needs beyond it) and a `domcaps host` report.
+ */
+#include "check.h"
+#include "xmlsafe.h"
+
+/* ---- the extension element --------------------------------------------------- */
+
+char *dc_snapshot_format_extension(const dc_qemu_caps *qc, bool kvm)
+{
+    const dc_qemu_accel *a = dc_qemu_accel_for(qc, kvm);
+    dc_buf b = {0};
+    dc_buf_addf(&b, "  <qemu xmlns='%s' target='", DC_SNAPSHOT_NS);
+    dc_buf_add_xml_escaped(&b, qc->target);
+    dc_buf_addf(&b, "' version='%d.%d.%d' kvm='%s' memfdHugetlb='%s'>\n", qc->version_major,
+                qc->version_minor, qc->version_micro, qc->kvm_enabled ? "yes" : "no",
+                qc->memfd_hugetlb ? "yes" : "no");
+    for (size_t i = 0; a && i < a->nmachines; i++) {
+        const dc_qemu_machine *m = &a->machines[i];
+        dc_buf_add(&b, "    <machine name='");
+        dc_buf_add_xml_escaped(&b, m->name);
+        dc_buf_add(&b, "'");
+        if (m->alias) {
+            dc_buf_add(&b, " alias='");
+            dc_buf_add_xml_escaped(&b, m->alias);
+            dc_buf_add(&b, "'");
+        }
+        dc_buf_addf(&b, " maxCpus='%u'", m->cpu_max);
+        if (m->acpi >= 0)
+            dc_buf_addf(&b, " acpi='%s'", m->acpi ? "yes" : "no");
+        if (m->is_default)
+            dc_buf_add(&b, " default='yes'");
+        if (m->deprecated)
+            dc_buf_add(&b, " deprecated='yes'");
+        dc_buf_add(&b, "/>\n");
+    }
+    for (size_t i = 0; i < qc->types.n; i++) {
+        dc_buf_add(&b, "    <type name='");
+        dc_buf_add_xml_escaped(&b, qc->types.v[i]);
+        dc_buf_add(&b, "'/>\n");
+    }
+    dc_buf_add(&b, "  </qemu>\n");
+    return dc_buf_steal(&b);
+}
+
+static bool attr_yes(xmlNodePtr n, const char *name)
+{
+    _cleanup_free_ char *v = dc_xml_prop(n, name);
+    return v && streq(v, "yes");
+}
+
+static unsigned attr_uint(xmlNodePtr n, const char *name, unsigned dflt)
+{
+    _cleanup_free_ char *v = dc_xml_prop(n, name);
+    if (!v)
+        return dflt;
+    char *end;
+    unsigned long x = strtoul(v, &end, 0);
+    return *end ? dflt : (unsigned)x;
+}
+
+static long long attr_ll(xmlNodePtr n, const char *name, long long dflt)
+{
+    _cleanup_free_ char *v = dc_xml_prop(n, name);
+    if (!v)
+        return dflt;
+    char *end;
+    long long x = strtoll(v, &end, 0);
+    return *end ? dflt : x;
+}
+
+static dc_qemu_caps *parse_extension(xmlNodePtr q, const dc_domcaps *caps)
+{
+    dc_qemu_caps *qc = xcalloc(1, sizeof(*qc));
+    qc->binary = xstrdup(caps->path);
+    qc->target = dc_xml_prop(q, "target");
+    if (!qc->target)
+        qc->target = xstrdup(caps->arch);
+    qc->arch = xstrdup(caps->arch);
+    qc->kvm_enabled = attr_yes(q, "kvm");
+    qc->memfd_hugetlb = attr_yes(q, "memfdHugetlb");
+    dc_qemu_accel *a = streq(caps->domain, "kvm") ? &qc->kvm : &qc->tcg;
+    a->probed = true;
+    size_t n = 0;
+    for (xmlNodePtr m = dc_xml_child(q, "machine"); m; m = dc_xml_next(m, "machine"))
+        n++;
+    a->machines = xcalloc(n ? n : 1, sizeof(dc_qemu_machine));
+    for (xmlNodePtr m = dc_xml_child(q, "machine"); m; m = dc_xml_next(m, "machine")) {
+        char *name = dc_xml_prop(m, "name");
+        if (!name)
+            continue;
+        dc_qemu_machine *out = &a->machines[a->nmachines++];
+        out->name = name;
+        out->alias = dc_xml_prop(m, "alias");
+        out->cpu_max = attr_uint(m, "maxCpus", 0);
+        _cleanup_free_ char *acpi = dc_xml_prop(m, "acpi");
+        out->acpi = acpi ? streq(acpi, "yes") : -1;
+        out->is_default = attr_yes(m, "default");
+        out->deprecated = attr_yes(m, "deprecated");
+    }
+    for (xmlNodePtr t = dc_xml_child(q, "type"); t; t = dc_xml_next(t, "type")) {
+        char *name = dc_xml_prop(t, "name");
+        if (name)
+            dc_strv_add_take(&qc->types, name);
+    }
+    dc_strv_sort(&qc->types);
+    return qc;
+}
+
+/* ---- domainCapabilities --------------------------------------------------------- */
+
+static dc_tristate supported(xmlNodePtr n)
+{
+    if (!n)
+        return DC_ABSENT;
+    _cleanup_free_ char *v = dc_xml_prop(n, "supported");
+    return v && streq(v, "yes") ? DC_YES : DC_NO;
+}
+
+/* Reads <enum name='name'> among n's children into e (unknown values are ignored). */
+static void read_enum(xmlNodePtr n, const char *name, dc_enum_type type, dc_enum *e)
+{
+    for (xmlNodePtr c = dc_xml_child(n, "enum"); c; c = dc_xml_next(c, "enum")) {
+        _cleanup_free_ char *en = dc_xml_prop(c, "name");
+        if (!en || !streq(en, name))
+            continue;
+        e->report = true;
+        for (xmlNodePtr v = dc_xml_child(c, "value"); v; v = dc_xml_next(v, "value")) {
+            _cleanup_free_ char *t = dc_xml_text(v);
+            int idx = t ? dc_enum_value_lookup(type, t) : -1;
+            if (idx >= 0)
+                dc_enum_set(e, (unsigned)idx);
+        }
+    }
+}
+
+static xmlNodePtr child_with(xmlNodePtr n, const char *elem, const char *attr, const char *value)
+{
+    for (xmlNodePtr c = dc_xml_child(n, elem); c; c = dc_xml_next(c, elem)) {
+        _cleanup_free_ char *v = dc_xml_prop(c, attr);
+        if (v && streq(v, value))
+            return c;
+    }
+    return NULL;
+}
+
+static char **strv_steal(dc_strv *sv)
+{
+    return sv->v ? sv->v : xcalloc(1, sizeof(char *));
+}
+
+static void parse_cpu(xmlNodePtr cpu, dc_domcaps *caps)
+{
+    xmlNodePtr hp = child_with(cpu, "mode", "name", "host-passthrough");
+    caps->cpu.host_passthrough = supported(hp);
+    read_enum(hp, "hostPassthroughMigratable", DC_E_ONOFF, &caps->cpu.host_passthrough_migratable);
+    xmlNodePtr mx = child_with(cpu, "mode", "name", "maximum");
+    caps->cpu.maximum = supported(mx);
+    read_enum(mx, "maximumMigratable", DC_E_ONOFF, &caps->cpu.maximum_migratable);
+
+    xmlNodePtr hm = child_with(cpu, "mode", "name", "host-model");
+    dc_host_model *h = &caps->cpu.host_model;
+    h->supported = supported(hm);
+    if (h->supported == DC_YES) {
+        xmlNodePtr model = dc_xml_child(hm, "model");
+        h->model = dc_xml_text(model);
+        _cleanup_free_ char *fb = dc_xml_prop(model, "fallback");
+        h->fallback_allow = fb && streq(fb, "allow");
+        h->vendor = dc_xml_text(dc_xml_child(hm, "vendor"));
+        h->maxphysaddr_limit = attr_uint(dc_xml_child(hm, "maxphysaddr"), "limit", 0);
+        dc_strv req = {0}, dis = {0};
+        for (xmlNodePtr f = dc_xml_child(hm, "feature"); f; f = dc_xml_next(f, "feature")) {
+            _cleanup_free_ char *policy = dc_xml_prop(f, "policy");
+            char *name = dc_xml_prop(f, "name");
+            if (!name)
+                continue;
+            dc_strv_add_take(policy && streq(policy, "disable") ? &dis : &req, name);
+        }
+        h->require = strv_steal(&req);
+        h->disable = strv_steal(&dis);
+    }
+
+    xmlNodePtr cu = child_with(cpu, "mode", "name", "custom");
+    caps->cpu.custom = supported(cu);
+    size_t n = 0;
+    for (xmlNodePtr m = dc_xml_child(cu, "model"); m; m = dc_xml_next(m, "model"))
+        n++;
+    caps->cpu.models = xcalloc(n ? n : 1, sizeof(dc_cpu_model));
+    for (xmlNodePtr m = dc_xml_child(cu, "model"); m; m = dc_xml_next(m, "model")) {
+        char *name = dc_xml_text(m);
+        if (!name)
+            continue;
+        dc_cpu_model *out = &caps->cpu.models[caps->cpu.nmodels++];
+        out->name = name;
+        _cleanup_free_ char *u = dc_xml_prop(m, "usable");
+        out->usable = u && streq(u, "yes") ? DC_USABLE_YES
+                      : u && streq(u, "no") ? DC_USABLE_NO : DC_USABLE_UNKNOWN;
+        out->deprecated = attr_yes(m, "deprecated");
+        _cleanup_free_ char *vendor = dc_xml_prop(m, "vendor");
+        out->vendor = vendor && !streq(vendor, "unknown") ? xstrdup(vendor) : NULL;
+        out->canonical = dc_xml_prop(m, "canonical");
+        xmlNodePtr bl = child_with(cu, "blockers", "model", name);
+        if (bl) {
+            dc_strv b = {0};
+            for (xmlNodePtr f = dc_xml_child(bl, "feature"); f; f = dc_xml_next(f, "feature")) {
+                char *fname = dc_xml_prop(f, "name");
+                if (fname)
+                    dc_strv_add_take(&b, fname);
+            }
+            out->blockers = strv_steal(&b);
+        }
+    }
+}
+
+static void parse_features(xmlNodePtr f, dc_domcaps *caps)
+{
+    xmlNodePtr gic = dc_xml_child(f, "gic");
+    caps->features.gic = supported(gic);
+    read_enum(gic, "version", DC_E_GIC_VERSION, &caps->features.gic_version);
+    for (unsigned i = 0; i < _DC_FEAT_MAX; i++)
+        caps->features.simple[i] = supported(dc_xml_child(f, dc_simple_feature_names[i]));
+    xmlNodePtr sev = dc_xml_child(f, "sev");
+    caps->features.sev.supported = supported(sev);
+    if (caps->features.sev.supported == DC_YES) {
+        _cleanup_free_ char *cb = dc_xml_text(dc_xml_child(sev, "cbitpos"));
+        _cleanup_free_ char *rp = dc_xml_text(dc_xml_child(sev, "reducedPhysBits"));
+        _cleanup_free_ char *mg = dc_xml_text(dc_xml_child(sev, "maxGuests"));
+        _cleanup_free_ char *me = dc_xml_text(dc_xml_child(sev, "maxESGuests"));
+        caps->features.sev.cbitpos = cb ? (unsigned)strtoul(cb, NULL, 10) : 0;
+        caps->features.sev.reduced_phys_bits = rp ? (unsigned)strtoul(rp, NULL, 10) : 0;
+        caps->features.sev.max_guests = mg ? (unsigned)strtoul(mg, NULL, 10) : 0;
+        caps->features.sev.max_es_guests = me ? (unsigned)strtoul(me, NULL, 10) : 0;
+        caps->features.sev.cpu0_id = dc_xml_text(dc_xml_child(sev, "cpu0Id"));
+    }
+    xmlNodePtr sgx = dc_xml_child(f, "sgx");
+    caps->features.sgx.supported = supported(sgx);
+    if (caps->features.sgx.supported == DC_YES) {
+        _cleanup_free_ char *flc = dc_xml_text(dc_xml_child(sgx, "flc"));
+        _cleanup_free_ char *s1 = dc_xml_text(dc_xml_child(sgx, "sgx1"));
+        _cleanup_free_ char *s2 = dc_xml_text(dc_xml_child(sgx, "sgx2"));
+        _cleanup_free_ char *ss = dc_xml_text(dc_xml_child(sgx, "section_size"));
+        caps->features.sgx.flc = flc && streq(flc, "yes");
+        caps->features.sgx.sgx1 = s1 && streq(s1, "yes");
+        caps->features.sgx.sgx2 = s2 && streq(s2, "yes");
+        caps->features.sgx.section_size_kib = ss ? strtoull(ss, NULL, 10) : 0;
+        xmlNodePtr secs = dc_xml_child(sgx, "sections");
+        size_t n = 0;
+        for (xmlNodePtr s = dc_xml_child(secs, "section"); s; s = dc_xml_next(s, "section"))
+            n++;
+        caps->features.sgx.sections = xcalloc(n ? n : 1, sizeof(dc_sgx_section));
+        for (xmlNodePtr s = dc_xml_child(secs, "section"); s; s = dc_xml_next(s, "section")) {
+            dc_sgx_section *o = &caps->features.sgx.sections[caps->features.sgx.nsections++];
+            o->node = attr_uint(s, "node", 0);
+            o->size_kib = (unsigned long long)attr_ll(s, "size", 0);
+        }
+    }
+    xmlNodePtr hv = dc_xml_child(f, "hyperv");
+    caps->features.hyperv.supported = supported(hv);
+    read_enum(hv, "features", DC_E_HYPERV, &caps->features.hyperv.features);
+    xmlNodePtr ls = dc_xml_child(f, "launchSecurity");
+    caps->features.launch_security.supported = supported(ls);
+    read_enum(ls, "sectype", DC_E_SECTYPE, &caps->features.launch_security.sectype);
+}
+
+int dc_snapshot_load(const char *path, dc_snapshot *ret, char **ret_msg)
+{
+    _cleanup_xml_ xmlDocPtr doc = NULL;
+    int r = dc_xml_parse(path, NULL, 0, &doc, ret_msg);
+    if (r < 0)
+        return r;
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    if (!dc_xml_is(root, "domainCapabilities")) {
+        *ret_msg = xasprintf("%s is not a domainCapabilities document (root element <%s>)", path,
+                             (const char *)root->name);
+        return -EINVAL;
+    }
+    dc_domcaps *caps = xcalloc(1, sizeof(*caps));
+    caps->path = dc_xml_text(dc_xml_child(root, "path"));
+    caps->domain = dc_xml_text(dc_xml_child(root, "domain"));
+    caps->machine = dc_xml_text(dc_xml_child(root, "machine"));
+    caps->arch = dc_xml_text(dc_xml_child(root, "arch"));
+    const char *missing = !caps->path ? "path" : !caps->domain ? "domain"
+                          : !caps->machine ? "machine" : !caps->arch ? "arch" : NULL;
+    if (missing) {
+        *ret_msg = xasprintf("%s is not a usable domainCapabilities document: no <%s>", path,
+                             missing);
+        dc_domcaps_free(caps);
+        return -EINVAL;
+    }
+    caps->vcpu_max = attr_uint(dc_xml_child(root, "vcpu"), "max", 0);
+    caps->iothreads = supported(dc_xml_child(root, "iothreads"));
+
+    xmlNodePtr os = dc_xml_child(root, "os");
+    caps->os.supported = supported(os);
+    read_enum(os, "firmware", DC_E_FIRMWARE, &caps->os.firmware);
+    xmlNodePtr ff = dc_xml_child(os, "firmwareFeatures");
+    caps->os.firmware_features = supported(ff);
+    read_enum(ff, "secureBoot", DC_E_YESNO, &caps->os.secure_boot);
+    read_enum(ff, "enrolledKeys", DC_E_YESNO, &caps->os.enrolled_keys);
+    if (!ff) {
+        /* libvirt before 12.1 has no firmwareFeatures: assume nothing is excluded. */
+        dc_enum_set(&caps->os.secure_boot, DC_YES_V);
+        dc_enum_set(&caps->os.secure_boot, DC_NO_V);
+        caps->os.enrolled_keys = caps->os.secure_boot;
+    }
+    xmlNodePtr loader = dc_xml_child(os, "loader");
+    caps->os.loader.supported = supported(loader);
+    dc_strv values = {0};
+    for (xmlNodePtr v = dc_xml_child(loader, "value"); v; v = dc_xml_next(v, "value")) {
+        char *t = dc_xml_text(v);
+        if (t)
+            dc_strv_add_take(&values, t);
+    }
+    caps->os.loader.values = strv_steal(&values);
+    read_enum(loader, "type", DC_E_LOADER_TYPE, &caps->os.loader.type);
+    read_enum(loader, "readonly", DC_E_YESNO, &caps->os.loader.readonly);
+    read_enum(loader, "secure", DC_E_YESNO, &caps->os.loader.secure);
+
+    parse_cpu(dc_xml_child(root, "cpu"), caps);
+
+    xmlNodePtr mb = dc_xml_child(root, "memoryBacking");
+    caps->memory_backing.supported = supported(mb);
+    read_enum(mb, "sourceType", DC_E_MEM_SOURCE, &caps->memory_backing.source_type);
+
+    xmlNodePtr devices = dc_xml_child(root, "devices");
+    for (unsigned k = 0; k < _DC_DEV_MAX; k++) {
+        const dc_device_desc *d = &dc_device_descs[k];
+        xmlNodePtr n = dc_xml_child(devices, d->element);
+        /* An element older libvirt did not print: nothing is known to be missing. */
+        caps->devices[k].supported = n ? supported(n) : DC_YES;
+        for (unsigned e = 0; e < d->nenums; e++) {
+            if (n) {
+                read_enum(n, d->enums[e].name, d->enums[e].type, &caps->devices[k].enums[e]);
+            } else {
+                caps->devices[k].enums[e].report = true;
+                caps->devices[k].enums[e].values = (UINT32_C(1) << dc_enum_value_count(d->enums[e].type)) - 1;
+            }
+        }
+    }
+    parse_features(dc_xml_child(root, "features"), caps);
+
+    dc_qemu_caps *qc = NULL;
+    for (xmlNodePtr n = dc_xml_child(root, NULL); n; n = dc_xml_next(n, NULL))
+        if (dc_xml_is(n, "qemu") && n->ns && streq((const char *)n->ns->href, DC_SNAPSHOT_NS))
+            qc = parse_extension(n, caps);
+    *ret = (dc_snapshot){.file = xstrdup(path), .caps = caps, .qemu = qc};
+    return 0;
+}
+
+void dc_snapshot_clear(dc_snapshot *s)
+{
+    free(s->file);
+    dc_domcaps_free(s->caps);
+    dc_qemu_caps_free(s->qemu);
+    *s = (dc_snapshot){0};
+}
+
+/* ---- the host report ------------------------------------------------------------ */
+
+static char **text_children(xmlNodePtr n, const char *elem, const char *attr)
+{
+    dc_strv sv = {0};
+    for (xmlNodePtr c = dc_xml_child(n, elem); c; c = dc_xml_next(c, elem)) {
+        char *v = attr ? dc_xml_prop(c, attr) : dc_xml_text(c);
+        if (v)
+            dc_strv_add_take(&sv, v);
+    }
+    return strv_steal(&sv);
+}
+
+static void parse_host_cpu(xmlNodePtr cpu, dc_hostcpu *c)
+{
+    c->arch = dc_xml_text(dc_xml_child(cpu, "arch"));
+    c->vendor = dc_xml_text(dc_xml_child(cpu, "vendor"));
+    c->model_name = dc_xml_text(dc_xml_child(cpu, "model"));
+    xmlNodePtr sig = dc_xml_child(cpu, "signature");
+    c->family = (int)attr_ll(sig, "family", -1);
+    c->model = (int)attr_ll(sig, "model", -1);
+    c->stepping = (int)attr_ll(sig, "stepping", -1);
+    c->microcode = dc_xml_prop(dc_xml_child(cpu, "microcode"), "version");
+    xmlNodePtr topo = dc_xml_child(cpu, "topology");
+    c->sockets = attr_uint(topo, "sockets", 0);
+    c->dies = attr_uint(topo, "dies", 0);
+    c->cores = attr_uint(topo, "cores", 0);
+    c->threads = attr_uint(topo, "threads", 0);
+    c->online_cpus = attr_uint(dc_xml_child(cpu, "cpus"), "online", 0);
+    c->phys_bits = attr_uint(dc_xml_child(cpu, "maxphysaddr"), "bits", 0);
+    xmlNodePtr virt = dc_xml_child(cpu, "virtualization");
+    c->vmx = attr_yes(virt, "vmx");
+    c->svm = attr_yes(virt, "svm");
+    c->flags = text_children(cpu, "feature", "name");
+}
+
+static void parse_host_kvm(xmlNodePtr k, dc_hostkvm *o)
+{
+    o->exists = attr_yes(k, "present");
+    o->usable = attr_yes(k, "usable");
+    o->api_version = (int)attr_ll(k, "apiVersion", -1);
+    o->max_vcpus = attr_uint(k, "maxVcpus", 0);
+    o->module = dc_xml_prop(k, "module");
+    o->nested = attr_yes(k, "nested");
+    o->reason = dc_xml_text(dc_xml_child(k, "reason"));
+    xmlNodePtr sg = dc_xml_child(k, "secureGuest");
+    o->sev = attr_yes(sg, "sev");
+    o->sev_es = attr_yes(sg, "sevES");
+    o->sev_snp = attr_yes(sg, "sevSNP");
+    o->tdx = attr_yes(sg, "tdx");
+    o->s390_pv = attr_yes(sg, "s390PV");
+}
+
+static void parse_host_numa(xmlNodePtr topo, dc_numa *n)
+{
+    _cleanup_free_ char *numa = dc_xml_prop(topo, "numa");
+    n->available = numa && streq(numa, "yes");
+    xmlNodePtr cells = dc_xml_child(topo, "cells");
+    size_t count = 0;
+    for (xmlNodePtr c = dc_xml_child(cells, "cell"); c; c = dc_xml_next(c, "cell"))
+        count++;
+    n->cells = xcalloc(count ? count : 1, sizeof(dc_numa_cell));
+    for (xmlNodePtr c = dc_xml_child(cells, "cell"); c; c = dc_xml_next(c, "cell")) {
+        dc_numa_cell *o = &n->cells[n->ncells++];
+        o->id = attr_uint(c, "id", 0);
+        xmlNodePtr mem = dc_xml_child(c, "memory");
+        _cleanup_free_ char *mt = dc_xml_text(mem);
+        o->memory_kib = mt ? strtoull(mt, NULL, 10) : 0;
+        o->free_kib = (unsigned long long)attr_ll(mem, "free", 0);
+        size_t np = 0;
+        for (xmlNodePtr p = dc_xml_child(c, "pages"); p; p = dc_xml_next(p, "pages"))
+            np++;
+        o->pages = xcalloc(np ? np : 1, sizeof(dc_numa_pages));
+        for (xmlNodePtr p = dc_xml_child(c, "pages"); p; p = dc_xml_next(p, "pages")) {
+            dc_numa_pages *pg = &o->pages[o->npages++];
+            _cleanup_free_ char *t = dc_xml_text(p);
+            pg->size_kib = (unsigned long long)attr_ll(p, "size", 0);
+            pg->free = (unsigned long long)attr_ll(p, "free", 0);
+            pg->total = t ? strtoull(t, NULL, 10) : 0;
+        }
+        xmlNodePtr dist = dc_xml_child(c, "distances");
+        size_t nd = 0;
+        for (xmlNodePtr s = dc_xml_child(dist, "sibling"); s; s = dc_xml_next(s, "sibling"))
+            nd++;
+        o->distances = xcalloc(nd ? nd : 1, sizeof(*o->distances));
+        for (xmlNodePtr s = dc_xml_child(dist, "sibling"); s; s = dc_xml_next(s, "sibling")) {
+            o->distances[o->ndistances].id = attr_uint(s, "id", 0);
+            o->distances[o->ndistances++].value = attr_uint(s, "value", 0);
+        }
+        xmlNodePtr cpus = dc_xml_child(c, "cpus");
+        size_t nc = 0;
+        for (xmlNodePtr u = dc_xml_child(cpus, "cpu"); u; u = dc_xml_next(u, "cpu"))
+            nc++;
+        o->cpus = xcalloc(nc ? nc : 1, sizeof(dc_numa_cpu));
+        for (xmlNodePtr u = dc_xml_child(cpus, "cpu"); u; u = dc_xml_next(u, "cpu")) {
+            dc_numa_cpu *cpu = &o->cpus[o->ncpus++];
+            cpu->id = attr_uint(u, "id", 0);
+            cpu->socket_id = (int)attr_ll(u, "socket_id", -1);
+            cpu->die_id = (int)attr_ll(u, "die_id", -1);
+            cpu->core_id = (int)attr_ll(u, "core_id", -1);
+            cpu->siblings = dc_xml_prop(u, "siblings");
+        }
+    }
+}
+
+static void parse_host_pci(xmlNodePtr pci, dc_hostinfo *h)
+{
+    h->pci_known = attr_yes(pci, "probed");
+    size_t n = 0;
+    for (xmlNodePtr d = dc_xml_child(pci, "device"); d; d = dc_xml_next(d, "device"))
+        n++;
+    h->pci = xcalloc(n ? n : 1, sizeof(dc_pci_device));
+    for (xmlNodePtr d = dc_xml_child(pci, "device"); d; d = dc_xml_next(d, "device")) {
+        char *addr = dc_xml_prop(d, "address");
+        if (!addr)
+            continue;
+        dc_pci_device *o = &h->pci[h->npci++];
+        o->address = addr;
+        sscanf(addr, "%x:%x:%x.%x", &o->domain, &o->bus, &o->slot, &o->function);
+        o->vendor_id = attr_uint(d, "vendor", 0);
+        o->device_id = attr_uint(d, "device", 0);
+        o->subsys_vendor_id = attr_uint(d, "subsysVendor", 0);
+        o->subsys_device_id = attr_uint(d, "subsysDevice", 0);
+        o->class_id = attr_uint(d, "class", 0);
+        o->driver = dc_xml_prop(d, "driver");
+        o->iommu_group = (int)attr_ll(d, "iommuGroup", -1);
+        o->numa_node = (int)attr_ll(d, "numaNode", -1);
+        o->is_bridge = attr_yes(d, "bridge");
+        o->vendor_name = dc_xml_text(dc_xml_child(d, "vendorName"));
+        o->device_name = dc_xml_text(dc_xml_child(d, "deviceName"));
+        o->class_name = dc_xml_text(dc_xml_child(d, "className"));
+        xmlNodePtr sriov = dc_xml_child(d, "sriov");
+        o->sriov_totalvfs = sriov ? (int)attr_ll(sriov, "totalvfs", -1) : -1;
+        o->sriov_numvfs = sriov ? (int)attr_ll(sriov, "numvfs", -1) : -1;
+        o->physfn = dc_xml_prop(dc_xml_child(d, "physfn"), "address");
+    }
+}
+
+static void parse_host_vfio(xmlNodePtr v, dc_hostvfio *o)
+{
+    o->dev_vfio = attr_yes(v, "devVfio");
+    o->dev_iommu = attr_yes(v, "devIommu");
+    o->module = attr_yes(v, "module");
+    o->iommu_groups = attr_yes(v, "iommuGroups");
+    size_t n = 0;
+    for (xmlNodePtr g = dc_xml_child(v, "group"); g; g = dc_xml_next(g, "group"))
+        n++;
+    o->groups = xcalloc(n ? n : 1, sizeof(dc_iommu_group));
+    for (xmlNodePtr g = dc_xml_child(v, "group"); g; g = dc_xml_next(g, "group")) {
+        dc_iommu_group *gr = &o->groups[o->ngroups++];
+        gr->id = attr_uint(g, "id", 0);
+        gr->viable = attr_yes(g, "viable");
+        gr->devices = text_children(g, "device", "address");
+        gr->culprits = text_children(g, "culprit", NULL);
+    }
+}
+
+static void parse_host_usb(xmlNodePtr usb, dc_hostinfo *h)
+{
+    h->usb_known = attr_yes(usb, "probed");
+    size_t n = 0;
+    for (xmlNodePtr d = dc_xml_child(usb, "device"); d; d = dc_xml_next(d, "device"))
+        n++;
+    h->usb = xcalloc(n ? n : 1, sizeof(dc_usb_device));
+    for (xmlNodePtr d = dc_xml_child(usb, "device"); d; d = dc_xml_next(d, "device")) {
+        dc_usb_device *o = &h->usb[h->nusb++];
+        o->bus = attr_uint(d, "bus", 0);
+        o->address = attr_uint(d, "address", 0);
+        o->port_path = dc_xml_prop(d, "port");
+        o->vendor_id = attr_uint(d, "vendor", 0);
+        o->product_id = attr_uint(d, "product", 0);
+        o->class_id = attr_uint(d, "class", 0);
+        o->speed = dc_xml_prop(d, "speed");
+        o->manufacturer = dc_xml_text(dc_xml_child(d, "manufacturer"));
+        o->product = dc_xml_text(dc_xml_child(d, "product"));
+    }
+}
+
+int dc_hostinfo_load(const char *path, dc_hostinfo *ret, char **ret_msg)
+{
+    _cleanup_xml_ xmlDocPtr doc = NULL;
+    int r = dc_xml_parse(path, NULL, 0, &doc, ret_msg);
+    if (r < 0)
+        return r;
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    if (!dc_xml_is(root, "hostReport")) {
+        *ret_msg = xasprintf("%s is not a domcaps host report (root element <%s>)", path,
+                             (const char *)root->name);
+        return -EINVAL;
+    }
+    dc_hostinfo h = {0};
+    parse_host_cpu(dc_xml_child(root, "cpu"), &h.cpu);
+    parse_host_kvm(dc_xml_child(root, "kvm"), &h.kvm);
+    parse_host_numa(dc_xml_child(root, "topology"), &h.numa);
+    parse_host_pci(dc_xml_child(root, "pci"), &h);
+    parse_host_vfio(dc_xml_child(root, "vfio"), &h.vfio);
+    parse_host_usb(dc_xml_child(root, "usb"), &h);
+    xmlNodePtr diags = dc_xml_child(root, "diagnostics");
+    size_t n = 0;
+    for (xmlNodePtr d = dc_xml_child(diags, "diagnostic"); d; d = dc_xml_next(d, "diagnostic"))
+        n++;
+    h.diags = xcalloc(n ? n : 1, sizeof(dc_diagnostic));
+    for (xmlNodePtr d = dc_xml_child(diags, "diagnostic"); d; d = dc_xml_next(d, "diagnostic")) {
+        char *probe = dc_xml_prop(d, "probe");
+        char *msg = dc_xml_text(d);
+        h.diags[h.ndiags++] = (dc_diagnostic){.probe = probe ? probe : xstrdup(""),
+                                             .message = msg ? msg : xstrdup("")};
+    }
+    *ret = h;
+    return 0;
+}
