@@ -25,6 +25,7 @@ typedef struct dc_host {
     bool qemu_rdp;
     dc_firmware_list firmware;
     dc_diag *diag; /* warnings for the caps run (malformed descriptors, swtpm) */
+    const char *cache_dir; /* where probes may keep answers keyed by a binary's identity */
 } dc_host;
 
 /* What a run needs: the caps document, the inventory report, or both. */

@@ -68,6 +68,50 @@ static int run_capture(const char *const *argv, char **ret_out)
     return 0;
 }
 
+/* A binary's identity: any upgrade changes one of these. */
+static char *identity(const dc_root *root, const char *path)
+{
+    struct stat st;
+    if (dc_root_stat(root, path, &st) < 0)
+        return xstrdup("-");
+    return xasprintf("%s:%lld:%lld.%09ld:%lld.%09ld:%llu", path, (long long)st.st_size,
+                     (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
+                     (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec,
+                     (unsigned long long)st.st_ino);
+}
+
+/*
+ * What swtpm_setup prints depends only on the swtpm binaries, so its answer
+ * is kept next to the capability cache, keyed by their identity: running it
+ * costs more than the rest of a warm probe.
+ */
+static bool versions_from_cache(dc_host *host, const char *key)
+{
+    if (!host->cache_dir)
+        return false;
+    _cleanup_free_ char *path = xasprintf("%s/swtpm.caps", host->cache_dir);
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    _cleanup_free_ char *text = NULL;
+    if (fd < 0 || dc_read_fd(fd, 4096, &text, NULL) < 0)
+        return false;
+    char *nl = strchr(text, '\n');
+    int v12, v20;
+    if (!nl || strncmp(text, key, (size_t)(nl - text)) != 0 || strlen(key) != (size_t)(nl - text) ||
+        sscanf(nl + 1, "%d %d", &v12, &v20) != 2)
+        return false;
+    host->tpm.v12 = v12, host->tpm.v20 = v20;
+    return true;
+}
+
+static void versions_to_cache(dc_host *host, const char *key)
+{
+    if (!host->cache_dir)
+        return;
+    _cleanup_free_ char *path = xasprintf("%s/swtpm.caps", host->cache_dir);
+    _cleanup_free_ char *text = xasprintf("%s\n%d %d\n", key, host->tpm.v12, host->tpm.v20);
+    dc_write_file_atomic(path, text, strlen(text)); /* no cache is not a failure */
+}
+
 static int probe_swtpm(dc_host *host)
 {
     const dc_root *root = host->root;
@@ -80,6 +124,11 @@ static int probe_swtpm(dc_host *host)
         dc_root_find_exec(root, "swtpm_ioctl", &ioctl_) < 0)
         return 0;
     host->tpm.swtpm = true;
+
+    _cleanup_free_ char *id_setup = identity(root, setup), *id_swtpm = identity(root, swtpm);
+    _cleanup_free_ char *key = xasprintf("%s %s %s", root->path, id_setup, id_swtpm);
+    if (versions_from_cache(host, key))
+        return 0;
 
     _cleanup_free_ char *exe = dc_root_display(root, setup);
     const char *argv[] = {exe, "--print-capabilities", NULL};
@@ -104,6 +153,7 @@ static int probe_swtpm(dc_host *host)
         else if (streq_ptr(f, "tpm-2.0"))
             host->tpm.v20 = true;
     }
+    versions_to_cache(host, key);
     return 0;
 }
 

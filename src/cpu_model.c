@@ -95,3 +95,36 @@ void dc_cpu_host_model(const dc_qemu_cpuexp *host, const dc_qemu_cpuexp *models,
     out->require = diff_list(&host->features, &best->features, aliases);
     out->disable = diff_list(&best->features, &host->features, aliases);
 }
+
+static char **strs_copy(char *const *v)
+{
+    size_t n = 0;
+    while (v && v[n])
+        n++;
+    char **out = xcalloc(n + 1, sizeof(char *));
+    for (size_t i = 0; i < n; i++)
+        out[i] = xstrdup(v[i]);
+    return out;
+}
+
+void dc_host_model_copy(dc_host_model *dst, const dc_host_model *src)
+{
+    *dst = *src;
+    dst->model = src->model ? xstrdup(src->model) : NULL;
+    dst->vendor = src->vendor ? xstrdup(src->vendor) : NULL;
+    dst->require = strs_copy(src->require);
+    dst->disable = strs_copy(src->disable);
+}
+
+void dc_host_model_clear(dc_host_model *hm)
+{
+    free(hm->model);
+    free(hm->vendor);
+    for (char **f = hm->require; f && *f; f++)
+        free(*f);
+    free(hm->require);
+    for (char **f = hm->disable; f && *f; f++)
+        free(*f);
+    free(hm->disable);
+    *hm = (dc_host_model){0};
+}

@@ -97,31 +97,6 @@ static void fill_os(dc_domcaps *caps, const dc_host *host, const char *arch, con
     dc_enum_set(&caps->os.loader.secure, DC_NO_V);
 }
 
-/*
- * A model's vendor from its static expansion. Under KVM every model reports
- * the host's vendor, so TCG's answer is preferred. A versioned name (EPYC-v3)
- * has the vendor of its family, expanded once under the unversioned alias.
- */
-static const char *model_vendor(const dc_qemu_caps *qc, const dc_qemu_accel *a, const char *name)
-{
-    const dc_qemu_accel *sessions[] = {dc_qemu_accel_for(qc, false), a};
-    for (size_t i = 0; i < ELEMENTSOF(sessions); i++) {
-        const dc_qemu_cpuexp *e = dc_qemu_model_expansion(sessions[i], name);
-        if (e)
-            return e->vendor;
-    }
-    const char *v = strrchr(name, '-');
-    if (!v || v[1] != 'v' || !v[2] || strspn(v + 2, "0123456789") != strlen(v + 2))
-        return NULL;
-    _cleanup_free_ char *family = xstrndup(name, (size_t)(v - name));
-    for (size_t i = 0; i < ELEMENTSOF(sessions); i++) {
-        const dc_qemu_cpuexp *e = dc_qemu_model_expansion(sessions[i], family);
-        if (e)
-            return e->vendor;
-    }
-    return NULL;
-}
-
 static void fill_cpu(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qemu_accel *a,
                      const dc_host *host, bool kvm, const char *arch)
 {
@@ -145,10 +120,9 @@ static void fill_cpu(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qemu_acc
     }
 
     caps->cpu.host_model.supported = DC_NO;
-    if (x86 && a->host.name && a->nmodels) {
-        dc_cpu_host_model(&a->host, a->models, a->nmodels, &qc->feature_aliases,
-                          &caps->cpu.host_model);
-        if (caps->cpu.host_model.supported == DC_YES && kvm && host->info.cpu.phys_bits)
+    if (x86 && a->host_model.supported == DC_YES) {
+        dc_host_model_copy(&caps->cpu.host_model, &a->host_model);
+        if (kvm && host->info.cpu.phys_bits)
             caps->cpu.host_model.maxphysaddr_limit = host->info.cpu.phys_bits;
     }
 
@@ -169,13 +143,12 @@ static void fill_cpu(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qemu_acc
         m->name = xstrdup(d->name);
         m->usable = d->usable < 0 ? DC_USABLE_UNKNOWN : d->usable ? DC_USABLE_YES : DC_USABLE_NO;
         m->deprecated = d->deprecated;
-        const char *vn = dc_cpu_vendor_name(model_vendor(qc, a, d->name));
-        m->vendor = vn ? xstrdup(vn) : NULL;
+        m->vendor = d->vendor ? xstrdup(d->vendor) : NULL;
         m->canonical = d->alias_of ? xstrdup(d->alias_of) : NULL;
         if (m->usable == DC_USABLE_NO) {
             dc_strv b = {0};
             for (size_t j = 0; j < d->unavailable.n; j++)
-                dc_strv_add(&b, dc_cpu_feature_spelling(&qc->feature_aliases, d->unavailable.v[j]));
+                dc_strv_add(&b, d->unavailable.v[j]);
             m->blockers = b.v;
         }
     }
@@ -585,10 +558,7 @@ void dc_domcaps_free(dc_domcaps *caps)
     free(caps->machine);
     free(caps->arch);
     free_strs(caps->os.loader.values);
-    free(caps->cpu.host_model.model);
-    free(caps->cpu.host_model.vendor);
-    free_strs(caps->cpu.host_model.require);
-    free_strs(caps->cpu.host_model.disable);
+    dc_host_model_clear(&caps->cpu.host_model);
     for (size_t i = 0; i < caps->cpu.nmodels; i++) {
         free(caps->cpu.models[i].name);
         free(caps->cpu.models[i].vendor);

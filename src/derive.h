@@ -28,3 +28,6 @@ void dc_cpu_host_model(const dc_qemu_cpuexp *host, const dc_qemu_cpuexp *models,
 
 /* QEMU's underscore spelling of a feature where it has one (lahf-lm -> lahf_lm). */
 const char *dc_cpu_feature_spelling(const dc_strv *aliases, const char *name);
+
+void dc_host_model_copy(dc_host_model *dst, const dc_host_model *src);
+void dc_host_model_clear(dc_host_model *hm);

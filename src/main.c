@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <locale.h>
 
 #include "arch.h"
@@ -9,6 +11,9 @@
 #include "qemu_probe.h"
 #include "check.h"
 #include "check_format.h"
+#include "cache.h"
+
+#include <sys/wait.h>
 
 static const char usage_text[] =
     "Usage: domcaps [probe] [OPTIONS]\n"
@@ -43,6 +48,7 @@ typedef enum command {
     CMD_PROBE,
     CMD_HOST,
     CMD_CHECK,
+    CMD_CACHE,
 } command;
 
 typedef struct options {
@@ -61,6 +67,10 @@ typedef struct options {
     const char *host_file;
     char **domains;
     int ndomains;
+    const char *cache_dir;
+    bool no_cache;
+    bool explain;
+    bool all;
 } options;
 
 _printf_(1, 2) static int fail_usage(const char *fmt, ...)
@@ -79,7 +89,7 @@ static int parse_args(int argc, char **argv, options *o)
     enum {
         OPT_EMULATOR = 0x100, OPT_ARCH, OPT_MACHINE, OPT_VIRTTYPE, OPT_FORMAT, OPT_RECORD,
         OPT_REPLAY, OPT_SYSROOT, OPT_TIMEOUT, OPT_VERSION, OPT_HELP, OPT_SNAPSHOT, OPT_CAPS,
-        OPT_HOST,
+        OPT_HOST, OPT_CACHE_DIR, OPT_NO_CACHE, OPT_EXPLAIN, OPT_ALL,
     };
     static const struct option longopts[] = {
         {"emulator", required_argument, NULL, OPT_EMULATOR},
@@ -96,11 +106,18 @@ static int parse_args(int argc, char **argv, options *o)
         {"snapshot", no_argument, NULL, OPT_SNAPSHOT},
         {"caps", required_argument, NULL, OPT_CAPS},
         {"host", required_argument, NULL, OPT_HOST},
+        {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
+        {"no-cache", no_argument, NULL, OPT_NO_CACHE},
+        {"explain", no_argument, NULL, OPT_EXPLAIN},
+        {"all", no_argument, NULL, OPT_ALL},
         {0},
     };
     *o = (options){.format = "xml", .sysroot = "/", .timeout_ms = 30000};
     if (argc > 1 && streq(argv[1], "host")) {
         o->cmd = CMD_HOST;
+        argv++, argc--;
+    } else if (argc > 1 && streq(argv[1], "cache")) {
+        o->cmd = CMD_CACHE;
         argv++, argc--;
     } else if (argc > 1 && streq(argv[1], "check")) {
         o->cmd = CMD_CHECK;
@@ -124,6 +141,10 @@ static int parse_args(int argc, char **argv, options *o)
         case OPT_SNAPSHOT: o->snapshot = true; break;
         case OPT_CAPS: dc_strv_add(&o->caps_files, optarg); break;
         case OPT_HOST: o->host_file = optarg; break;
+        case OPT_CACHE_DIR: o->cache_dir = optarg; break;
+        case OPT_NO_CACHE: o->no_cache = true; break;
+        case OPT_EXPLAIN: o->explain = true; break;
+        case OPT_ALL: o->all = true; break;
         case OPT_TIMEOUT: {
             char *end;
             double s = strtod(optarg, &end);
@@ -155,6 +176,13 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (o->caps_files.n || o->host_file)
         return fail_usage("--caps and --host are options of 'domcaps check'");
+    if (o->cmd == CMD_CACHE && !o->explain)
+        return fail_usage("'domcaps cache' needs --explain");
+    if (o->explain && o->cmd != CMD_CACHE)
+        return fail_usage("--explain is an option of 'domcaps cache'");
+    if (o->all && (o->emulator || o->arch || o->replay || o->record))
+        return fail_usage("--all probes every qemu-system-* in PATH: it takes no --emulator, "
+                          "--arch, --replay or --record");
     if (optind < argc)
         return fail_usage("unexpected argument '%s'; see --help", argv[optind]);
     if (o->virttype && !streq(o->virttype, "kvm") && !streq(o->virttype, "qemu"))
@@ -243,6 +271,14 @@ static char *xdg_config_home(void)
     return home && home[0] == '/' ? xasprintf("%s/.config", home) : NULL;
 }
 
+/* The cache directory in use, or NULL for no cache. */
+static char *cache_dir_for(const options *o)
+{
+    if (o->no_cache)
+        return NULL;
+    return o->cache_dir ? xstrdup(o->cache_dir) : dc_cache_default_dir();
+}
+
 static int run_probe(const options *o)
 {
     dc_root *root = NULL;
@@ -253,6 +289,7 @@ static int run_probe(const options *o)
     int rc = DC_EXIT_OK;
     _cleanup_free_ char *emulator = NULL;
     _cleanup_free_ char *xdg = xdg_config_home();
+    _cleanup_free_ char *cache_dir = cache_dir_for(o);
     dc_diag diag = {0};
     dc_host host = {0};
     dc_qemu_caps *qc = NULL;
@@ -280,7 +317,7 @@ static int run_probe(const options *o)
         .timeout_ms = o->timeout_ms,
         .want_tcg_session = true,
     };
-    r = dc_qemu_probe(&po, &qc, &msg);
+    r = dc_probe_cached(&po, root, cache_dir, &diag, &qc, &msg);
     if (r < 0) {
         fprintf(stderr, "domcaps: %s\n", msg ? msg : strerror(-r));
         /* In a replay the recording is the input: whatever it lacks is an input error. */
@@ -293,6 +330,7 @@ static int run_probe(const options *o)
         qc->binary = xasprintf("/usr/bin/qemu-system-%s", qc->target);
     }
 
+    host.cache_dir = cache_dir;
     dc_host_probe(&host, root, xdg, DC_PROBE_FOR_CAPS, &diag);
     dc_request req = {.arch = o->arch, .machine = o->machine, .virttype = o->virttype};
     r = dc_domcaps_derive(qc, &host, &req, &caps, &msg);
@@ -425,6 +463,218 @@ out:
     return rc;
 }
 
+/* Every qemu-system-* in PATH, first occurrence of each name, sorted by name. */
+static void list_emulators(dc_strv *ret)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    dc_strv seen = {0};
+    for (const char *p = path; *p;) {
+        size_t n = strcspn(p, ":");
+        _cleanup_free_ char *dir = xstrndup(p, n);
+        _cleanup_closedir_ DIR *d = n ? opendir(dir) : NULL;
+        for (struct dirent *de; d && (de = readdir(d));) {
+            if (!startswith(de->d_name, "qemu-system-") || dc_strv_contains(&seen, de->d_name))
+                continue;
+            _cleanup_free_ char *full = xasprintf("%s/%s", dir, de->d_name);
+            struct stat st;
+            if (stat(full, &st) < 0 || !S_ISREG(st.st_mode) || access(full, X_OK) < 0)
+                continue;
+            dc_strv_add(&seen, de->d_name);
+            dc_strv_add(ret, full);
+        }
+        p += n;
+        if (*p == ':')
+            p++;
+    }
+    dc_strv_sort(ret);
+    dc_strv_clear(&seen);
+}
+
+/*
+ * probe --all: one child per emulator, at most one per CPU at a time, each
+ * writing its document into a pipe; printed in name order once all are done.
+ */
+static int run_probe_all(const options *o)
+{
+    dc_strv emus = {0};
+    list_emulators(&emus);
+    if (!emus.n) {
+        dc_strv_clear(&emus);
+        return fail_usage("no qemu-system-* emulator in PATH");
+    }
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    size_t limit = ncpu > 0 ? (size_t)ncpu : 1;
+    pid_t *pids = xcalloc(emus.n, sizeof(pid_t));
+    int *fds = xcalloc(emus.n, sizeof(int));
+    dc_buf *out = xcalloc(emus.n, sizeof(dc_buf));
+    int *status = xcalloc(emus.n, sizeof(int));
+    size_t next = 0, running = 0, done = 0;
+    fflush(stdout);
+    fflush(stderr);
+    while (done < emus.n) {
+        while (next < emus.n && running < limit) {
+            int p[2];
+            if (pipe2(p, O_CLOEXEC) < 0) {
+                status[next] = DC_EXIT_PROBE;
+                fds[next] = -1;
+                pids[next++] = -1;
+                done++;
+                continue;
+            }
+            pid_t pid = fork();
+            if (pid == 0) {
+                dup2(p[1], 1);
+                options child = *o;
+                child.all = false;
+                child.emulator = emus.v[next];
+                _exit(run_probe(&child));
+            }
+            close(p[1]);
+            fds[next] = p[0];
+            pids[next++] = pid;
+            running++;
+        }
+        /* Drain whichever children have output; reap the finished ones. */
+        struct pollfd *pfd = xcalloc(emus.n, sizeof(struct pollfd));
+        size_t np = 0;
+        size_t *idx = xcalloc(emus.n, sizeof(size_t));
+        for (size_t i = 0; i < next; i++)
+            if (fds[i] >= 0) {
+                pfd[np] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+                idx[np++] = i;
+            }
+        if (np && poll(pfd, np, -1) > 0) {
+            for (size_t k = 0; k < np; k++) {
+                if (!pfd[k].revents)
+                    continue;
+                size_t i = idx[k];
+                char tmp[65536];
+                ssize_t n = read(fds[i], tmp, sizeof(tmp));
+                if (n > 0) {
+                    dc_buf_addn(&out[i], tmp, (size_t)n);
+                    continue;
+                }
+                if (n < 0 && errno == EINTR)
+                    continue;
+                close(fds[i]);
+                fds[i] = -1;
+                int st = 0;
+                waitpid(pids[i], &st, 0);
+                status[i] = WIFEXITED(st) ? WEXITSTATUS(st) : DC_EXIT_PROBE;
+                running--;
+                done++;
+            }
+        }
+        free(pfd);
+        free(idx);
+    }
+    int rc = DC_EXIT_OK;
+    bool json = streq(o->format, "json");
+    printf(json ? "[\n" : "<domainCapabilitiesList>\n");
+    bool first = true;
+    for (size_t i = 0; i < emus.n; i++) {
+        if (status[i] != DC_EXIT_OK) {
+            /* An emulator for an architecture libvirt has no name for is skipped, not failed. */
+            if (status[i] != DC_EXIT_USAGE)
+                rc = DC_EXIT_PROBE;
+            if (!json)
+                printf("<!-- %s: %s, see the messages on stderr -->\n", emus.v[i],
+                       status[i] == DC_EXIT_USAGE ? "skipped" : "probing failed");
+        } else if (out[i].len) {
+            if (json && !first)
+                printf(",\n");
+            fwrite(out[i].s, 1, out[i].len, stdout);
+            first = false;
+        }
+        dc_buf_clear(&out[i]);
+    }
+    printf(json ? "]\n" : "</domainCapabilitiesList>\n");
+    free(pids);
+    free(fds);
+    free(out);
+    free(status);
+    dc_strv_clear(&emus);
+    return rc;
+}
+
+/* Explains one entry: its recorded inputs and whether each still holds. */
+static void explain_entry(const char *path, const dc_root *root)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    _cleanup_free_ char *text = NULL, *why = NULL;
+    size_t len = 0;
+    dc_cache_key stored = {0}, now = {0};
+    dc_qemu_caps *qc = NULL;
+    printf("%s\n", path);
+    if (fd < 0 || dc_read_fd(fd, 64u << 20, &text, &len) < 0) {
+        printf("  unreadable: %s\n\n", strerror(errno));
+        return;
+    }
+    if (dc_cache_parse(text, len, &stored, &qc, &why) < 0) {
+        printf("  corrupt: %s (it will be discarded and re-probed)\n\n", why);
+        return;
+    }
+    printf("  emulator: %s (QEMU %d.%d.%d, %s)\n", qc->binary, qc->version_major,
+           qc->version_minor, qc->version_micro, qc->arch);
+    bool have_now = dc_cache_key_compute(qc->binary, root, &now) == 0;
+    size_t changed = 0;
+    for (size_t i = 0; i < stored.names.n; i++) {
+        const char *cur = NULL;
+        for (size_t j = 0; have_now && j < now.names.n; j++)
+            if (streq(now.names.v[j], stored.names.v[i]))
+                cur = now.values.v[j];
+        bool same = cur && streq(cur, stored.values.v[i]);
+        changed += !same;
+        printf("  %-12s %s%s%s%s\n", stored.names.v[i], stored.values.v[i], same ? "" : "  CHANGED, now: ",
+               same ? "" : cur ? cur : "(gone)", "");
+    }
+    if (!have_now)
+        printf("  status: stale: %s cannot be examined now\n\n", qc->binary);
+    else if (changed)
+        printf("  status: stale: %zu input%s changed; the next probe re-probes\n\n", changed,
+               changed == 1 ? "" : "s");
+    else
+        printf("  status: valid\n\n");
+    dc_cache_key_clear(&stored);
+    dc_cache_key_clear(&now);
+    dc_qemu_caps_free(qc);
+}
+
+static int run_cache(const options *o)
+{
+    _cleanup_free_ char *dir = o->cache_dir ? xstrdup(o->cache_dir) : dc_cache_default_dir();
+    if (!dir)
+        return fail_usage("no cache directory: set XDG_CACHE_HOME or HOME, or give --cache-dir");
+    dc_root *root = NULL;
+    int r = dc_root_open(o->sysroot, &root);
+    if (r < 0)
+        return fail_usage("cannot open sysroot '%s': %s", o->sysroot, strerror(-r));
+    printf("cache directory: %s\n\n", dir);
+    if (o->emulator) {
+        _cleanup_free_ char *path = dc_cache_entry_path(dir, o->emulator);
+        if (access(path, F_OK) < 0)
+            printf("%s\n  no entry for %s\n", path, o->emulator);
+        else
+            explain_entry(path, root);
+    } else {
+        _cleanup_closedir_ DIR *d = opendir(dir);
+        dc_strv names = {0};
+        for (struct dirent *de; d && (de = readdir(d));)
+            if (endswith(de->d_name, ".caps"))
+                dc_strv_add_take(&names, xasprintf("%s/%s", dir, de->d_name));
+        dc_strv_sort(&names);
+        if (!names.n)
+            printf("no entries\n");
+        for (size_t i = 0; i < names.n; i++)
+            explain_entry(names.v[i], root);
+        dc_strv_clear(&names);
+    }
+    dc_root_free(root);
+    return DC_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C");
@@ -437,7 +687,8 @@ int main(int argc, char **argv)
     switch (o.cmd) {
     case CMD_HOST: r = run_host(&o); break;
     case CMD_CHECK: r = run_check(&o); break;
-    case CMD_PROBE: r = run_probe(&o); break;
+    case CMD_CACHE: r = run_cache(&o); break;
+    case CMD_PROBE: r = o.all ? run_probe_all(&o) : run_probe(&o); break;
     }
     dc_strv_clear(&o.caps_files);
     return r;

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 
 #include "arch.h"
+#include "derive.h"
 #include "json.h"
 #include "qmp.h"
 #include "replay.h"
@@ -584,6 +585,62 @@ static int open_session(source *src, const char *accel, dc_qmp **ret, char **ret
     return 0;
 }
 
+/*
+ * A model's vendor from its static expansion. Under KVM every model reports
+ * the host's vendor, so TCG's answer is preferred. A versioned name (EPYC-v3)
+ * has the vendor of its family, expanded once under the unversioned alias.
+ */
+static const char *model_vendor(const dc_qemu_caps *qc, const dc_qemu_accel *a, const char *name)
+{
+    const dc_qemu_accel *sessions[] = {dc_qemu_accel_for(qc, false), a};
+    for (size_t i = 0; i < ELEMENTSOF(sessions); i++) {
+        const dc_qemu_cpuexp *e = dc_qemu_model_expansion(sessions[i], name);
+        if (e)
+            return e->vendor;
+    }
+    const char *v = strrchr(name, '-');
+    if (!v || v[1] != 'v' || !v[2] || strspn(v + 2, "0123456789") != strlen(v + 2))
+        return NULL;
+    _cleanup_free_ char *family = xstrndup(name, (size_t)(v - name));
+    for (size_t i = 0; i < ELEMENTSOF(sessions); i++) {
+        const dc_qemu_cpuexp *e = dc_qemu_model_expansion(sessions[i], family);
+        if (e)
+            return e->vendor;
+    }
+    return NULL;
+}
+
+/*
+ * Turns the raw expansions into the answers the document needs (host-model,
+ * model vendors, blocker spellings), so that neither the derivation nor a
+ * cache entry has to carry every model's feature list.
+ */
+static void finalize(dc_qemu_caps *c)
+{
+    dc_qemu_accel *accels[] = {&c->kvm, &c->tcg};
+    for (size_t k = 0; k < ELEMENTSOF(accels); k++) {
+        dc_qemu_accel *a = accels[k];
+        a->host_model.supported = DC_NO;
+        if (!a->probed || !dc_arch_is_x86(c->arch))
+            continue;
+        if (a->host.name && a->nmodels)
+            dc_cpu_host_model(&a->host, a->models, a->nmodels, &c->feature_aliases,
+                              &a->host_model);
+        for (size_t i = 0; i < a->ncpus; i++) {
+            dc_qemu_cpudef *d = &a->cpus[i];
+            const char *vn = dc_cpu_vendor_name(model_vendor(c, a, d->name));
+            d->vendor = vn ? xstrdup(vn) : NULL;
+            for (size_t j = 0; j < d->unavailable.n; j++) {
+                const char *sp = dc_cpu_feature_spelling(&c->feature_aliases, d->unavailable.v[j]);
+                if (sp != d->unavailable.v[j]) {
+                    free(d->unavailable.v[j]);
+                    d->unavailable.v[j] = xstrdup(sp);
+                }
+            }
+        }
+    }
+}
+
 int dc_qemu_probe(const dc_probe_opts *opts, dc_qemu_caps **ret, char **ret_msg)
 {
     source src = {.opts = opts};
@@ -632,6 +689,7 @@ int dc_qemu_probe(const dc_probe_opts *opts, dc_qemu_caps **ret, char **ret_msg)
         dc_qemu_caps_free(c);
         return r;
     }
+    finalize(c);
     *ret = c;
     return 0;
 }
@@ -647,6 +705,7 @@ static void accel_clear(dc_qemu_accel *a)
     for (size_t i = 0; i < a->ncpus; i++) {
         free(a->cpus[i].name);
         free(a->cpus[i].alias_of);
+        free(a->cpus[i].vendor);
         dc_strv_clear(&a->cpus[i].unavailable);
     }
     free(a->cpus);
@@ -660,6 +719,7 @@ static void accel_clear(dc_qemu_accel *a)
         dc_strv_clear(&a->models[i].features);
     }
     free(a->models);
+    dc_host_model_clear(&a->host_model);
 }
 
 void dc_qemu_caps_free(dc_qemu_caps *c)

@@ -2,6 +2,7 @@
 /* What QEMU itself says over QMP: the raw facts every derivation starts from. */
 #pragma once
 
+#include "domcaps/domcaps.h"
 #include "util.h"
 
 typedef struct dc_qemu_machine {
@@ -19,7 +20,8 @@ typedef struct dc_qemu_cpudef {
     char *alias_of;
     bool deprecated;
     int usable; /* -1: unknown (no unavailable-features), 0, 1 */
-    dc_strv unavailable;
+    dc_strv unavailable; /* in the spelling libvirt users expect (see finalize) */
+    char *vendor;        /* libvirt's vendor name (AMD, Intel), NULL unknown; x86 only */
 } dc_qemu_cpudef;
 
 /* A static expansion: the features a model turns on, plus its vendor. */
@@ -47,6 +49,11 @@ typedef struct dc_qemu_accel {
      */
     dc_qemu_cpuexp *models;
     size_t nmodels;
+    /*
+     * Computed once from the expansions above when the probe ends (and kept
+     * in the cache instead of them): the host-model answer for this accel.
+     */
+    dc_host_model host_model;
 } dc_qemu_accel;
 
 typedef struct dc_qemu_caps {
