@@ -1,0 +1,371 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The capability cache: entries round-trip exactly, every key input
+ * invalidates, corrupt/truncated/foreign entries are refused, an unwritable
+ * directory only disables caching, concurrent writers never tear an entry,
+ * and `cache --explain` names what changed.
+ */
+#include "test_helpers.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+
+#include "cache.h"
+
+static char *tmp;
+
+static int setup(void **state)
+{
+    char t[] = "/tmp/domcaps-cache-XXXXXX";
+    tmp = xstrdup(mkdtemp(t));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    _cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", tmp);
+    int r = system(cmd);
+    free(tmp);
+    return r == 0 ? 0 : -1;
+}
+
+static void write_text(const char *path, const char *text)
+{
+    assert_int_equal(dc_write_file_atomic(path, text, strlen(text)), 0);
+}
+
+static char *read_text(const char *path)
+{
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    assert_true(fd >= 0);
+    char *t = NULL;
+    assert_int_equal(dc_read_fd(fd, 64u << 20, &t, NULL), 0);
+    return t;
+}
+
+static dc_qemu_caps *replayed(const char *name)
+{
+    _cleanup_free_ char *path = xasprintf("%s/replies/%s.replies", DC_TEST_DATA_DIR, name);
+    dc_probe_opts po = {.binary = "/usr/bin/qemu-system-x86_64", .replay = path,
+                        .want_tcg_session = true};
+    dc_qemu_caps *qc = NULL;
+    _cleanup_free_ char *msg = NULL;
+    assert_int_equal(dc_qemu_probe(&po, &qc, &msg), 0);
+    return qc;
+}
+
+static char *document(const dc_qemu_caps *qc, const char *root_path, const char *machine,
+                      const char *virttype)
+{
+    dc_root *root = NULL;
+    assert_int_equal(dc_root_open(root_path, &root), 0);
+    dc_host host = {0};
+    dc_host_probe(&host, root, NULL, DC_PROBE_FOR_CAPS, NULL);
+    dc_request req = {.machine = machine, .virttype = virttype};
+    dc_domcaps *caps = NULL;
+    _cleanup_free_ char *msg = NULL;
+    assert_int_equal(dc_domcaps_derive(qc, &host, &req, &caps, &msg), 0);
+    char *doc = dc_domcaps_format_xml(caps);
+    dc_domcaps_free(caps);
+    dc_host_clear(&host);
+    dc_root_free(root);
+    return doc;
+}
+
+/* What is served from an entry is exactly what the probe found. */
+static void test_roundtrip(void **state)
+{
+    dc_qemu_caps *qc = replayed("qemu-7.2-x86_64");
+    dc_cache_key key = {0};
+    dc_strv_add(&key.names, "emulator");
+    dc_strv_add(&key.values, "/usr/bin/qemu-system-x86_64");
+    _cleanup_free_ char *text = dc_cache_serialize(&key, qc);
+
+    dc_cache_key key2 = {0};
+    dc_qemu_caps *qc2 = NULL;
+    _cleanup_free_ char *why = NULL;
+    assert_int_equal(dc_cache_parse(text, strlen(text), &key2, &qc2, &why), 0);
+    _cleanup_free_ char *text2 = dc_cache_serialize(&key2, qc2);
+    assert_string_equal(text, text2);
+
+    const char *roots[] = {DC_TEST_DATA_DIR "/roots/debian12-kvm", DC_TEST_DATA_DIR "/roots/debian12-tcg"};
+    const char *virttypes[] = {"kvm", "qemu"};
+    const char *machines[] = {"pc", "q35"};
+    for (size_t i = 0; i < 2; i++)
+        for (size_t j = 0; j < 2; j++) {
+            _cleanup_free_ char *a = document(qc, roots[i], machines[j], virttypes[i]);
+            _cleanup_free_ char *b = document(qc2, roots[i], machines[j], virttypes[i]);
+            assert_string_equal(a, b);
+        }
+    dc_cache_key_clear(&key);
+    dc_cache_key_clear(&key2);
+    dc_qemu_caps_free(qc);
+    dc_qemu_caps_free(qc2);
+}
+
+/* A sysroot and an emulator file whose every key input the test can change. */
+typedef struct fixture {
+    char *root, *bin, *dir;
+} fixture;
+
+static void fixture_make(fixture *f, const char *name)
+{
+    f->root = xasprintf("%s/%s-root", tmp, name);
+    f->bin = xasprintf("%s/%s-qemu", tmp, name);
+    f->dir = xasprintf("%s/%s-cache", tmp, name);
+    _cleanup_free_ char *cmd = xasprintf(
+        "mkdir -p '%1$s/proc/sys/kernel' '%1$s/dev' '%1$s/sys/module/kvm_amd/parameters' && "
+        "printf 'vendor_id\\t: AuthenticAMD\\ncpu family\\t: 25\\nmodel\\t\\t: 1\\n"
+        "model name\\t: AMD EPYC 7713\\nstepping\\t: 1\\nmicrocode\\t: 0xa0011d1\\n' "
+        "> '%1$s/proc/cpuinfo' && echo 6.1.0-test > '%1$s/proc/sys/kernel/osrelease' && "
+        "echo '#1 SMP' > '%1$s/proc/sys/kernel/version' && : > '%1$s/dev/kvm' && "
+        "echo 1 > '%1$s/sys/module/kvm_amd/parameters/nested' && "
+        "echo 0 > '%1$s/sys/module/kvm_amd/parameters/sev' && "
+        "printf '#!/bin/sh\\nexit 0\\n' > '%2$s' && chmod 755 '%2$s'",
+        f->root, f->bin);
+    assert_int_equal(system(cmd), 0);
+}
+
+static void fixture_clear(fixture *f)
+{
+    free(f->root);
+    free(f->bin);
+    free(f->dir);
+}
+
+static dc_cache_status load_with(fixture *f, char **ret_why)
+{
+    dc_root *root = NULL;
+    assert_int_equal(dc_root_open(f->root, &root), 0);
+    dc_cache_key key = {0};
+    assert_int_equal(dc_cache_key_compute(f->bin, root, &key), 0);
+    dc_qemu_caps *qc = NULL;
+    dc_cache_status st = dc_cache_load(f->dir, f->bin, &key, &qc, ret_why);
+    dc_qemu_caps_free(qc);
+    dc_cache_key_clear(&key);
+    dc_root_free(root);
+    return st;
+}
+
+static void store_with(fixture *f)
+{
+    dc_root *root = NULL;
+    assert_int_equal(dc_root_open(f->root, &root), 0);
+    dc_cache_key key = {0};
+    assert_int_equal(dc_cache_key_compute(f->bin, root, &key), 0);
+    dc_qemu_caps *qc = replayed("qemu-7.2-aarch64");
+    free(qc->binary);
+    qc->binary = xstrdup(f->bin);
+    assert_int_equal(mkdir(f->dir, 0755), 0);
+    assert_int_equal(dc_cache_store(f->dir, f->bin, &key, qc), 0);
+    dc_qemu_caps_free(qc);
+    dc_cache_key_clear(&key);
+    dc_root_free(root);
+}
+
+typedef struct invalidation {
+    const char *name;
+    const char *change; /* shell, %1$s: root, %2$s: binary */
+    const char *input;  /* the key input the explanation must name */
+} invalidation;
+
+static const invalidation invalidations[] = {
+    {"binary-touched", "touch -d '2001-01-01' '%2$s'", "mtime"},
+    {"binary-replaced", "cp -p '%2$s' '%2$s.new' && mv '%2$s.new' '%2$s'", "ctime"},
+    {"binary-grown", "echo '# more' >> '%2$s'", "size"},
+    {"microcode", "sed -i 's/0xa0011d1/0xa0011d2/' '%1$s/proc/cpuinfo'", "microcode"},
+    {"cpu-model", "sed -i 's/7713/7763/' '%1$s/proc/cpuinfo'", "cpu"},
+    {"kernel", "echo 6.1.0-next > '%1$s/proc/sys/kernel/osrelease'", "kernel"},
+    {"kvm-removed", "rm '%1$s/dev/kvm'", "kvm"},
+    {"nested", "echo 0 > '%1$s/sys/module/kvm_amd/parameters/nested'", "nested"},
+    {"sev", "echo 1 > '%1$s/sys/module/kvm_amd/parameters/sev'", "secure-guest"},
+};
+
+static void test_invalidation(void **state)
+{
+    const invalidation *inv = *state;
+    fixture f = {0};
+    fixture_make(&f, inv->name);
+    char *why = NULL;
+    assert_int_equal(load_with(&f, &why), DC_CACHE_MISSING);
+    store_with(&f);
+    assert_int_equal(load_with(&f, &why), DC_CACHE_HIT);
+    /* ctime has nanosecond resolution but coarse clocks exist: let it tick. */
+    usleep(20000);
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    _cleanup_free_ char *cmd = xasprintf(inv->change, f.root, f.bin);
+#pragma GCC diagnostic pop
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(load_with(&f, &why), DC_CACHE_STALE);
+    assert_non_null(why);
+    _cleanup_free_ char *want = xasprintf("%s changed", inv->input);
+    if (!startswith(why, want))
+        fail_msg("expected '%s...', got '%s'", want, why);
+    free(why);
+    fixture_clear(&f);
+}
+
+static void test_corrupt(void **state)
+{
+    fixture f = {0};
+    fixture_make(&f, "corrupt");
+    store_with(&f);
+    _cleanup_free_ char *entry = dc_cache_entry_path(f.dir, f.bin);
+    _cleanup_free_ char *good = read_text(entry);
+    char *why = NULL;
+
+    /* truncated at a line boundary, and in the middle of a line */
+    size_t cut = strlen(good) / 2;
+    while (cut && good[cut - 1] != '\n')
+        cut--;
+    _cleanup_free_ char *half = xstrndup(good, cut);
+    write_text(entry, half);
+    assert_int_equal(load_with(&f, &why), DC_CACHE_CORRUPT);
+    assert_non_null(strstr(why, "truncated"));
+    free(why);
+    _cleanup_free_ char *mid = xstrndup(good, cut + 7);
+    write_text(entry, mid);
+    assert_int_equal(load_with(&f, &why), DC_CACHE_CORRUPT);
+    free(why);
+
+    /* garbage */
+    write_text(entry, "\x7f" "ELF not a cache entry\n");
+    assert_int_equal(load_with(&f, &why), DC_CACHE_CORRUPT);
+    assert_non_null(strstr(why, "not a domcaps cache entry"));
+    free(why);
+
+    /* another format version */
+    _cleanup_free_ char *other = xstrdup(good);
+    other[strlen("domcaps-cache ")] = '9';
+    write_text(entry, other);
+    assert_int_equal(load_with(&f, &why), DC_CACHE_CORRUPT);
+    assert_non_null(strstr(why, "another domcaps version"));
+    free(why);
+
+    /* a valid entry of another emulator under this name */
+    _cleanup_free_ char *foreign = xstrdup(good);
+    char *b = strstr(foreign, "\nbinary ");
+    assert_non_null(b);
+    b[9] = 'X';
+    write_text(entry, foreign);
+    assert_int_equal(load_with(&f, &why), DC_CACHE_CORRUPT);
+    assert_non_null(strstr(why, "belongs to"));
+    free(why);
+
+    /* an empty file */
+    write_text(entry, "");
+    assert_int_equal(load_with(&f, &why), DC_CACHE_CORRUPT);
+    free(why);
+    fixture_clear(&f);
+}
+
+/* ---- through the command, with the real QEMU -------------------------------- */
+
+static int run(const char *cmd, char **ret_out)
+{
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    dc_buf b = {0};
+    char tmpb[4096];
+    size_t n;
+    while ((n = fread(tmpb, 1, sizeof(tmpb), p)) > 0)
+        dc_buf_addn(&b, tmpb, n);
+    int st = pclose(p);
+    if (ret_out)
+        *ret_out = dc_buf_steal(&b);
+    else
+        dc_buf_clear(&b);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void need_qemu(void)
+{
+    if (access("/usr/bin/qemu-system-x86_64", X_OK) < 0) {
+        print_message("SKIP: /usr/bin/qemu-system-x86_64 is not installed\n");
+        skip();
+    }
+}
+
+static void test_unwritable_dir(void **state)
+{
+    need_qemu();
+    /* A cache directory under a regular file can never be created. */
+    _cleanup_free_ char *cmd = xasprintf("%s --virttype qemu --cache-dir /proc/version/domcaps",
+                                         DC_BINARY);
+    _cleanup_free_ char *out = NULL;
+    assert_int_equal(run(cmd, &out), 0);
+    assert_non_null(strstr(out, "<domainCapabilities>"));
+}
+
+static void test_concurrent_and_explain(void **state)
+{
+    need_qemu();
+    _cleanup_free_ char *dir = xasprintf("%s/race", tmp);
+    _cleanup_free_ char *wrapper = xasprintf("%s/qemu-wrapper", tmp);
+    _cleanup_free_ char *mk = xasprintf(
+        "printf '#!/bin/sh\\nexec /usr/bin/qemu-system-x86_64 \"$@\"\\n' > '%s' && chmod 755 '%s'",
+        wrapper, wrapper);
+    assert_int_equal(system(mk), 0);
+
+    /* Two processes probe and write the same entry at once. */
+    _cleanup_free_ char *cmd = xasprintf(
+        "cd '%1$s' && (%2$s --emulator '%3$s' --virttype qemu --cache-dir '%4$s' > a.xml & "
+        "%2$s --emulator '%3$s' --virttype qemu --cache-dir '%4$s' > b.xml; wait) && "
+        "cmp a.xml b.xml && ls '%4$s' | grep -v -e '\\.caps$' -e '^swtpm\\.caps$' | wc -l",
+        tmp, DC_BINARY, wrapper, dir);
+    _cleanup_free_ char *out = NULL;
+    assert_int_equal(run(cmd, &out), 0);
+    assert_string_equal(out, "0\n"); /* no temporary file left behind */
+
+    /* The entry is whole, valid, and serves the same document. */
+    _cleanup_free_ char *explain = xasprintf("%s cache --explain --emulator '%s' --cache-dir '%s'",
+                                             DC_BINARY, wrapper, dir);
+    _cleanup_free_ char *e1 = NULL;
+    assert_int_equal(run(explain, &e1), 0);
+    assert_non_null(strstr(e1, "status: valid"));
+    _cleanup_free_ char *again = xasprintf(
+        "cd '%s' && %s --emulator '%s' --virttype qemu --cache-dir '%s' > c.xml && cmp a.xml c.xml",
+        tmp, DC_BINARY, wrapper, dir);
+    assert_int_equal(run(again, NULL), 0);
+
+    /* Touch the emulator: explain names the input, the next probe re-probes. */
+    _cleanup_free_ char *touch = xasprintf("touch -d '2001-01-01' '%s'", wrapper);
+    assert_int_equal(system(touch), 0);
+    _cleanup_free_ char *e2 = NULL;
+    assert_int_equal(run(explain, &e2), 0);
+    assert_non_null(strstr(e2, "mtime"));
+    assert_non_null(strstr(e2, "CHANGED"));
+    assert_non_null(strstr(e2, "status: stale"));
+    assert_int_equal(run(again, NULL), 0);
+    _cleanup_free_ char *e3 = NULL;
+    assert_int_equal(run(explain, &e3), 0);
+    assert_non_null(strstr(e3, "status: valid"));
+
+    /* A corrupt entry is discarded with a warning and replaced. */
+    _cleanup_free_ char *entry = dc_cache_entry_path(dir, wrapper);
+    write_text(entry, "domcaps-cache 1\nbinary");
+    _cleanup_free_ char *warn = xasprintf(
+        "%s --emulator '%s' --virttype qemu --cache-dir '%s' 2>&1 >/dev/null", DC_BINARY, wrapper,
+        dir);
+    _cleanup_free_ char *w = NULL;
+    assert_int_equal(run(warn, &w), 0);
+    assert_non_null(strstr(w, "warning: discarding cache entry"));
+    _cleanup_free_ char *e4 = NULL;
+    assert_int_equal(run(explain, &e4), 0);
+    assert_non_null(strstr(e4, "status: valid"));
+}
+
+int main(void)
+{
+    struct CMUnitTest tests[ELEMENTSOF(invalidations) + 4];
+    size_t n = 0;
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_roundtrip);
+    for (size_t i = 0; i < ELEMENTSOF(invalidations); i++)
+        tests[n++] = (struct CMUnitTest){invalidations[i].name, test_invalidation, NULL, NULL,
+                                         (void *)&invalidations[i]};
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_corrupt);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_unwritable_dir);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_concurrent_and_explain);
+    return _cmocka_run_group_tests("cache", tests, n, setup, teardown);
+}
