@@ -125,6 +125,12 @@ static void fill_device(libusb_device *dev, dc_usb_device *u)
 
 int dc_usb_list_devices(dc_usb_device **ret, size_t *ret_n, char **ret_msg)
 {
+    /* No device in sysfs, nothing for libusb to find: skip its thread and netlink set-up. */
+    if (!kernel_has_usb_devices()) {
+        *ret = NULL;
+        *ret_n = 0;
+        return 0;
+    }
     libusb_context *ctx = NULL;
 #if LIBUSB_API_VERSION >= 0x0100010A
     int r = libusb_init_context(&ctx, NULL, 0);

@@ -307,28 +307,39 @@ typedef struct words {
 static void split(char *line, words *ws)
 {
     ws->n = 0;
-    char *save = NULL;
-    for (char *t = strtok_r(line, " ", &save); t && ws->n < ELEMENTSOF(ws->w);
-         t = strtok_r(NULL, " ", &save)) {
-        if (streq(t, "%-")) {
+    char *p = line;
+    while (*p && ws->n < ELEMENTSOF(ws->w)) {
+        while (*p == ' ')
+            p++;
+        if (!*p)
+            break;
+        char *t = p;
+        while (*p && *p != ' ')
+            p++;
+        if (*p)
+            *p++ = '\0';
+        if (t[0] == '%' && t[1] == '-' && !t[2]) {
             ws->w[ws->n++] = NULL;
             continue;
         }
-        if (streq(t, "%0")) {
-            ws->w[ws->n++] = t + 2; /* the empty string */
+        if (t[0] == '%' && t[1] == '0' && !t[2]) {
+            t[0] = '\0'; /* the empty string */
+            ws->w[ws->n++] = t;
             continue;
         }
-        char *o = t;
-        for (char *i = t; *i; i++) {
-            if (*i == '%' && i[1] && i[2]) {
-                char hex[3] = {i[1], i[2], 0};
-                *o++ = (char)strtol(hex, NULL, 16);
-                i += 2;
-            } else {
-                *o++ = *i;
+        if (strchr(t, '%')) {
+            char *o = t;
+            for (char *i = t; *i; i++) {
+                if (*i == '%' && i[1] && i[2]) {
+                    char hex[3] = {i[1], i[2], 0};
+                    *o++ = (char)strtol(hex, NULL, 16);
+                    i += 2;
+                } else {
+                    *o++ = *i;
+                }
             }
+            *o = '\0';
         }
-        *o = '\0';
         ws->w[ws->n++] = t;
     }
 }
@@ -379,10 +390,12 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
     bool ended = false, header = false;
     unsigned lineno = 0;
     const char *err = NULL;
-    char *save = NULL;
 
-    for (char *line = strtok_r(copy, "\n", &save); line && !err && !ended;
-         line = strtok_r(NULL, "\n", &save)) {
+    for (char *line = copy, *next; line && *line && !err && !ended; line = next) {
+        char *nl = strchr(line, '\n');
+        next = nl ? nl + 1 : NULL;
+        if (nl)
+            *nl = '\0';
         lineno++;
         words ws;
         split(line, &ws);
@@ -392,6 +405,15 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
         }
         const char *tag = ws.w[0];
         long long v[26];
+        /* The bulk of an entry: QOM types and unavailable CPU features. */
+        if (header && ws.n == 2 && ws.w[1] && tag[0] == 't' && streq(tag, "type")) {
+            dc_strv_add(&c->types, ws.w[1]);
+            continue;
+        }
+        if (header && ws.n == 2 && ws.w[1] && cpu && tag[0] == 'u' && streq(tag, "unavail")) {
+            dc_strv_add(&cpu->unavailable, ws.w[1]);
+            continue;
+        }
         if (!header) {
             long long fmt;
             if (!streq(tag, DC_CACHE_MAGIC) || ws.n != 2 || !to_int(ws.w[1], &fmt))

@@ -10,6 +10,7 @@
 #include <libxml/tree.h>
 
 #include "arch.h"
+#include "cache.h"
 #include "xmlsafe.h"
 
 const dc_rule_info dc_rules[] = {
@@ -1434,7 +1435,7 @@ static dc_qemu_caps *live_probe(dc_check_env *env, const char *emulator, char **
         .binary = emulator, .timeout_ms = env->timeout_ms, .want_tcg_session = true,
     };
     dc_qemu_caps *qc = NULL;
-    int r = dc_qemu_probe(&po, &qc, ret_msg);
+    int r = dc_probe_cached(&po, env->root, env->cache_dir, NULL, &qc, ret_msg);
     if (r < 0)
         return NULL;
     env->probed = xrealloc(env->probed, (env->nprobed + 1) * sizeof(*env->probed));

@@ -22,6 +22,8 @@ typedef struct dc_check_env {
     char **probe_errors; /* parallel to a failed emulator path list */
     dc_host *host;
     int timeout_ms;
+    const dc_root *root;   /* for the cache key */
+    const char *cache_dir; /* NULL: no cache */
     /* offline */
     dc_snapshot *snapshots;
     size_t nsnapshots;

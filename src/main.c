@@ -391,6 +391,7 @@ static int run_check(const options *o)
 {
     dc_check_env env = {.live = o->caps_files.n == 0, .timeout_ms = o->timeout_ms};
     dc_root *root = NULL;
+    _cleanup_free_ char *cache_dir = cache_dir_for(o);
     dc_host host = {0};
     int rc = DC_EXIT_OK;
     char *msg = NULL;
@@ -400,8 +401,12 @@ static int run_check(const options *o)
         if (r < 0)
             return fail_usage("cannot open /: %s", strerror(-r));
         _cleanup_free_ char *xdg = xdg_config_home();
+        host.cache_dir = cache_dir;
+        host.skip_names = true;
         dc_host_probe(&host, root, xdg, DC_PROBE_FOR_CAPS | DC_PROBE_FOR_INVENTORY, NULL);
         env.host = &host;
+        env.root = root;
+        env.cache_dir = cache_dir;
     } else {
         env.snapshots = xcalloc(o->caps_files.n, sizeof(dc_snapshot));
         for (size_t i = 0; i < o->caps_files.n; i++) {
