@@ -342,9 +342,8 @@ int dc_qmp_handshake(dc_qmp *q, char **ret_msg)
      * only after greeting, and a program that merely echoes its input (not a
      * QEMU) is then caught at once instead of after a timeout.
      */
-    _cleanup_json_ json_object *cmd = send_command(q, "qmp_capabilities", NULL, ret_msg);
-    if (!cmd)
-        return -ENOEXEC; /* gone before it could greet: not a QEMU */
+    _cleanup_free_ char *send_msg = NULL;
+    _cleanup_json_ json_object *cmd = send_command(q, "qmp_capabilities", NULL, &send_msg);
     json_object *greeting = NULL;
     int r = read_message(q, &greeting, ret_msg);
     if (r == -EPIPE || r == -EBADMSG)
@@ -356,6 +355,11 @@ int dc_qmp_handshake(dc_qmp *q, char **ret_msg)
     if (!ok) {
         *ret_msg = xstrdup("no QMP greeting: the peer does not speak QMP");
         return -ENOEXEC;
+    }
+    if (!cmd) {
+        /* It greeted, so it is a QEMU, and then it went away. */
+        *ret_msg = TAKE_PTR(send_msg);
+        return -EPIPE;
     }
     _cleanup_json_ json_object *ret_obj = NULL;
     dc_qmp_error err = {0};
