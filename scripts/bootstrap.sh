@@ -41,8 +41,9 @@ test)
   meson compile -C build-ci-asan
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C build-ci-asan --print-errorlogs
-  # valgrind on the suites that exercise the library without spawning children.
-  meson test -C build-ci --setup valgrind --print-errorlogs firmware replay
+  # valgrind on every suite that runs the library in-process (not the CLI-driving ones).
+  meson test -C build-ci --setup valgrind --print-errorlogs \
+    firmware replay pci numa hostcpu kvm usb hostreport live cache check
   ;;
 *)
   echo "usage: $0 run|test" >&2
