@@ -63,14 +63,6 @@ static char *loaded_module(const dc_root *root)
     return NULL;
 }
 
-/* The root is the running system (not a captured tree): libc's lookups describe it. */
-static bool root_is_live(const dc_root *root)
-{
-    struct stat a, b;
-    return fstat(root->dirfd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev &&
-           a.st_ino == b.st_ino;
-}
-
 /*
  * The name of group gid: from NSS for the live root, from the root's own
  * /etc/group for a sysroot (NSS would describe this machine, not the captured
@@ -78,7 +70,7 @@ static bool root_is_live(const dc_root *root)
  */
 static char *group_name(const dc_root *root, gid_t gid)
 {
-    if (root_is_live(root)) {
+    if (dc_root_is_live(root)) {
         /* A group with many members needs a large buffer: grow it on ERANGE. */
         for (size_t size = 4096; size <= (1u << 22); size *= 2) {
             _cleanup_free_ char *buf = xmalloc(size);

@@ -18,92 +18,7 @@
 #define SYS_CPU "/sys/devices/system/cpu"
 #define SYS_HUGEPAGES "/sys/kernel/mm/hugepages"
 /* More CPU ids than any kernel supports: a longer list is garbage. */
-#define CPULIST_MAX 65536u
 
-static int cmp_unsigned(const void *a, const void *b)
-{
-    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
-    return x < y ? -1 : x > y;
-}
-
-static int parse_cpu_id(const char **p, unsigned *ret)
-{
-    if (!isdigit((unsigned char)**p))
-        return -EINVAL;
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(*p, &end, 10);
-    if (errno || v >= CPULIST_MAX)
-        return -EINVAL;
-    *p = end;
-    *ret = (unsigned)v;
-    return 0;
-}
-
-int dc_cpulist_parse(const char *s, unsigned **ret_ids, size_t *ret_n)
-{
-    _cleanup_free_ unsigned *ids = NULL;
-    size_t n = 0;
-    const char *p = s;
-
-    while (isspace((unsigned char)*p))
-        p++;
-    while (*p) {
-        unsigned a, b;
-        if (parse_cpu_id(&p, &a) < 0)
-            return -EINVAL;
-        b = a;
-        if (*p == '-') {
-            p++;
-            if (parse_cpu_id(&p, &b) < 0 || b < a)
-                return -EINVAL;
-        }
-        if (n + (b - a) + 1 > CPULIST_MAX)
-            return -EINVAL;
-        ids = xrealloc(ids, (n + (b - a) + 1) * sizeof(*ids));
-        for (unsigned i = a; i <= b; i++)
-            ids[n++] = i;
-        if (*p == ',') {
-            p++;
-            if (!isdigit((unsigned char)*p))
-                return -EINVAL;
-            continue;
-        }
-        while (isspace((unsigned char)*p))
-            p++;
-        if (*p)
-            return -EINVAL;
-    }
-    if (n > 1) {
-        qsort(ids, n, sizeof(*ids), cmp_unsigned);
-        size_t k = 1;
-        for (size_t i = 1; i < n; i++)
-            if (ids[i] != ids[k - 1])
-                ids[k++] = ids[i];
-        n = k;
-    }
-    *ret_ids = TAKE_PTR(ids);
-    *ret_n = n;
-    return 0;
-}
-
-char *dc_cpulist_format(const unsigned *ids, size_t n)
-{
-    dc_buf b = {0};
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j + 1 < n && ids[j + 1] == ids[j] + 1)
-            j++;
-        if (b.len)
-            dc_buf_add(&b, ",");
-        if (j > i)
-            dc_buf_addf(&b, "%u-%u", ids[i], ids[j]);
-        else
-            dc_buf_addf(&b, "%u", ids[i]);
-        i = j + 1;
-    }
-    return dc_buf_steal(&b);
-}
 
 static void diag_read(dc_host *host, const char *path, int err)
 {
@@ -424,13 +339,6 @@ static void fill_cpus(dc_host *host, const char *cpulist_path, dc_numa_cell *cel
     }
 }
 
-static bool root_is_live(const dc_root *root)
-{
-    struct stat a, b;
-    return fstat(root->dirfd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev &&
-           a.st_ino == b.st_ino;
-}
-
 /*
  * The base page size in KiB. A live host knows its own; a captured root says
  * it in /proc/self/smaps (KernelPageSize, written by capture-numa.sh); x86
@@ -484,7 +392,7 @@ static bool list_nodes(dc_host *host, unsigned **ret_nodes, size_t *ret_n)
         dc_host_diag(host, "numa", "%s lists no nodes; describing the host as one cell", disp);
         return false;
     }
-    qsort(nodes, n, sizeof(*nodes), cmp_unsigned);
+    qsort(nodes, n, sizeof(*nodes), dc_cmp_unsigned);
     *ret_nodes = TAKE_PTR(nodes);
     *ret_n = n;
     return true;
@@ -533,7 +441,7 @@ static void synthesize_cell(dc_host *host, unsigned long long page_kib)
 static int probe_numa(dc_host *host)
 {
     dc_numa *numa = &host->info.numa;
-    bool live = root_is_live(host->root);
+    bool live = dc_root_is_live(host->root);
     unsigned long long page_kib = base_page_kib(host, live);
 
     _cleanup_free_ unsigned *nodes = NULL;

@@ -171,18 +171,6 @@ static int read_int_attr(dc_host *host, const char *dir, const char *attr, bool 
     return r;
 }
 
-/* dc_root has no readlink; readlinkat on its dirfd keeps the lookup inside the root. */
-static int root_readlink(const dc_root *root, const char *path, char **ret)
-{
-    char buf[PATH_MAX];
-    ssize_t n = readlinkat(root->dirfd, dc_root_rel(path), buf, sizeof(buf) - 1);
-    if (n < 0)
-        return -errno;
-    buf[n] = '\0';
-    *ret = xstrdup(buf);
-    return 0;
-}
-
 /*
  * The last component of a sysfs link (driver, iommu_group, physfn): what it
  * names. A dangling link still names it, so the name is used, with a
@@ -193,7 +181,7 @@ static int read_link_name(dc_host *host, const char *dir, const char *attr,
 {
     _cleanup_free_ char *path = xasprintf("%s/%s", dir, attr);
     _cleanup_free_ char *target = NULL;
-    int r = root_readlink(host->root, path, &target);
+    int r = dc_root_readlink(host->root, path, &target);
     if (r == -ENOENT)
         return r;
     if (r < 0) {

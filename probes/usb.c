@@ -10,13 +10,6 @@
 #include "host.h"
 #include "usb_seam.h"
 
-static bool root_is_live(const dc_root *root)
-{
-    struct stat a, b;
-    return fstat(root->dirfd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev &&
-           a.st_ino == b.st_ino;
-}
-
 #define USB_DEVICES "/sys/bus/usb/devices"
 
 /* sysfs reports the speed in Mbit/s. */
@@ -189,7 +182,7 @@ static int probe_usb(dc_host *host)
     dc_usb_device *devs = NULL;
     size_t n = 0;
 
-    if (root_is_live(host->root)) {
+    if (dc_root_is_live(host->root)) {
         _cleanup_free_ char *msg = NULL;
         int r = dc_usb_list_devices(&devs, &n, &msg);
         if (r < 0) {

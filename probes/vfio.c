@@ -30,14 +30,13 @@ static bool parse_group_id(const char *s, unsigned *ret)
     return true;
 }
 
-/* dc_root has no readlink; readlinkat on its dirfd keeps the lookup inside the root. */
+/* The last component of a symlink's target: a driver or group name. */
 static int root_readlink_name(const dc_root *root, const char *path, char **ret)
 {
-    char buf[PATH_MAX];
-    ssize_t n = readlinkat(root->dirfd, dc_root_rel(path), buf, sizeof(buf) - 1);
-    if (n < 0)
-        return -errno;
-    buf[n] = '\0';
+    _cleanup_free_ char *buf = NULL;
+    int r = dc_root_readlink(root, path, &buf);
+    if (r < 0)
+        return r;
     const char *slash = strrchr(buf, '/');
     const char *name = slash ? slash + 1 : buf;
     if (!*name)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "util.h"
 
+#include <ctype.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <time.h>
@@ -415,4 +416,110 @@ long long dc_now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+
+#define CPULIST_MAX 65536u
+
+int dc_cmp_unsigned(const void *a, const void *b)
+{
+    unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int parse_cpu_id(const char **p, unsigned *ret)
+{
+    if (!isdigit((unsigned char)**p))
+        return -EINVAL;
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(*p, &end, 10);
+    if (errno || v >= CPULIST_MAX)
+        return -EINVAL;
+    *p = end;
+    *ret = (unsigned)v;
+    return 0;
+}
+
+int dc_cpulist_parse(const char *s, unsigned **ret_ids, size_t *ret_n)
+{
+    _cleanup_free_ unsigned *ids = NULL;
+    size_t n = 0;
+    const char *p = s;
+
+    while (isspace((unsigned char)*p))
+        p++;
+    while (*p) {
+        unsigned a, b;
+        if (parse_cpu_id(&p, &a) < 0)
+            return -EINVAL;
+        b = a;
+        if (*p == '-') {
+            p++;
+            if (parse_cpu_id(&p, &b) < 0 || b < a)
+                return -EINVAL;
+        }
+        if (n + (b - a) + 1 > CPULIST_MAX)
+            return -EINVAL;
+        ids = xrealloc(ids, (n + (b - a) + 1) * sizeof(*ids));
+        for (unsigned i = a; i <= b; i++)
+            ids[n++] = i;
+        if (*p == ',') {
+            p++;
+            if (!isdigit((unsigned char)*p))
+                return -EINVAL;
+            continue;
+        }
+        while (isspace((unsigned char)*p))
+            p++;
+        if (*p)
+            return -EINVAL;
+    }
+    if (n > 1) {
+        qsort(ids, n, sizeof(*ids), dc_cmp_unsigned);
+        size_t k = 1;
+        for (size_t i = 1; i < n; i++)
+            if (ids[i] != ids[k - 1])
+                ids[k++] = ids[i];
+        n = k;
+    }
+    *ret_ids = TAKE_PTR(ids);
+    *ret_n = n;
+    return 0;
+}
+
+char *dc_cpulist_format(const unsigned *ids, size_t n)
+{
+    dc_buf b = {0};
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j + 1 < n && ids[j + 1] == ids[j] + 1)
+            j++;
+        if (b.len)
+            dc_buf_add(&b, ",");
+        if (j > i)
+            dc_buf_addf(&b, "%u-%u", ids[i], ids[j]);
+        else
+            dc_buf_addf(&b, "%u", ids[i]);
+        i = j + 1;
+    }
+    return dc_buf_steal(&b);
+}
+
+int dc_root_readlink(const dc_root *r, const char *abspath, char **ret)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlinkat(r->dirfd, dc_root_rel(abspath), buf, sizeof(buf) - 1);
+    if (n < 0)
+        return -errno;
+    buf[n] = '\0';
+    *ret = xstrdup(buf);
+    return 0;
+}
+
+bool dc_root_is_live(const dc_root *r)
+{
+    struct stat a, b;
+    return fstat(r->dirfd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
 }

@@ -143,6 +143,17 @@ DIR *dc_root_opendir(const dc_root *r, const char *abspath);
 /* Searches $PATH (of this process) for an executable named name inside the root. */
 int dc_root_find_exec(const dc_root *r, const char *name, char **ret_abspath);
 
+/* The target of a symlink inside the root, as stored (not resolved). */
+int dc_root_readlink(const dc_root *r, const char *abspath, char **ret);
+/* True when the root is this machine's own / (libraries that ignore roots may be used). */
+bool dc_root_is_live(const dc_root *r);
+
+/* CPU lists as the kernel writes them ("0-3,8"): parsed sorted and unique, and printed back. */
+int dc_cpulist_parse(const char *s, unsigned **ret_ids, size_t *ret_n);
+char *dc_cpulist_format(const unsigned *ids, size_t n);
+/* qsort comparison for unsigned. */
+int dc_cmp_unsigned(const void *a, const void *b);
+
 /* Reads a whole fd of at most max bytes. */
 int dc_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len);
 /* Writes a file atomically: temp file in the same directory, fsync, rename. */
