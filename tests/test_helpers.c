@@ -61,3 +61,29 @@ int dc_test_run_probe(const dc_test_probe *p, char **ret_doc, char **ret_msg)
     dc_qemu_caps_free(qc);
     return r == 0 ? DC_EXIT_OK : DC_EXIT_USAGE;
 }
+
+void tmproot_make(tmproot *t)
+{
+    snprintf(t->path, sizeof(t->path), "/tmp/domcaps-root-XXXXXX");
+    assert_non_null(mkdtemp(t->path));
+}
+
+void tmproot_write(const tmproot *t, const char *rel, const char *content)
+{
+    _cleanup_free_ char *path = xasprintf("%s%s", t->path, rel);
+    for (char *p = path + strlen(t->path) + 1; (p = strchr(p, '/')); p++) {
+        *p = '\0';
+        assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
+        *p = '/';
+    }
+    FILE *f = fopen(path, "we");
+    assert_non_null(f);
+    fputs(content, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+void tmproot_remove(tmproot *t)
+{
+    _cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", t->path);
+    assert_int_equal(system(cmd), 0);
+}

@@ -31,3 +31,13 @@ typedef struct dc_test_probe {
 } dc_test_probe;
 
 int dc_test_run_probe(const dc_test_probe *p, char **ret_doc, char **ret_msg);
+
+/* Roots built on the fly by a test, removed afterwards. */
+typedef struct tmproot {
+    char path[64];
+} tmproot;
+
+void tmproot_make(tmproot *t);
+/* Writes content to rel (an absolute path inside the root), creating directories. */
+void tmproot_write(const tmproot *t, const char *rel, const char *content);
+void tmproot_remove(tmproot *t);

@@ -303,37 +303,6 @@ static void test_host_numa(void **state)
     dc_host_clear(&host);
 }
 
-/* Small roots built on the fly, removed afterwards. */
-typedef struct tmproot {
-    char path[64];
-} tmproot;
-
-static void tmproot_make(tmproot *t)
-{
-    snprintf(t->path, sizeof(t->path), "/tmp/domcaps-numa-XXXXXX");
-    assert_non_null(mkdtemp(t->path));
-}
-
-static void tmproot_write(const tmproot *t, const char *rel, const char *content)
-{
-    _cleanup_free_ char *path = xasprintf("%s%s", t->path, rel);
-    for (char *p = path + strlen(t->path) + 1; (p = strchr(p, '/')); p++) {
-        *p = '\0';
-        assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
-        *p = '/';
-    }
-    FILE *f = fopen(path, "we");
-    assert_non_null(f);
-    fputs(content, f);
-    assert_int_equal(fclose(f), 0);
-}
-
-static void tmproot_remove(tmproot *t)
-{
-    _cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", t->path);
-    assert_int_equal(system(cmd), 0);
-}
-
 static const char *const x86_cpuinfo = "vendor_id\t: GenuineIntel\nflags\t\t: fpu lm\n";
 
 /* Node ids with a hole: the distance file lists online nodes in order, as libnuma maps it. */
