@@ -557,6 +557,11 @@ static void dev_hostdev(chk *c, xmlNodePtr d)
     if (!dev_check(c, "hostdev", DC_DEV_HOSTDEV, "mode", d, "mode", "subsystem", "hostdev mode"))
         return;
     _cleanup_free_ char *type = dc_xml_prop(d, "type");
+    /* QEMU serves mdev and scsi_host hostdevs although the caps enum never lists them. */
+    if (type && (streq(type, "mdev") || streq(type, "scsi_host"))) {
+        mark(c, "hostdev");
+        return;
+    }
     if (!dev_check(c, "hostdev", DC_DEV_HOSTDEV, "subsysType", d, "type", NULL, "hostdev type"))
         return;
     if (!type || !streq(type, "pci"))
@@ -956,7 +961,8 @@ static void rule_features(chk *c)
                         "type '%s'", c->caps->arch, c->caps->machine);
                 continue;
             }
-            if (c->caps->features.hyperv.supported != DC_YES)
+            /* libvirt verifies enlightenments against the host under KVM only; TCG ignores them. */
+            if (c->caps->features.hyperv.supported != DC_YES || !streq(c->caps->domain, "kvm"))
                 continue;
             _cleanup_free_ char *mode = dc_xml_prop(f, "mode");
             if (mode && streq(mode, "passthrough"))
@@ -1298,20 +1304,36 @@ static void host_pci(chk *c, xmlNodePtr d)
                                  : "/dev/vfio/vfio does not exist");
         return;
     }
+    _cleanup_free_ char *managed = dc_xml_prop(d, "managed");
+    bool is_managed = managed && streq(managed, "yes");
+    bool bound_ok = !dev->driver || streq(dev->driver, "vfio-pci") || streq(dev->driver, "pci-stub") ||
+                    endswith(dev->driver, "_vfio_pci");
+    if (!is_managed && !bound_ok) {
+        finding(c, "host-pci", DC_SEVERITY_ERROR, addr, NULL, want,
+                "PCI device %s is bound to '%s' and the hostdev is not managed", want, dev->driver);
+        hint(c, "set managed='yes' or bind %s to vfio-pci", want);
+    }
     for (size_t i = 0; i < v->ngroups; i++) {
         const dc_iommu_group *g = &v->groups[i];
         if ((int)g->id != dev->iommu_group || g->viable)
             continue;
+        /* The device itself is libvirt's to rebind (managed) or judged above. */
         dc_buf culprits = {0}, addrs = {0};
+        size_t n = 0;
         for (char **cu = g->culprits; cu && *cu; cu++) {
+            size_t alen = strcspn(*cu, " ");
+            if (strlen(want) == alen && strncmp(*cu, want, alen) == 0)
+                continue;
             dc_buf_addf(&culprits, "%s%s", culprits.len ? ", " : "", *cu);
-            dc_buf_addf(&addrs, "%s%.*s", addrs.len ? " " : "", (int)strcspn(*cu, " "), *cu);
+            dc_buf_addf(&addrs, "%s%.*s", addrs.len ? " " : "", (int)alen, *cu);
+            n++;
         }
-        finding(c, "host-pci", DC_SEVERITY_ERROR, addr, NULL, want,
-                "IOMMU group %u of PCI device %s is not viable: %s %s bound to a host driver",
-                g->id, want, culprits.s ? culprits.s : "a member",
-                g->culprits && g->culprits[0] && g->culprits[1] ? "are" : "is");
-        hint(c, "bind the group's other members to vfio-pci: %s", addrs.s ? addrs.s : "");
+        if (n)
+            finding(c, "host-pci", DC_SEVERITY_ERROR, addr, NULL, want,
+                    "IOMMU group %u of PCI device %s is not viable: %s %s bound to a host driver",
+                    g->id, want, culprits.s, n > 1 ? "are" : "is");
+        if (n)
+            hint(c, "bind the group's other members to vfio-pci: %s", addrs.s);
         dc_buf_clear(&culprits);
         dc_buf_clear(&addrs);
     }
@@ -1613,7 +1635,9 @@ void dc_check_file(dc_check_env *env, const char *path, dc_check_result *ret)
             rule_devices(&c);
             rule_features(&c);
         } else if (!ret->input_error) {
-            skip_rule(&c, "disk", "no capabilities for this domain");
+            for (const dc_rule_info *r = dc_rules; r->id; r++)
+                if (!startswith(r->id, "host-") && !dc_strv_contains(&c.checked, r->id))
+                    skip_rule(&c, r->id, "no capabilities for this domain");
         }
         if (!ret->input_error)
             rule_host(&c);
@@ -1621,9 +1645,20 @@ void dc_check_file(dc_check_env *env, const char *path, dc_check_result *ret)
     }
     /* Rules in table order, so every format lists them the same way. */
     dc_strv ordered = {0};
-    for (const dc_rule_info *r = dc_rules; r->id; r++)
-        if (dc_strv_contains(&c.checked, r->id))
+    for (const dc_rule_info *r = dc_rules; r->id; r++) {
+        if (!dc_strv_contains(&c.checked, r->id))
+            continue;
+        /* A rule skipped for this file is reported as skipped only, unless it found something. */
+        bool skipped = false, found = false;
+        for (size_t i = 0; i < c.skipped.n; i++)
+            if (startswith(c.skipped.v[i], r->id) && c.skipped.v[i][strlen(r->id)] == ':')
+                skipped = true;
+        for (size_t i = 0; i < ret->nfindings; i++)
+            if (streq(ret->findings[i].rule, r->id))
+                found = true;
+        if (!skipped || found)
             dc_strv_add(&ordered, r->id);
+    }
     ret->rules_checked = ordered.v ? ordered.v : xcalloc(1, sizeof(char *));
     dc_strv_clear(&c.checked);
     ret->rules_skipped = c.skipped.v ? c.skipped.v : xcalloc(1, sizeof(char *));

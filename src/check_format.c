@@ -25,8 +25,26 @@ char *dc_check_format_text(const dc_check_result *results, size_t n)
             if (f->hint)
                 dc_buf_addf(&b, "%s:%u: note: %s\n", r->file, f->line, f->hint);
         }
-        for (char **s = r->rules_skipped; s && *s; s++)
-            dc_buf_addf(&b, "%s: skipped: %s\n", r->file, *s);
+        /* One line per reason: "skipped rule, rule: reason". */
+        dc_strv reasons = {0};
+        for (char **s = r->rules_skipped; s && *s; s++) {
+            const char *why = strstr(*s, ": ");
+            if (why)
+                dc_strv_add_unique(&reasons, why + 2);
+        }
+        for (size_t k = 0; k < reasons.n; k++) {
+            dc_buf_addf(&b, "%s: skipped", r->file);
+            bool first = true;
+            for (char **s = r->rules_skipped; s && *s; s++) {
+                const char *why = strstr(*s, ": ");
+                if (!why || !streq(why + 2, reasons.v[k]))
+                    continue;
+                dc_buf_addf(&b, "%s %.*s", first ? "" : ",", (int)(why - *s), *s);
+                first = false;
+            }
+            dc_buf_addf(&b, ": %s\n", reasons.v[k]);
+        }
+        dc_strv_clear(&reasons);
     }
     return dc_buf_steal(&b);
 }
@@ -83,6 +101,8 @@ char *dc_check_format_junit(const dc_check_result *results, size_t n)
             tests++, errors++;
             continue;
         }
+        for (char **s = r->rules_skipped; s && *s; s++)
+            tests++;
         for (char **s = r->rules_checked; s && *s; s++) {
             tests++;
             for (size_t j = 0; j < r->nfindings; j++)
@@ -97,9 +117,11 @@ char *dc_check_format_junit(const dc_check_result *results, size_t n)
                 tests, failures, errors);
     for (size_t i = 0; i < n; i++) {
         const dc_check_result *r = &results[i];
-        size_t t = 0, f = 0;
+        size_t t = 0, f = 0, sk = 0;
         for (char **s = r->rules_checked; s && *s; s++)
             t++;
+        for (char **s = r->rules_skipped; s && *s; s++)
+            sk++;
         dc_buf_add(&b, "  <testsuite");
         xml_attr(&b, "name", r->file);
         if (r->input_error) {
@@ -116,8 +138,7 @@ char *dc_check_format_junit(const dc_check_result *results, size_t n)
                     f++;
                     break;
                 }
-        dc_buf_addf(&b, " tests='%zu' failures='%zu' errors='0' skipped='%zu'>\n", t, f,
-                    (size_t)0);
+        dc_buf_addf(&b, " tests='%zu' failures='%zu' errors='0' skipped='%zu'>\n", t + sk, f, sk);
         for (char **s = r->rules_checked; s && *s; s++) {
             dc_buf_add(&b, "    <testcase");
             xml_attr(&b, "classname", r->file);

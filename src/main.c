@@ -685,10 +685,10 @@ int main(int argc, char **argv)
     setlocale(LC_ALL, "C");
     options o;
     int r = parse_args(argc, argv, &o);
-    if (r < 0)
-        return DC_EXIT_OK;
-    if (r > 0)
-        return r;
+    if (r != 0) {
+        dc_strv_clear(&o.caps_files);
+        return r < 0 ? DC_EXIT_OK : r;
+    }
     switch (o.cmd) {
     case CMD_HOST: r = run_host(&o); break;
     case CMD_CHECK: r = run_check(&o); break;
