@@ -1190,6 +1190,8 @@ static void rule_host_hugepages(chk *c, unsigned long long mem_kib)
     }
     /* The hugepage sizes offered: every size but the base page on the first cell. */
     const dc_numa_cell *c0 = &c->host->numa.cells[0];
+    if (!size)
+        size = c->host->numa.default_hugepage_kib;
     if (!size && c0->npages > 1)
         size = c0->pages[1].size_kib;
     bool offered = false;

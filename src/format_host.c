@@ -77,7 +77,10 @@ static void xml_kvm(dc_buf *b, const dc_hostkvm *k)
 
 static void xml_numa(dc_buf *b, const dc_numa *n)
 {
-    dc_buf_addf(b, "  <topology numa='%s'>\n", yesno(n->available));
+    dc_buf_addf(b, "  <topology numa='%s'", yesno(n->available));
+    if (n->default_hugepage_kib)
+        dc_buf_addf(b, " defaultHugepageKiB='%llu'", n->default_hugepage_kib);
+    dc_buf_add(b, ">\n");
     dc_buf_addf(b, "    <cells num='%zu'>\n", n->ncells);
     for (size_t i = 0; i < n->ncells; i++) {
         const dc_numa_cell *c = &n->cells[i];
@@ -303,6 +306,7 @@ static void json_numa(dc_jw *w, const dc_numa *n)
 {
     dc_jw_open(w, "topology", '{');
     dc_jw_bool(w, "numa", n->available);
+    dc_jw_num(w, "defaultHugepageKiB", (long long)n->default_hugepage_kib);
     dc_jw_open(w, "cells", '[');
     for (size_t i = 0; i < n->ncells; i++) {
         const dc_numa_cell *c = &n->cells[i];

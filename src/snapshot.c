@@ -415,6 +415,7 @@ static void parse_host_numa(xmlNodePtr topo, dc_numa *n)
 {
     _cleanup_free_ char *numa = dc_xml_prop(topo, "numa");
     n->available = numa && streq(numa, "yes");
+    n->default_hugepage_kib = (unsigned long long)attr_ll(topo, "defaultHugepageKiB", 0);
     xmlNodePtr cells = dc_xml_child(topo, "cells");
     size_t count = 0;
     for (xmlNodePtr c = dc_xml_child(cells, "cell"); c; c = dc_xml_next(c, "cell"))

@@ -70,6 +70,7 @@ typedef struct dc_numa_cell {
 
 typedef struct dc_numa {
     bool available;     /* false: no NUMA support; one synthesized cell describes the host */
+    unsigned long long default_hugepage_kib; /* Hugepagesize in /proc/meminfo, 0 unknown */
     dc_numa_cell *cells;
     size_t ncells;
 } dc_numa;
