@@ -1518,9 +1518,18 @@ static dc_domcaps *resolve_live(chk *c, dc_check_env *env, xmlNodePtr type_node,
     if (dc_domcaps_derive(qc, env->host, &req, &caps, &why) < 0) {
         mark(c, "domain-type");
         finding(c, "domain-type", DC_SEVERITY_ERROR, c->root, "type", c->virttype, "%s", why);
-        if (kvm)
+        if (!kvm)
+            return NULL;
+        if (dc_arch_is_native(c->arch))
             hint(c, "use type='qemu' (TCG) or make /dev/kvm usable");
-        return NULL;
+        else
+            hint(c, "KVM runs guests of the host's own architecture only: use type='qemu' (TCG)");
+        /* Judge the rest against what TCG offers, so one run shows every problem. */
+        req.virttype = "qemu";
+        free(why);
+        why = NULL;
+        if (dc_domcaps_derive(qc, env->host, &req, &caps, &why) < 0)
+            return NULL;
     }
     return caps;
 }
