@@ -174,6 +174,11 @@ static void query_device(dc_host *host, int fd)
         k->max_vcpus = (unsigned)v;
     else
         dc_host_diag(host, "kvm", "/dev/kvm does not report a vCPU limit; using the machine's");
+#if defined(__x86_64__) || defined(__i386__)
+    /* Nested or unusual hypervisors may lack SMM, which secure-boot firmware needs. */
+    v = dc_kvm_ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_X86_SMM);
+    k->smm = v > 0 ? 1 : 0;
+#endif
 }
 
 static int probe_kvm(dc_host *host)
@@ -183,6 +188,7 @@ static int probe_kvm(dc_host *host)
     struct stat st;
 
     k->api_version = -1;
+    k->smm = -1;
     k->module = loaded_module(root);
     k->nested = param_on(root, "/sys/module/kvm_intel/parameters/nested") ||
                 param_on(root, "/sys/module/kvm_amd/parameters/nested") ||

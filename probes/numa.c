@@ -438,14 +438,20 @@ static void synthesize_cell(dc_host *host, unsigned long long page_kib)
     fill_cpus(host, SYS_CPU "/online", cell);
 }
 
-/* The size hugepages get when a domain names none: /proc/meminfo's Hugepagesize. */
-static void default_hugepage(dc_host *host, dc_numa *numa)
+/*
+ * From /proc/meminfo: the size hugepages get when a domain names none, and
+ * the host's memory (node files can describe less than the whole machine).
+ */
+static void host_meminfo(dc_host *host, dc_numa *numa)
 {
     _cleanup_free_ char *text = NULL;
     unsigned long long v;
-    if (dc_root_read_file(host->root, "/proc/meminfo", 1u << 20, &text, NULL) == 0 &&
-        meminfo_value(text, "Hugepagesize", &v) == 0)
+    if (dc_root_read_file(host->root, "/proc/meminfo", 1u << 20, &text, NULL) < 0)
+        return;
+    if (meminfo_value(text, "Hugepagesize", &v) == 0)
         numa->default_hugepage_kib = v;
+    if (meminfo_value(text, "MemTotal", &v) == 0)
+        numa->memory_kib = v;
 }
 
 static int probe_numa(dc_host *host)
@@ -453,7 +459,7 @@ static int probe_numa(dc_host *host)
     dc_numa *numa = &host->info.numa;
     bool live = dc_root_is_live(host->root);
     unsigned long long page_kib = base_page_kib(host, live);
-    default_hugepage(host, numa);
+    host_meminfo(host, numa);
 
     _cleanup_free_ unsigned *nodes = NULL;
     size_t nnodes = 0;

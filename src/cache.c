@@ -7,7 +7,7 @@
 #include "domcaps/domcaps.h"
 
 /* Bumped whenever dc_qemu_caps or this format changes. */
-#define DC_CACHE_FORMAT 1
+#define DC_CACHE_FORMAT 2
 #define DC_CACHE_MAGIC "domcaps-cache"
 #define DC_CACHE_MAX (64u << 20)
 
@@ -286,6 +286,7 @@ char *dc_cache_serialize(const dc_cache_key *key, const dc_qemu_caps *c)
     for (size_t i = 0; i < c->sgx_nsections; i++)
         dc_buf_addf(&b, "sgx_section %u %llu\n", c->sgx_sections[i].node, c->sgx_sections[i].size);
     line_strs(&b, "type", &c->types);
+    line_strs(&b, "pcitype", &c->pci_types);
     line_strs(&b, "cmd", &c->commands);
     line_strs(&b, "tpm_model", &c->tpm_models);
     line_strs(&b, "tpm_type", &c->tpm_types);
@@ -457,6 +458,8 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
             c->sgx_sections = xrealloc(c->sgx_sections, (c->sgx_nsections + 1) * sizeof(*c->sgx_sections));
             c->sgx_sections[c->sgx_nsections].node = (unsigned)v[0];
             c->sgx_sections[c->sgx_nsections++].size = (unsigned long long)v[1];
+        } else if (streq(tag, "pcitype") && ws.n == 2 && ws.w[1]) {
+            dc_strv_add(&c->pci_types, ws.w[1]);
         } else if ((streq(tag, "type") || streq(tag, "cmd") || streq(tag, "tpm_model") ||
                     streq(tag, "tpm_type") || streq(tag, "falias")) &&
                    ws.n == 2 && ws.w[1]) {
@@ -532,6 +535,7 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
     }
     /* The writer kept these sorted; lookups rely on it. */
     dc_strv_sort(&c->types);
+    dc_strv_sort(&c->pci_types);
     dc_strv_sort(&c->commands);
     *ret_key = key;
     *ret = c;

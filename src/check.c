@@ -56,6 +56,8 @@ const dc_rule_info dc_rules[] = {
     {"host-pci", "a PCI hostdev exists, VFIO is usable and its IOMMU group is viable"},
     {"host-usb", "a USB hostdev is present"},
     {"host-tpm", "the TPM passthrough device exists"},
+    {"host-smm", "SMM (needed by secure-boot firmware) is available under KVM"},
+    {"host-render-node", "OpenGL display backends have a DRM render node"},
     {NULL, NULL},
 };
 
@@ -290,6 +292,36 @@ static void rule_vcpus(chk *c)
     }
 }
 
+/*
+ * The descriptor libvirt's firmware autoselection takes for firmware='efi'
+ * or 'bios': the first (in descriptor order) that matches the arch and
+ * machine, offers the interface and has every feature the domain asks for
+ * and none it refuses. Live only: snapshots do not carry the descriptors.
+ */
+static const dc_firmware *picked_firmware(chk *c, const char *fw)
+{
+    if (!c->live_host || !fw)
+        return NULL;
+    unsigned iface = streq(fw, "efi") ? DC_FW_IFACE_UEFI : DC_FW_IFACE_BIOS;
+    xmlNodePtr fwel = dc_xml_child(dc_xml_child(c->root, "os"), "firmware");
+    for (size_t i = 0; i < c->live_host->firmware.n; i++) {
+        const dc_firmware *f = &c->live_host->firmware.items[i];
+        if (!f->executable_exists || !(f->interfaces & iface) ||
+            !dc_firmware_matches(f, c->caps->arch, c->caps->machine))
+            continue;
+        bool ok = true;
+        for (xmlNodePtr fe = dc_xml_child(fwel, "feature"); fe && ok; fe = dc_xml_next(fe, "feature")) {
+            _cleanup_free_ char *name = dc_xml_prop(fe, "name");
+            _cleanup_free_ char *en = dc_xml_prop(fe, "enabled");
+            if (name && en)
+                ok = dc_firmware_has_feature(f, name) == streq(en, "yes");
+        }
+        if (ok)
+            return f;
+    }
+    return NULL;
+}
+
 static void rule_os(chk *c)
 {
     xmlNodePtr os = dc_xml_child(c->root, "os");
@@ -312,6 +344,17 @@ static void rule_os(chk *c)
                     "configuration (%s, machine %s; firmware with a descriptor: %s)",
                     fw, c->caps->arch, c->caps->machine, sup);
             last(c)->supported = xstrdup(sup);
+        }
+        const dc_firmware *picked = picked_firmware(c, fw);
+        xmlNodePtr smm = dc_xml_child(dc_xml_child(c->root, "features"), "smm");
+        _cleanup_free_ char *smm_state = dc_xml_prop(smm, "state");
+        if (picked && dc_firmware_has_feature(picked, "requires-smm") && smm_state &&
+            streq(smm_state, "off")) {
+            finding(c, "firmware", DC_SEVERITY_ERROR, smm, "state", smm_state,
+                    "domain has SMM turned off but chosen firmware requires it (%s)",
+                    picked->descriptor);
+            hint(c, "ask for <feature enabled='no' name='secure-boot'/> in <os><firmware>, or "
+                    "turn SMM on");
         }
         xmlNodePtr fwel = dc_xml_child(os, "firmware");
         for (xmlNodePtr f = dc_xml_child(fwel, "feature"); f; f = dc_xml_next(f, "feature")) {
@@ -438,6 +481,35 @@ static const char *nearest_usable_model(const dc_domcaps *caps, const char *name
     return best_len >= 3 ? best : NULL;
 }
 
+/* A QEMU feature name in the host's /proc/cpuinfo flags (spellings differ a little). */
+static bool host_cpu_has(const dc_hostinfo *h, const char *feature)
+{
+    /* Paravirtual and hypervisor-defined bits never appear among the host's flags. */
+    if (startswith(feature, "kvm") || streq(feature, "hypervisor") || startswith(feature, "vmx-"))
+        return true;
+    static const struct {
+        const char *qemu, *linux_name;
+    } renamed[] = {
+        {"tsc-deadline", "tsc_deadline_timer"}, {"cr8legacy", "cr8_legacy"},
+        {"sse4.1", "sse4_1"}, {"sse4.2", "sse4_2"}, {"ds-cpl", "ds_cpl"},
+        {"xd", "nx"}, {"i64", "lm"}, {"syscall", "syscall"}, {"fxsr-opt", "fxsr_opt"},
+    };
+    char norm[64];
+    snprintf(norm, sizeof(norm), "%s", feature);
+    for (size_t i = 0; i < ELEMENTSOF(renamed); i++)
+        if (streq(renamed[i].qemu, feature))
+            snprintf(norm, sizeof(norm), "%s", renamed[i].linux_name);
+    for (char *p = norm; *p; p++)
+        if (*p == '-' || *p == '.')
+            *p = '_';
+    if (!h->cpu.flags)
+        return true; /* no flags known: cannot tell */
+    for (char **f = h->cpu.flags; *f; f++)
+        if (streq(*f, norm))
+            return true;
+    return false;
+}
+
 static void rule_cpu(chk *c)
 {
     xmlNodePtr cpu = dc_xml_child(c->root, "cpu");
@@ -483,22 +555,44 @@ static void rule_cpu(chk *c)
             hint(c, "nearest usable model: %s", near);
         return;
     }
-    _cleanup_free_ char *fallback = dc_xml_prop(model, "fallback");
-    if (m->usable == DC_USABLE_NO) {
-        dc_buf b = {0};
-        for (char **f = m->blockers; f && *f; f++) {
-            if (b.len)
-                dc_buf_add(&b, ", ");
-            dc_buf_add(&b, *f);
-        }
-        finding(c, "cpu-model", DC_SEVERITY_ERROR, model, NULL, mname,
-                "CPU model '%s' is not usable under %s on this host: it needs %s", mname,
-                c->caps->domain, b.len ? b.s : "features the host lacks");
-        dc_buf_clear(&b);
-        const char *near = nearest_usable_model(c->caps, mname);
-        if (near)
-            hint(c, "nearest usable model: %s", near);
+    if (m->usable != DC_USABLE_NO)
+        return;
+    /*
+     * What libvirt does with a model QEMU calls unusable depends on check=
+     * (partial for custom mode): 'full' refuses; 'partial' under KVM refuses
+     * only features the host CPU itself lacks (QEMU drops the rest and warns);
+     * under TCG nothing is compared and QEMU only warns; 'none' checks nothing.
+     */
+    _cleanup_free_ char *check = dc_xml_prop(cpu, "check");
+    if (check && streq(check, "none"))
+        return;
+    bool full = check && streq(check, "full");
+    bool kvm = streq(c->caps->domain, "kvm");
+    dc_buf all = {0}, lacking = {0};
+    for (char **f = m->blockers; f && *f; f++) {
+        dc_buf_addf(&all, "%s%s", all.len ? ", " : "", *f);
+        if (kvm && c->host && !host_cpu_has(c->host, *f))
+            dc_buf_addf(&lacking, "%s%s", lacking.len ? ", " : "", *f);
     }
+    const char *near = nearest_usable_model(c->caps, mname);
+    if (full) {
+        finding(c, "cpu-model", DC_SEVERITY_ERROR, model, NULL, mname,
+                "CPU model '%s' is not usable under %s on this host: it needs %s (check='full')",
+                mname, c->caps->domain, all.len ? all.s : "features the host lacks");
+    } else if (kvm && (!c->host || lacking.len)) {
+        finding(c, "cpu-model", DC_SEVERITY_ERROR, model, NULL, mname,
+                "CPU model '%s' is not usable under kvm on this host: the host CPU lacks %s", mname,
+                lacking.len ? lacking.s : all.len ? all.s : "required features");
+    } else {
+        finding(c, "cpu-model", DC_SEVERITY_WARNING, model, NULL, mname,
+                "CPU model '%s' lacks %s under %s here: QEMU starts it without them (use "
+                "check='full' to refuse)", mname, all.len ? all.s : "some features",
+                c->caps->domain);
+    }
+    if (near)
+        hint(c, "nearest usable model: %s", near);
+    dc_buf_clear(&all);
+    dc_buf_clear(&lacking);
 }
 
 static void rule_memory_backing(chk *c)
@@ -800,12 +894,27 @@ static void dev_model_child(chk *c, xmlNodePtr d, const char *kind, const model_
     xmlNodePtr m = dc_xml_child(d, "model");
     _cleanup_free_ char *t = dc_xml_prop(m, "type");
     device_model(c, m, "type", kind, t, map, n);
+    /* On the PC machines a NIC goes on PCI: a device QEMU has but not for PCI fails at start. */
+    bool pc = startswith(c->caps->machine, "pc-") || streq(c->caps->machine, "pc");
+    if (t && pc && c->qemu && c->qemu->pci_types.n && has_type(c, t) &&
+        !dc_qemu_is_pci_type(c->qemu, t) && !startswith(t, "usb-")) {
+        finding(c, "device-model", DC_SEVERITY_ERROR, m, "type", t,
+                "%s model '%s' is not a PCI device and cannot go on the PCI bus of machine %s",
+                kind, t, c->caps->machine);
+    }
 }
 
 static void dev_model_attr(chk *c, xmlNodePtr d, const char *kind, const model_map *map, size_t n)
 {
     _cleanup_free_ char *t = dc_xml_prop(d, "model");
     device_model(c, d, "model", kind, t, map, n);
+    /* The iTCO watchdog is part of the ICH9 LPC bridge: q35 only. */
+    if (t && streq(t, "itco") && !startswith(c->caps->machine, "pc-q35")) {
+        mark(c, "device-model");
+        finding(c, "device-model", DC_SEVERITY_ERROR, d, "model", t,
+                "watchdog model 'itco' is only available on q35 machine types, not %s",
+                c->caps->machine);
+    }
 }
 
 /*
@@ -1159,9 +1268,12 @@ static void rule_host_memory(chk *c, unsigned long long *ret_kib)
         return;
     }
     *ret_kib = kib;
+    /* Node files may describe less than the machine: /proc/meminfo has the total. */
     unsigned long long total = 0;
     for (size_t i = 0; i < c->host->numa.ncells; i++)
         total += c->host->numa.cells[i].memory_kib;
+    if (c->host->numa.memory_kib > total)
+        total = c->host->numa.memory_kib;
     if (total && kib > total) {
         _cleanup_free_ char *v = xasprintf("%llu", kib);
         finding(c, "host-memory", DC_SEVERITY_ERROR, mem, NULL, v,
@@ -1374,6 +1486,59 @@ static void host_usb(chk *c, xmlNodePtr d)
             "USB device %s is not present on this host", what);
 }
 
+/* Why SMM will be on for this domain, or NULL. */
+static const char *smm_reason(chk *c, char **ret_owned)
+{
+    xmlNodePtr os = dc_xml_child(c->root, "os");
+    xmlNodePtr smm = dc_xml_child(dc_xml_child(c->root, "features"), "smm");
+    _cleanup_free_ char *state = dc_xml_prop(smm, "state");
+    if (smm && (!state || streq(state, "on")))
+        return "<smm state='on'/>";
+    _cleanup_free_ char *secure = dc_xml_prop(dc_xml_child(os, "loader"), "secure");
+    if (secure && streq(secure, "yes"))
+        return "the secure loader";
+    _cleanup_free_ char *fw = dc_xml_prop(os, "firmware");
+    if (!fw || !streq(fw, "efi"))
+        return NULL;
+    const dc_firmware *f = picked_firmware(c, fw);
+    if (f && dc_firmware_has_feature(f, "requires-smm")) {
+        *ret_owned = xasprintf("the firmware libvirt picks (%s) requires it", f->descriptor);
+        return *ret_owned;
+    }
+    if (!c->live_host && dc_enum_has(&c->caps->os.loader.secure, DC_YES_V))
+        return "a firmware for this machine requires it (the snapshot lists one)";
+    return NULL;
+}
+
+static void rule_host_smm_gpu(chk *c)
+{
+    mark(c, "host-smm");
+    if (c->caps && dc_arch_is_x86(c->caps->arch) && streq(c->caps->domain, "kvm") &&
+        c->host->kvm.smm == 0) {
+        _cleanup_free_ char *owned = NULL;
+        const char *why = smm_reason(c, &owned);
+        if (why) {
+            finding(c, "host-smm", DC_SEVERITY_ERROR, c->root, "type", "kvm",
+                    "System Management Mode is not available under KVM on this host "
+                    "(no KVM_CAP_X86_SMM), but %s needs it", why);
+            hint(c, "use type='qemu', or a firmware without secure boot "
+                    "(<feature enabled='no' name='secure-boot'/>)");
+        }
+    }
+    mark(c, "host-render-node");
+    if (c->host->render_nodes != 0)
+        return;
+    xmlNodePtr devices = dc_xml_child(c->root, "devices");
+    for (xmlNodePtr g = dc_xml_child(devices, "graphics"); g; g = dc_xml_next(g, "graphics")) {
+        _cleanup_free_ char *type = dc_xml_prop(g, "type");
+        _cleanup_free_ char *gl = dc_xml_prop(dc_xml_child(g, "gl"), "enable");
+        if ((type && streq(type, "egl-headless")) || (gl && streq(gl, "yes")))
+            finding(c, "host-render-node", DC_SEVERITY_ERROR, g, "type", type,
+                    "graphics '%s' renders with OpenGL and needs a DRM render node "
+                    "(/dev/dri/renderD*), which this host does not have", type ? type : "?");
+    }
+}
+
 static void rule_host(chk *c)
 {
     if (!c->host) {
@@ -1386,6 +1551,7 @@ static void rule_host(chk *c)
     rule_host_memory(c, &mem);
     rule_host_hugepages(c, mem);
     rule_host_numa_cpus(c);
+    rule_host_smm_gpu(c);
     xmlNodePtr devices = dc_xml_child(c->root, "devices");
     for (xmlNodePtr d = dc_xml_child(devices, "hostdev"); d; d = dc_xml_next(d, "hostdev")) {
         _cleanup_free_ char *mode = dc_xml_prop(d, "mode");

@@ -68,6 +68,8 @@ static void xml_kvm(dc_buf *b, const dc_hostkvm *k)
     if (k->max_vcpus)
         dc_buf_addf(b, " maxVcpus='%u'", k->max_vcpus);
     attr(b, "module", k->module);
+    if (k->smm >= 0)
+        dc_buf_addf(b, " smm='%s'", yesno(k->smm));
     dc_buf_addf(b, " nested='%s'>\n", yesno(k->nested));
     text_elem(b, 2, "reason", k->reason);
     dc_buf_addf(b, "    <secureGuest sev='%s' sevES='%s' sevSNP='%s' tdx='%s' s390PV='%s'/>\n",
@@ -78,6 +80,8 @@ static void xml_kvm(dc_buf *b, const dc_hostkvm *k)
 static void xml_numa(dc_buf *b, const dc_numa *n)
 {
     dc_buf_addf(b, "  <topology numa='%s'", yesno(n->available));
+    if (n->memory_kib)
+        dc_buf_addf(b, " memoryKiB='%llu'", n->memory_kib);
     if (n->default_hugepage_kib)
         dc_buf_addf(b, " defaultHugepageKiB='%llu'", n->default_hugepage_kib);
     dc_buf_add(b, ">\n");
@@ -236,6 +240,8 @@ char *dc_hostinfo_format_xml(const dc_hostinfo *h)
     xml_pci(&b, h);
     xml_vfio(&b, &h->vfio);
     xml_usb(&b, h);
+    if (h->render_nodes >= 0)
+        dc_buf_addf(&b, "  <drm renderNodes='%d'/>\n", h->render_nodes);
     if (h->ndiags) {
         dc_buf_add(&b, "  <diagnostics>\n");
         for (size_t i = 0; i < h->ndiags; i++) {
@@ -292,6 +298,10 @@ static void json_kvm(dc_jw *w, const dc_hostkvm *k)
     dc_jw_num(w, "maxVcpus", k->max_vcpus);
     dc_jw_str(w, "module", k->module);
     dc_jw_bool(w, "nested", k->nested);
+    if (k->smm >= 0)
+        dc_jw_bool(w, "smm", k->smm);
+    else
+        dc_jw_null(w, "smm");
     dc_jw_open(w, "secureGuest", '{');
     dc_jw_bool(w, "sev", k->sev);
     dc_jw_bool(w, "sevES", k->sev_es);
@@ -306,6 +316,7 @@ static void json_numa(dc_jw *w, const dc_numa *n)
 {
     dc_jw_open(w, "topology", '{');
     dc_jw_bool(w, "numa", n->available);
+    dc_jw_num(w, "memoryKiB", (long long)n->memory_kib);
     dc_jw_num(w, "defaultHugepageKiB", (long long)n->default_hugepage_kib);
     dc_jw_open(w, "cells", '[');
     for (size_t i = 0; i < n->ncells; i++) {
@@ -441,6 +452,7 @@ char *dc_hostinfo_format_json(const dc_hostinfo *h)
     json_pci(&w, h);
     json_vfio(&w, &h->vfio);
     json_usb(&w, h);
+    dc_jw_num(&w, "renderNodes", h->render_nodes);
     dc_jw_open(&w, "diagnostics", '[');
     for (size_t i = 0; i < h->ndiags; i++) {
         dc_jw_open(&w, NULL, '{');

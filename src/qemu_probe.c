@@ -493,6 +493,13 @@ static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
         return session_failure(ctx, ret_msg);
     strv_from_names(&c->types, types, "name");
     dc_strv_sort(&c->types);
+    /* Which devices plug into PCI: an ISA NIC cannot go on a q35 or pc PCI bus. */
+    _cleanup_json_ json_object *pci = cmd(ctx, "qom-list-types",
+                                          args1("implements", json_object_new_string("pci-device")));
+    if (pci && json_object_is_type(pci, json_type_array)) {
+        strv_from_names(&c->pci_types, pci, "name");
+        dc_strv_sort(&c->pci_types);
+    }
 
     bool x86 = dc_arch_is_x86(c->arch);
     c->memfd_hugetlb = dc_qemu_has_type(c, "memory-backend-memfd") &&
@@ -733,6 +740,7 @@ void dc_qemu_caps_free(dc_qemu_caps *c)
     accel_clear(&c->kvm);
     accel_clear(&c->tcg);
     dc_strv_clear(&c->types);
+    dc_strv_clear(&c->pci_types);
     dc_strv_clear(&c->commands);
     dc_strv_clear(&c->tpm_models);
     dc_strv_clear(&c->tpm_types);
@@ -761,6 +769,11 @@ static bool sorted_contains(const dc_strv *sv, const char *s)
 bool dc_qemu_has_type(const dc_qemu_caps *c, const char *type)
 {
     return sorted_contains(&c->types, type);
+}
+
+bool dc_qemu_is_pci_type(const dc_qemu_caps *c, const char *type)
+{
+    return sorted_contains(&c->pci_types, type);
 }
 
 bool dc_qemu_has_command(const dc_qemu_caps *c, const char *command)

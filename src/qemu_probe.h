@@ -67,6 +67,7 @@ typedef struct dc_qemu_caps {
     dc_qemu_accel kvm, tcg;
 
     dc_strv types;    /* qom-list-types, sorted */
+    dc_strv pci_types; /* the non-abstract types implementing pci-device, sorted; may be empty */
     dc_strv commands; /* from the schema, sorted */
     bool schema_sdl, schema_egl_headless, schema_dbus;
     bool schema_netdev_user, schema_netdev_stream, schema_vdagent;
@@ -116,6 +117,7 @@ int dc_qemu_probe(const dc_probe_opts *opts, dc_qemu_caps **ret, char **ret_msg)
 void dc_qemu_caps_free(dc_qemu_caps *c);
 
 bool dc_qemu_has_type(const dc_qemu_caps *c, const char *type);
+bool dc_qemu_is_pci_type(const dc_qemu_caps *c, const char *type);
 bool dc_qemu_has_command(const dc_qemu_caps *c, const char *cmd);
 const dc_qemu_cpuexp *dc_qemu_model_expansion(const dc_qemu_accel *a, const char *name);
 /* The accelerator session serving virttype (kvm or qemu). */

@@ -40,7 +40,7 @@ char *dc_snapshot_format_extension(const dc_qemu_caps *qc, bool kvm)
     for (size_t i = 0; i < qc->types.n; i++) {
         dc_buf_add(&b, "    <type name='");
         dc_buf_add_xml_escaped(&b, qc->types.v[i]);
-        dc_buf_add(&b, "'/>\n");
+        dc_buf_add(&b, dc_qemu_is_pci_type(qc, qc->types.v[i]) ? "' pci='yes'/>\n" : "'/>\n");
     }
     dc_buf_add(&b, "  </qemu>\n");
     return dc_buf_steal(&b);
@@ -103,10 +103,14 @@ static dc_qemu_caps *parse_extension(xmlNodePtr q, const dc_domcaps *caps)
     }
     for (xmlNodePtr t = dc_xml_child(q, "type"); t; t = dc_xml_next(t, "type")) {
         char *name = dc_xml_prop(t, "name");
-        if (name)
-            dc_strv_add_take(&qc->types, name);
+        if (!name)
+            continue;
+        if (attr_yes(t, "pci"))
+            dc_strv_add(&qc->pci_types, name);
+        dc_strv_add_take(&qc->types, name);
     }
     dc_strv_sort(&qc->types);
+    dc_strv_sort(&qc->pci_types);
     return qc;
 }
 
@@ -402,6 +406,8 @@ static void parse_host_kvm(xmlNodePtr k, dc_hostkvm *o)
     o->max_vcpus = attr_uint(k, "maxVcpus", 0);
     o->module = dc_xml_prop(k, "module");
     o->nested = attr_yes(k, "nested");
+    _cleanup_free_ char *smm = dc_xml_prop(k, "smm");
+    o->smm = smm ? streq(smm, "yes") : -1;
     o->reason = dc_xml_text(dc_xml_child(k, "reason"));
     xmlNodePtr sg = dc_xml_child(k, "secureGuest");
     o->sev = attr_yes(sg, "sev");
@@ -416,6 +422,7 @@ static void parse_host_numa(xmlNodePtr topo, dc_numa *n)
     _cleanup_free_ char *numa = dc_xml_prop(topo, "numa");
     n->available = numa && streq(numa, "yes");
     n->default_hugepage_kib = (unsigned long long)attr_ll(topo, "defaultHugepageKiB", 0);
+    n->memory_kib = (unsigned long long)attr_ll(topo, "memoryKiB", 0);
     xmlNodePtr cells = dc_xml_child(topo, "cells");
     size_t count = 0;
     for (xmlNodePtr c = dc_xml_child(cells, "cell"); c; c = dc_xml_next(c, "cell"))
@@ -556,6 +563,8 @@ int dc_hostinfo_load(const char *path, dc_hostinfo *ret, char **ret_msg)
     parse_host_pci(dc_xml_child(root, "pci"), &h);
     parse_host_vfio(dc_xml_child(root, "vfio"), &h.vfio);
     parse_host_usb(dc_xml_child(root, "usb"), &h);
+    xmlNodePtr drm = dc_xml_child(root, "drm");
+    h.render_nodes = drm ? (int)attr_ll(drm, "renderNodes", -1) : -1;
     xmlNodePtr diags = dc_xml_child(root, "diagnostics");
     size_t n = 0;
     for (xmlNodePtr d = dc_xml_child(diags, "diagnostic"); d; d = dc_xml_next(d, "diagnostic"))

@@ -46,6 +46,16 @@ static void expect_ioctl(unsigned long request, unsigned long arg, int result)
     will_return(__wrap_dc_kvm_ioctl, result);
 }
 
+/* SMM support is asked on x86 only. */
+static void expect_smm(int result)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    expect_ioctl(KVM_CHECK_EXTENSION, KVM_CAP_X86_SMM, result);
+#else
+    (void)result;
+#endif
+}
+
 /* Runs the KVM probe alone against root. */
 static void probe(const char *root_path, dc_host *host)
 {
@@ -121,6 +131,7 @@ static void test_nr_vcpus_fallback(void **state)
     expect_ioctl(KVM_GET_API_VERSION, 0, 12);
     expect_ioctl(KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS, 0);
     expect_ioctl(KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS, 240);
+    expect_smm(1);
     dc_host host;
     probe(ROOTS "/kvm-chardev", &host);
     const dc_hostkvm *k = &host.info.kvm;
@@ -129,6 +140,9 @@ static void test_nr_vcpus_fallback(void **state)
     assert_null(k->reason);
     assert_int_equal(k->api_version, 12);
     assert_int_equal(k->max_vcpus, 240);
+#if defined(__x86_64__) || defined(__i386__)
+    assert_int_equal(k->smm, 1);
+#endif
     assert_string_equal(k->module, "kvm_intel");
     assert_true(k->nested);
     assert_false(k->sev);
@@ -142,10 +156,14 @@ static void test_no_vcpu_limit(void **state)
     expect_ioctl(KVM_GET_API_VERSION, 0, 12);
     expect_ioctl(KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS, 0);
     expect_ioctl(KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS, -EINVAL);
+    expect_smm(0);
     dc_host host;
     probe(ROOTS "/kvm-chardev", &host);
     assert_true(host.info.kvm.usable);
     assert_int_equal(host.info.kvm.max_vcpus, 0);
+#if defined(__x86_64__) || defined(__i386__)
+    assert_int_equal(host.info.kvm.smm, 0);
+#endif
     assert_int_equal(host.info.ndiags, 1);
     assert_string_equal(host.info.diags[0].probe, "kvm");
     assert_string_equal(host.info.diags[0].message,
@@ -161,6 +179,7 @@ static void expect_caps_vcpu_max(const char *machine, int kvm_max, const char *w
     will_return(__wrap_dc_kvm_open, 0);
     expect_ioctl(KVM_GET_API_VERSION, 0, 12);
     expect_ioctl(KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS, kvm_max);
+    expect_smm(1);
     dc_test_probe p = {
         .replay = REPLIES_X86,
         .sysroot = ROOTS "/kvm-chardev",

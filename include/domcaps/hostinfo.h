@@ -36,6 +36,7 @@ typedef struct dc_hostkvm {
     unsigned max_vcpus;   /* KVM_CAP_MAX_VCPUS, else KVM_CAP_NR_VCPUS; 0 unknown */
     char *module;         /* kvm_intel, kvm_amd, kvm_hv, kvm... loaded; NULL unknown */
     bool nested;
+    int smm;              /* KVM_CAP_X86_SMM: 1, 0, -1 unknown (not x86, or no ioctl) */
     bool sev, sev_es, sev_snp; /* kvm_amd parameters with /dev/sev */
     bool tdx;
     bool s390_pv;
@@ -71,6 +72,7 @@ typedef struct dc_numa_cell {
 typedef struct dc_numa {
     bool available;     /* false: no NUMA support; one synthesized cell describes the host */
     unsigned long long default_hugepage_kib; /* Hugepagesize in /proc/meminfo, 0 unknown */
+    unsigned long long memory_kib;           /* MemTotal in /proc/meminfo, 0 unknown */
     dc_numa_cell *cells;
     size_t ncells;
 } dc_numa;
@@ -127,6 +129,7 @@ typedef struct dc_hostinfo {
     dc_usb_device *usb;
     size_t nusb;
     bool usb_known;
+    int render_nodes;  /* DRM render nodes (/dev/dri/renderD*), -1 unknown */
     dc_diagnostic *diags;
     size_t ndiags;
 } dc_hostinfo;

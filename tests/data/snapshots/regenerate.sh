@@ -11,7 +11,8 @@
 #   host-numa2.xml   2 NUMA nodes, 8 CPUs, 64 GiB, 2 MiB and 1 GiB hugepages (free per
 #                    node differs), VFIO usable: IOMMU group 12 viable, 13 and 14 not
 #                    (culprits), USB devices
-#   host-novfio.xml  1 node, 4 CPUs, 8 GiB, no free hugepages, no VFIO, no USB inventory
+#   host-novfio.xml  1 node, 4 CPUs, 8 GiB, no free hugepages, no VFIO, no USB inventory,
+#                    no SMM under KVM, no DRM render node
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
