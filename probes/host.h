@@ -47,7 +47,7 @@ extern const dc_probe dc_probe_numa;
 extern const dc_probe dc_probe_pci;
 extern const dc_probe dc_probe_vfio;
 extern const dc_probe dc_probe_usb;
-extern const dc_probe dc_probe_drm;
+extern const dc_probe dc_probe_devnodes;
 extern const dc_probe dc_probe_firmware;
 extern const dc_probe dc_probe_swtpm;
 extern const dc_probe dc_probe_rdp;

@@ -3,7 +3,7 @@
 
 const dc_probe *const dc_probes[] = {
     &dc_probe_hostcpu, &dc_probe_kvm, &dc_probe_numa, &dc_probe_pci, &dc_probe_vfio,
-    &dc_probe_usb, &dc_probe_drm, &dc_probe_firmware, &dc_probe_swtpm, &dc_probe_rdp, NULL,
+    &dc_probe_usb, &dc_probe_devnodes, &dc_probe_firmware, &dc_probe_swtpm, &dc_probe_rdp, NULL,
 };
 
 void dc_host_diag(dc_host *host, const char *probe, const char *fmt, ...)
@@ -25,6 +25,8 @@ void dc_host_probe(dc_host *host, const dc_root *root, const char *xdg_config_ho
     host->root = root;
     host->xdg_config_home = xdg_config_home;
     host->diag = diag;
+    host->info.render_nodes = -1; /* unknown until the devnodes probe runs */
+    host->info.tpm_device = -1;
     for (const dc_probe *const *p = dc_probes; *p; p++) {
         if (!((*p)->needed_for & what))
             continue;

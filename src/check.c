@@ -732,11 +732,13 @@ static void dev_tpm(chk *c, xmlNodePtr d)
             mark(c, "host-tpm");
             const char *p = path ? path : "/dev/tpm0";
             struct stat st;
-            if (c->live && stat(p, &st) < 0)
+            bool from_report = !c->live && c->host && c->host->tpm_device >= 0 &&
+                               streq(p, "/dev/tpm0");
+            if ((c->live && stat(p, &st) < 0) || (from_report && !c->host->tpm_device))
                 finding(c, "host-tpm", DC_SEVERITY_ERROR, dev ? dev : be, dev ? "path" : "type",
                         p, "TPM passthrough device %s does not exist on this host", p);
-            else if (!c->live)
-                skip_rule(c, "host-tpm", "device nodes are only checked live");
+            else if (!c->live && !from_report)
+                skip_rule(c, "host-tpm", "the host report does not say whether the device exists");
         }
     }
 }

@@ -242,6 +242,8 @@ char *dc_hostinfo_format_xml(const dc_hostinfo *h)
     xml_usb(&b, h);
     if (h->render_nodes >= 0)
         dc_buf_addf(&b, "  <drm renderNodes='%d'/>\n", h->render_nodes);
+    if (h->tpm_device >= 0)
+        dc_buf_addf(&b, "  <tpm device='/dev/tpm0' present='%s'/>\n", yesno(h->tpm_device));
     if (h->ndiags) {
         dc_buf_add(&b, "  <diagnostics>\n");
         for (size_t i = 0; i < h->ndiags; i++) {
@@ -453,6 +455,10 @@ char *dc_hostinfo_format_json(const dc_hostinfo *h)
     json_vfio(&w, &h->vfio);
     json_usb(&w, h);
     dc_jw_num(&w, "renderNodes", h->render_nodes);
+    if (h->tpm_device >= 0)
+        dc_jw_bool(&w, "tpmDevice", h->tpm_device);
+    else
+        dc_jw_null(&w, "tpmDevice");
     dc_jw_open(&w, "diagnostics", '[');
     for (size_t i = 0; i < h->ndiags; i++) {
         dc_jw_open(&w, NULL, '{');

@@ -565,6 +565,8 @@ int dc_hostinfo_load(const char *path, dc_hostinfo *ret, char **ret_msg)
     parse_host_usb(dc_xml_child(root, "usb"), &h);
     xmlNodePtr drm = dc_xml_child(root, "drm");
     h.render_nodes = drm ? (int)attr_ll(drm, "renderNodes", -1) : -1;
+    xmlNodePtr tpm = dc_xml_child(root, "tpm");
+    h.tpm_device = tpm ? attr_yes(tpm, "present") : -1;
     xmlNodePtr diags = dc_xml_child(root, "diagnostics");
     size_t n = 0;
     for (xmlNodePtr d = dc_xml_child(diags, "diagnostic"); d; d = dc_xml_next(d, "diagnostic"))

@@ -64,7 +64,6 @@ static const struct {
     {"emulator", true, true},  /* the binary is only looked at live */
     {"machine", true, true},   /* offline: the `capabilities` rule */
     {"arch", true, false},     /* offline only "unknown architecture" */
-    {"host-tpm", true, true},  /* the device node is only stat()ed live: skipped offline */
 };
 
 /* ---- the corpus index ---------------------------------------------------- */

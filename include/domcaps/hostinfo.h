@@ -130,6 +130,7 @@ typedef struct dc_hostinfo {
     size_t nusb;
     bool usb_known;
     int render_nodes;  /* DRM render nodes (/dev/dri/renderD*), -1 unknown */
+    int tpm_device;    /* /dev/tpm0 exists: 1, 0, -1 unknown */
     dc_diagnostic *diags;
     size_t ndiags;
 } dc_hostinfo;

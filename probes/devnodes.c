@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* DRM render nodes: what OpenGL-accelerated display backends (egl-headless, gl) need. */
+/*
+ * Device nodes domains use directly: DRM render nodes (egl-headless and GL
+ * displays) and the host TPM (TPM passthrough).
+ */
 #include "host.h"
 
-static int probe_drm(dc_host *host)
+static int probe_devnodes(dc_host *host)
 {
+    struct stat st;
+    host->info.tpm_device = dc_root_stat(host->root, "/dev/tpm0", &st) == 0 ? 1 : 0;
+
     _cleanup_closedir_ DIR *d = dc_root_opendir(host->root, "/dev/dri");
     host->info.render_nodes = 0;
     if (!d) {
         if (errno != ENOENT) {
             host->info.render_nodes = -1;
-            dc_host_diag(host, "drm", "cannot read /dev/dri: %s", strerror(errno));
+            dc_host_diag(host, "devnodes", "cannot read /dev/dri: %s", strerror(errno));
         }
         return 0;
     }
@@ -19,8 +25,8 @@ static int probe_drm(dc_host *host)
     return 0;
 }
 
-const dc_probe dc_probe_drm = {
-    .name = "drm",
+const dc_probe dc_probe_devnodes = {
+    .name = "devnodes",
     .needed_for = DC_PROBE_FOR_INVENTORY,
-    .run = probe_drm,
+    .run = probe_devnodes,
 };
