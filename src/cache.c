@@ -141,6 +141,9 @@ int dc_cache_key_compute(const char *binary, const dc_root *root, dc_cache_key *
 
 char *dc_cache_default_dir(void)
 {
+    const char *env = getenv("DOMCAPS_CACHE_DIR");
+    if (env && env[0] == '/')
+        return xstrdup(env);
     if (geteuid() == 0)
         return xstrdup("/var/cache/domcaps");
     const char *x = getenv("XDG_CACHE_HOME");

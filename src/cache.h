@@ -19,7 +19,10 @@ typedef struct dc_cache_key {
 int dc_cache_key_compute(const char *binary, const dc_root *root, dc_cache_key *ret);
 void dc_cache_key_clear(dc_cache_key *k);
 
-/* The default directory: $XDG_CACHE_HOME/domcaps, ~/.cache/domcaps, /var/cache/domcaps for root. */
+/*
+ * The default directory: $DOMCAPS_CACHE_DIR, else $XDG_CACHE_HOME/domcaps or
+ * ~/.cache/domcaps, /var/cache/domcaps for root.
+ */
 char *dc_cache_default_dir(void);
 /* The entry file for binary inside dir. */
 char *dc_cache_entry_path(const char *dir, const char *binary);
