@@ -63,6 +63,10 @@ void dc_host_clear(dc_host *host);
 /* Records a diagnostic for the inventory report (and as a warning for the caps run). */
 void dc_host_diag(dc_host *host, const char *probe, const char *fmt, ...) _printf_(3, 4);
 
+/* A kernel CPU list file; diagnoses what it cannot read, except a missing file when allowed. */
+int dc_host_read_cpulist(dc_host *host, const char *probe, const char *path, bool enoent_ok,
+                         unsigned **ret_ids, size_t *ret_n);
+
 /* Thin seams over the kernel, replaced in tests with -Wl,--wrap. */
 int dc_kvm_open(const dc_root *root, int *ret_fd);
 int dc_kvm_ioctl(int fd, unsigned long request, unsigned long arg);

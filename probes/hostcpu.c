@@ -195,22 +195,6 @@ static int topology_id(dc_host *host, unsigned cpu, const char *name, unsigned *
     return 0;
 }
 
-/* A cpulist file; diagnoses what it cannot read, except a missing file when that is allowed. */
-static int read_cpulist(dc_host *host, const char *path, bool enoent_ok, unsigned **ret_ids,
-                        size_t *ret_n)
-{
-    _cleanup_free_ char *line = NULL;
-    int r = dc_root_read_line(host->root, path, &line);
-    if (r < 0) {
-        if (r != -ENOENT || !enoent_ok)
-            diag_read(host, path, r);
-        return r;
-    }
-    r = dc_cpulist_parse(line, ret_ids, ret_n);
-    if (r < 0)
-        diag_garbage(host, path, "a CPU list", line);
-    return r;
-}
 
 typedef struct core {
     unsigned package, die;
@@ -239,7 +223,7 @@ static int count_topology(dc_host *host, const unsigned *online, size_t n)
         _cleanup_free_ unsigned *sib = NULL;
         size_t nsib = 0;
         core c;
-        int r = read_cpulist(host, path, false, &sib, &nsib);
+        int r = dc_host_read_cpulist(host, "hostcpu", path, false, &sib, &nsib);
         if (r < 0)
             return r;
         if ((r = topology_id(host, id, "physical_package_id", &c.package)) < 0 ||
@@ -299,7 +283,7 @@ static void read_topology(dc_host *host)
     _cleanup_free_ unsigned *online = NULL;
     size_t n = 0;
     /* Without the list of online CPUs (a minimal captured root) the topology stays unknown. */
-    if (read_cpulist(host, SYS_CPU "/online", true, &online, &n) < 0 || n == 0)
+    if (dc_host_read_cpulist(host, "hostcpu", SYS_CPU "/online", true, &online, &n) < 0 || n == 0)
         return;
     host->info.cpu.online_cpus = (unsigned)n;
     count_topology(host, online, n);

@@ -297,30 +297,12 @@ static int topology_id(dc_host *host, unsigned cpu, const char *name)
     return v < 0 ? 0 : (int)v;
 }
 
-/* A cpulist file; diagnoses what it cannot read, except a missing file when that is allowed. */
-static int read_cpulist(dc_host *host, const char *path, bool enoent_ok, unsigned **ret_ids,
-                        size_t *ret_n)
-{
-    _cleanup_free_ char *line = NULL;
-    int r = dc_root_read_line(host->root, path, &line);
-    if (r < 0) {
-        if (r != -ENOENT || !enoent_ok)
-            diag_read(host, path, r);
-        return r;
-    }
-    r = dc_cpulist_parse(line, ret_ids, ret_n);
-    if (r < 0) {
-        _cleanup_free_ char *disp = dc_root_display(host->root, path);
-        dc_host_diag(host, "numa", "%s is not a CPU list: '%s'", disp, line);
-    }
-    return r;
-}
 
 static void fill_cpus(dc_host *host, const char *cpulist_path, dc_numa_cell *cell)
 {
     _cleanup_free_ unsigned *ids = NULL;
     size_t n = 0;
-    if (read_cpulist(host, cpulist_path, false, &ids, &n) < 0 || n == 0)
+    if (dc_host_read_cpulist(host, "numa", cpulist_path, false, &ids, &n) < 0 || n == 0)
         return;
     cell->cpus = xcalloc(n, sizeof(*cell->cpus));
     cell->ncpus = n;
@@ -334,7 +316,7 @@ static void fill_cpus(dc_host *host, const char *cpulist_path, dc_numa_cell *cel
             xasprintf(SYS_CPU "/cpu%u/topology/thread_siblings_list", ids[i]);
         _cleanup_free_ unsigned *sib = NULL;
         size_t nsib = 0;
-        if (read_cpulist(host, path, true, &sib, &nsib) == 0)
+        if (dc_host_read_cpulist(host, "numa", path, true, &sib, &nsib) == 0)
             c->siblings = dc_cpulist_format(sib, nsib);
     }
 }

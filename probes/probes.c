@@ -19,6 +19,26 @@ void dc_host_diag(dc_host *host, const char *probe, const char *fmt, ...)
         dc_diag_warn(host->diag, "%s", msg);
 }
 
+int dc_host_read_cpulist(dc_host *host, const char *probe, const char *path, bool enoent_ok,
+                         unsigned **ret_ids, size_t *ret_n)
+{
+    _cleanup_free_ char *line = NULL;
+    int r = dc_root_read_line(host->root, path, &line);
+    if (r < 0) {
+        if (r != -ENOENT || !enoent_ok) {
+            _cleanup_free_ char *disp = dc_root_display(host->root, path);
+            dc_host_diag(host, probe, "cannot read %s: %s", disp, strerror(-r));
+        }
+        return r;
+    }
+    r = dc_cpulist_parse(line, ret_ids, ret_n);
+    if (r < 0) {
+        _cleanup_free_ char *disp = dc_root_display(host->root, path);
+        dc_host_diag(host, probe, "%s does not hold a CPU list: '%s'", disp, line);
+    }
+    return r;
+}
+
 void dc_host_probe(dc_host *host, const dc_root *root, const char *xdg_config_home, unsigned what,
                    dc_diag *diag)
 {
