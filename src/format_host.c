@@ -132,6 +132,10 @@ static void xml_pci(dc_buf *b, const dc_hostinfo *h)
         dc_buf_add(b, "  <pci probed='no'/>\n");
         return;
     }
+    if (!h->npci) {
+        dc_buf_add(b, "  <pci probed='yes' num='0'/>\n");
+        return;
+    }
     dc_buf_addf(b, "  <pci probed='yes' num='%zu'>\n", h->npci);
     for (size_t i = 0; i < h->npci; i++) {
         const dc_pci_device *d = &h->pci[i];
