@@ -441,7 +441,7 @@ static void json_usb(dc_jw *w, const dc_hostinfo *h)
         hex_str(w, "class", u->class_id, 2);
         dc_jw_str(w, "speed", u->speed);
         dc_jw_str(w, "manufacturer", u->manufacturer);
-        dc_jw_str(w, "product", u->product);
+        dc_jw_str(w, "productName", u->product);
         dc_jw_close(w, '}');
     }
     dc_jw_close(w, ']');

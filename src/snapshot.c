@@ -5,7 +5,10 @@
  * what the checker needs beyond it) and a `domcaps host` report.
  */
 #include "check.h"
+#include "json.h"
 #include "xmlsafe.h"
+
+#include <fcntl.h>
 
 /* ---- the extension element --------------------------------------------------- */
 
@@ -544,10 +547,54 @@ static void parse_host_usb(xmlNodePtr usb, dc_hostinfo *h)
     }
 }
 
+static void json_host(json_object *root, dc_hostinfo *h);
+
+/* A report saved with --format json: the same content, read from json-c. */
+static int hostinfo_load_json(const char *path, const char *text, size_t len, dc_hostinfo *ret,
+                              char **ret_msg)
+{
+    _cleanup_free_ char *err = NULL;
+    _cleanup_json_ json_object *root = dc_json_parse(text, len, &err);
+    if (!root) {
+        *ret_msg = xasprintf("%s: malformed JSON: %s", path, err);
+        return -EBADMSG;
+    }
+    if (!dc_json_get_object(root, "cpu") || !dc_json_get_object(root, "topology")) {
+        *ret_msg = xasprintf("%s is not a domcaps host report (no \"cpu\" and \"topology\")", path);
+        return -EINVAL;
+    }
+    dc_hostinfo h = {0};
+    json_host(root, &h);
+    *ret = h;
+    return 0;
+}
+
 int dc_hostinfo_load(const char *path, dc_hostinfo *ret, char **ret_msg)
 {
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        int e = errno;
+        *ret_msg = xasprintf("cannot open %s: %s", path, strerror(e));
+        return -e;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        *ret_msg = xasprintf("cannot read %s: not a regular file", path);
+        return -EINVAL;
+    }
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    int rr = dc_read_fd(fd, DC_XML_MAX_SIZE, &text, &len);
+    if (rr < 0) {
+        *ret_msg = rr == -EFBIG ? xasprintf("%s is larger than %u MiB", path, DC_XML_MAX_SIZE >> 20)
+                                : xasprintf("cannot read %s: %s", path, strerror(-rr));
+        return rr;
+    }
+    const char *first = text + strspn(text, " \t\r\n");
+    if (*first == '{')
+        return hostinfo_load_json(path, text, len, ret, ret_msg);
     _cleanup_xml_ xmlDocPtr doc = NULL;
-    int r = dc_xml_parse(path, NULL, 0, &doc, ret_msg);
+    int r = dc_xml_parse(path, text, len, &doc, ret_msg);
     if (r < 0)
         return r;
     xmlNodePtr root = xmlDocGetRootElement(doc);
@@ -580,4 +627,188 @@ int dc_hostinfo_load(const char *path, dc_hostinfo *ret, char **ret_msg)
     }
     *ret = h;
     return 0;
+}
+
+/* ---- the host report as JSON (same content as the XML) ---------------------------- */
+
+static char *jstr(json_object *o, const char *key)
+{
+    const char *v = dc_json_get_string(o, key);
+    return v ? xstrdup(v) : NULL;
+}
+
+static unsigned jhex(json_object *o, const char *key)
+{
+    const char *v = dc_json_get_string(o, key);
+    return v ? (unsigned)strtoul(v, NULL, 0) : 0;
+}
+
+static char **jstrs(json_object *o, const char *key)
+{
+    dc_strv sv = {0};
+    json_object *a = dc_json_get_array(o, key);
+    for (size_t i = 0; a && i < json_object_array_length(a); i++) {
+        json_object *e = json_object_array_get_idx(a, i);
+        if (json_object_is_type(e, json_type_string))
+            dc_strv_add(&sv, json_object_get_string(e));
+    }
+    return strv_steal(&sv);
+}
+
+static size_t jlen(json_object *a) { return a ? json_object_array_length(a) : 0; }
+
+static void json_host(json_object *root, dc_hostinfo *h)
+{
+    json_object *cpu = dc_json_get_object(root, "cpu");
+    h->cpu.arch = jstr(cpu, "arch");
+    h->cpu.vendor = jstr(cpu, "vendor");
+    h->cpu.model_name = jstr(cpu, "model");
+    h->cpu.family = (int)dc_json_get_int(cpu, "family", -1);
+    h->cpu.model = (int)dc_json_get_int(cpu, "modelNumber", -1);
+    h->cpu.stepping = (int)dc_json_get_int(cpu, "stepping", -1);
+    h->cpu.microcode = jstr(cpu, "microcode");
+    json_object *topo = dc_json_get_object(cpu, "topology");
+    h->cpu.sockets = (unsigned)dc_json_get_int(topo, "sockets", 0);
+    h->cpu.dies = (unsigned)dc_json_get_int(topo, "dies", 0);
+    h->cpu.cores = (unsigned)dc_json_get_int(topo, "cores", 0);
+    h->cpu.threads = (unsigned)dc_json_get_int(topo, "threads", 0);
+    h->cpu.online_cpus = (unsigned)dc_json_get_int(cpu, "onlineCpus", 0);
+    h->cpu.phys_bits = (unsigned)dc_json_get_int(cpu, "physAddrBits", 0);
+    h->cpu.vmx = dc_json_get_bool(cpu, "vmx", false);
+    h->cpu.svm = dc_json_get_bool(cpu, "svm", false);
+    h->cpu.flags = jstrs(cpu, "flags");
+
+    json_object *k = dc_json_get_object(root, "kvm");
+    h->kvm.exists = dc_json_get_bool(k, "present", false);
+    h->kvm.usable = dc_json_get_bool(k, "usable", false);
+    h->kvm.reason = jstr(k, "reason");
+    h->kvm.api_version = (int)dc_json_get_int(k, "apiVersion", -1);
+    h->kvm.max_vcpus = (unsigned)dc_json_get_int(k, "maxVcpus", 0);
+    h->kvm.module = jstr(k, "module");
+    h->kvm.nested = dc_json_get_bool(k, "nested", false);
+    json_object *smm = dc_json_get(k, "smm");
+    h->kvm.smm = smm && json_object_is_type(smm, json_type_boolean) ? json_object_get_boolean(smm) : -1;
+    json_object *sg = dc_json_get_object(k, "secureGuest");
+    h->kvm.sev = dc_json_get_bool(sg, "sev", false);
+    h->kvm.sev_es = dc_json_get_bool(sg, "sevES", false);
+    h->kvm.sev_snp = dc_json_get_bool(sg, "sevSNP", false);
+    h->kvm.tdx = dc_json_get_bool(sg, "tdx", false);
+    h->kvm.s390_pv = dc_json_get_bool(sg, "s390PV", false);
+
+    json_object *t = dc_json_get_object(root, "topology");
+    h->numa.available = dc_json_get_bool(t, "numa", false);
+    h->numa.memory_kib = (unsigned long long)dc_json_get_int(t, "memoryKiB", 0);
+    h->numa.default_hugepage_kib = (unsigned long long)dc_json_get_int(t, "defaultHugepageKiB", 0);
+    json_object *cells = dc_json_get_array(t, "cells");
+    h->numa.cells = xcalloc(jlen(cells) ? jlen(cells) : 1, sizeof(dc_numa_cell));
+    for (size_t i = 0; i < jlen(cells); i++) {
+        json_object *c = json_object_array_get_idx(cells, i);
+        dc_numa_cell *o = &h->numa.cells[h->numa.ncells++];
+        o->id = (unsigned)dc_json_get_int(c, "id", 0);
+        o->memory_kib = (unsigned long long)dc_json_get_int(c, "memoryKiB", 0);
+        o->free_kib = (unsigned long long)dc_json_get_int(c, "freeKiB", 0);
+        json_object *pages = dc_json_get_array(c, "pages");
+        o->pages = xcalloc(jlen(pages) ? jlen(pages) : 1, sizeof(dc_numa_pages));
+        for (size_t j = 0; j < jlen(pages); j++) {
+            json_object *p = json_object_array_get_idx(pages, j);
+            o->pages[o->npages++] = (dc_numa_pages){
+                .size_kib = (unsigned long long)dc_json_get_int(p, "sizeKiB", 0),
+                .total = (unsigned long long)dc_json_get_int(p, "total", 0),
+                .free = (unsigned long long)dc_json_get_int(p, "free", 0),
+            };
+        }
+        json_object *dist = dc_json_get_array(c, "distances");
+        o->distances = xcalloc(jlen(dist) ? jlen(dist) : 1, sizeof(*o->distances));
+        for (size_t j = 0; j < jlen(dist); j++) {
+            json_object *d = json_object_array_get_idx(dist, j);
+            o->distances[o->ndistances].id = (unsigned)dc_json_get_int(d, "id", 0);
+            o->distances[o->ndistances++].value = (unsigned)dc_json_get_int(d, "value", 0);
+        }
+        json_object *cpus = dc_json_get_array(c, "cpus");
+        o->cpus = xcalloc(jlen(cpus) ? jlen(cpus) : 1, sizeof(dc_numa_cpu));
+        for (size_t j = 0; j < jlen(cpus); j++) {
+            json_object *u = json_object_array_get_idx(cpus, j);
+            o->cpus[o->ncpus++] = (dc_numa_cpu){
+                .id = (unsigned)dc_json_get_int(u, "id", 0),
+                .socket_id = (int)dc_json_get_int(u, "socketId", -1),
+                .die_id = (int)dc_json_get_int(u, "dieId", -1),
+                .core_id = (int)dc_json_get_int(u, "coreId", -1),
+                .siblings = jstr(u, "siblings"),
+            };
+        }
+    }
+
+    json_object *pci = dc_json_get_array(root, "pci");
+    h->pci_known = pci != NULL;
+    h->pci = xcalloc(jlen(pci) ? jlen(pci) : 1, sizeof(dc_pci_device));
+    for (size_t i = 0; i < jlen(pci); i++) {
+        json_object *d = json_object_array_get_idx(pci, i);
+        char *addr = jstr(d, "address");
+        if (!addr)
+            continue;
+        dc_pci_device *o = &h->pci[h->npci++];
+        o->address = addr;
+        sscanf(addr, "%x:%x:%x.%x", &o->domain, &o->bus, &o->slot, &o->function);
+        o->vendor_id = jhex(d, "vendor");
+        o->device_id = jhex(d, "device");
+        o->subsys_vendor_id = jhex(d, "subsysVendor");
+        o->subsys_device_id = jhex(d, "subsysDevice");
+        o->class_id = jhex(d, "class");
+        o->vendor_name = jstr(d, "vendorName");
+        o->device_name = jstr(d, "deviceName");
+        o->class_name = jstr(d, "className");
+        o->driver = jstr(d, "driver");
+        o->iommu_group = (int)dc_json_get_int(d, "iommuGroup", -1);
+        o->numa_node = (int)dc_json_get_int(d, "numaNode", -1);
+        o->is_bridge = dc_json_get_bool(d, "bridge", false);
+        json_object *sriov = dc_json_get_object(d, "sriov");
+        o->sriov_totalvfs = sriov ? (int)dc_json_get_int(sriov, "totalvfs", -1) : -1;
+        o->sriov_numvfs = sriov ? (int)dc_json_get_int(sriov, "numvfs", -1) : -1;
+        o->physfn = jstr(d, "physfn");
+    }
+
+    json_object *v = dc_json_get_object(root, "vfio");
+    h->vfio.dev_vfio = dc_json_get_bool(v, "devVfio", false);
+    h->vfio.dev_iommu = dc_json_get_bool(v, "devIommu", false);
+    h->vfio.module = dc_json_get_bool(v, "module", false);
+    h->vfio.iommu_groups = dc_json_get_bool(v, "iommuGroups", false);
+    json_object *groups = dc_json_get_array(v, "groups");
+    h->vfio.groups = xcalloc(jlen(groups) ? jlen(groups) : 1, sizeof(dc_iommu_group));
+    for (size_t i = 0; i < jlen(groups); i++) {
+        json_object *g = json_object_array_get_idx(groups, i);
+        dc_iommu_group *o = &h->vfio.groups[h->vfio.ngroups++];
+        o->id = (unsigned)dc_json_get_int(g, "id", 0);
+        o->viable = dc_json_get_bool(g, "viable", false);
+        o->devices = jstrs(g, "devices");
+        o->culprits = jstrs(g, "culprits");
+    }
+
+    json_object *usb = dc_json_get_array(root, "usb");
+    h->usb_known = usb != NULL;
+    h->usb = xcalloc(jlen(usb) ? jlen(usb) : 1, sizeof(dc_usb_device));
+    for (size_t i = 0; i < jlen(usb); i++) {
+        json_object *u = json_object_array_get_idx(usb, i);
+        h->usb[h->nusb++] = (dc_usb_device){
+            .bus = (unsigned)dc_json_get_int(u, "bus", 0),
+            .address = (unsigned)dc_json_get_int(u, "address", 0),
+            .port_path = jstr(u, "port"),
+            .vendor_id = jhex(u, "vendor"),
+            .product_id = jhex(u, "product"),
+            .class_id = jhex(u, "class"),
+            .speed = jstr(u, "speed"),
+            .manufacturer = jstr(u, "manufacturer"),
+            .product = jstr(u, "productName"),
+        };
+    }
+    h->render_nodes = (int)dc_json_get_int(root, "renderNodes", -1);
+    json_object *tpm = dc_json_get(root, "tpmDevice");
+    h->tpm_device = tpm && json_object_is_type(tpm, json_type_boolean) ? json_object_get_boolean(tpm) : -1;
+    json_object *diags = dc_json_get_array(root, "diagnostics");
+    h->diags = xcalloc(jlen(diags) ? jlen(diags) : 1, sizeof(dc_diagnostic));
+    for (size_t i = 0; i < jlen(diags); i++) {
+        json_object *d = json_object_array_get_idx(diags, i);
+        char *probe = jstr(d, "probe"), *msg = jstr(d, "message");
+        h->diags[h->ndiags++] = (dc_diagnostic){.probe = probe ? probe : xstrdup(""),
+                                               .message = msg ? msg : xstrdup("")};
+    }
 }

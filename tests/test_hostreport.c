@@ -55,6 +55,7 @@ static void test_report(void **state)
 
     /* Read back: the saved report carries everything it printed. */
     char tmp[] = "/tmp/domcaps-hostreport-XXXXXX";
+    char tmp2[] = "/tmp/domcaps-hostreport-json-XXXXXX";
     int fd = mkstemp(tmp);
     assert_true(fd >= 0);
     close(fd);
@@ -65,6 +66,19 @@ static void test_report(void **state)
     unlink(tmp);
     _cleanup_free_ char *again = dc_hostinfo_format_xml(&back);
     assert_string_equal(xml, again);
+    dc_hostinfo_clear(&back);
+
+    /* The JSON form reads back to the same report too. */
+    fd = mkstemp(tmp2);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(dc_write_file_atomic(tmp2, json, strlen(json)), 0);
+    assert_int_equal(dc_hostinfo_load(tmp2, &back, &msg), 0);
+    unlink(tmp2);
+    _cleanup_free_ char *again_json = dc_hostinfo_format_json(&back);
+    _cleanup_free_ char *again_xml = dc_hostinfo_format_xml(&back);
+    assert_string_equal(json, again_json);
+    assert_string_equal(xml, again_xml);
     dc_hostinfo_clear(&back);
     dc_host_clear(&host);
     dc_root_free(root);
@@ -79,12 +93,34 @@ static void test_not_a_report(void **state)
     assert_non_null(strstr(msg, "is not a domcaps host report (root element <domainCapabilities>)"));
 }
 
+static void test_bad_json(void **state)
+{
+    const char *cases[][2] = {
+        {"{\"cpu\": {", "malformed JSON"},
+        {"{\"kvm\": {}}", "is not a domcaps host report"},
+    };
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        char tmp[] = "/tmp/domcaps-badjson-XXXXXX";
+        int fd = mkstemp(tmp);
+        assert_true(fd >= 0);
+        close(fd);
+        assert_int_equal(dc_write_file_atomic(tmp, cases[i][0], strlen(cases[i][0])), 0);
+        dc_hostinfo h = {0};
+        _cleanup_free_ char *msg = NULL;
+        assert_true(dc_hostinfo_load(tmp, &h, &msg) < 0);
+        unlink(tmp);
+        assert_non_null(strstr(msg, tmp));
+        assert_non_null(strstr(msg, cases[i][1]));
+    }
+}
+
 int main(void)
 {
-    struct CMUnitTest tests[ELEMENTSOF(roots) + 1];
+    struct CMUnitTest tests[ELEMENTSOF(roots) + 2];
     size_t n = 0;
     for (size_t i = 0; i < ELEMENTSOF(roots); i++)
         tests[n++] = (struct CMUnitTest){roots[i], test_report, NULL, NULL, (void *)roots[i]};
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_not_a_report);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_bad_json);
     return _cmocka_run_group_tests("hostreport", tests, n, NULL, NULL);
 }
