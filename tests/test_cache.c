@@ -12,6 +12,8 @@
 
 #include "cache.h"
 
+#include <json-c/json.h>
+
 static char *tmp;
 
 static int setup(void **state)
@@ -356,9 +358,44 @@ static void test_concurrent_and_explain(void **state)
     assert_non_null(strstr(e4, "status: valid"));
 }
 
+/* probe --all: every qemu-system-* in PATH, one document each, in name order, through the cache. */
+static void test_probe_all(void **state)
+{
+    need_qemu();
+    _cleanup_free_ char *dir = xasprintf("%s/all", tmp);
+    _cleanup_free_ char *cmd = xasprintf("%s probe --all --cache-dir '%s'", DC_BINARY, dir);
+    _cleanup_free_ char *out = NULL;
+    int rc = run(cmd, &out);
+    assert_true(rc == 0 || rc == 3);
+    assert_true(startswith(out, "<domainCapabilitiesList>\n<domainCapabilities>\n"));
+    assert_true(endswith(out, "</domainCapabilities>\n</domainCapabilitiesList>\n"));
+    assert_non_null(strstr(out, "<path>/usr/bin/qemu-system-x86_64</path>"));
+    /* In name order: qemu-system-aarch64 (when installed) comes before x86_64. */
+    const char *x86 = strstr(out, "qemu-system-x86_64</path>");
+    const char *arm = strstr(out, "qemu-system-aarch64</path>");
+    assert_true(!arm || arm < x86);
+
+    /* Warm: the same documents from the cache, and JSON is an array of them. */
+    _cleanup_free_ char *again = NULL;
+    assert_int_equal(run(cmd, &again), rc);
+    assert_string_equal(out, again);
+    _cleanup_free_ char *jcmd = xasprintf("%s probe --all --format json --cache-dir '%s'",
+                                          DC_BINARY, dir);
+    _cleanup_free_ char *json = NULL;
+    assert_int_equal(run(jcmd, &json), rc);
+    json_object *arr = json_tokener_parse(json);
+    assert_non_null(arr);
+    assert_true(json_object_is_type(arr, json_type_array));
+    size_t docs = 0;
+    for (const char *p = out; (p = strstr(p, "<domainCapabilities>")); p++)
+        docs++;
+    assert_int_equal(json_object_array_length(arr), docs);
+    json_object_put(arr);
+}
+
 int main(void)
 {
-    struct CMUnitTest tests[ELEMENTSOF(invalidations) + 4];
+    struct CMUnitTest tests[ELEMENTSOF(invalidations) + 5];
     size_t n = 0;
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_roundtrip);
     for (size_t i = 0; i < ELEMENTSOF(invalidations); i++)
@@ -367,5 +404,6 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_corrupt);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_unwritable_dir);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_concurrent_and_explain);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_probe_all);
     return _cmocka_run_group_tests("cache", tests, n, setup, teardown);
 }
