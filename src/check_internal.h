@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Shared by the checker's files: the per-domain state and the finding helpers. */
+#pragma once
+
+#include <libxml/tree.h>
+
+#include "check.h"
+
+typedef struct chk {
+    const char *path;
+    xmlNodePtr root;
+    const dc_domcaps *caps;
+    const dc_qemu_caps *qemu;
+    const dc_hostinfo *host;
+    const dc_host *live_host; /* firmware files, /dev/tpm0 when live */
+    bool live;
+    const char *emulator, *arch, *machine, *virttype;
+    dc_check_result *res;
+    dc_strv checked, skipped;
+} chk;
+
+/* Records that a rule was evaluated for this domain. */
+void dc_chk_mark(chk *c, const char *rule);
+/* The rule table's own pointer for an id (aborts on an unknown id). */
+const char *dc_chk_rule_id(const char *rule);
+_printf_(7, 8) void dc_chk_finding(chk *c, const char *rule, dc_severity sev, xmlNodePtr node,
+                                   const char *attr, const char *value, const char *fmt, ...);
+dc_finding *dc_chk_last(chk *c);
+_printf_(2, 3) void dc_chk_hint(chk *c, const char *fmt, ...);
+void dc_chk_skip_rule(chk *c, const char *rule, const char *why);
+char *dc_chk_enum_list(dc_enum_type type, const dc_enum *e);
+/* The value must appear in the domainCapabilities enum (libvirt's ENUM_IS_SET test). */
+bool dc_chk_check_enum(chk *c, const char *rule, xmlNodePtr node, const char *attr,
+                       const char *value, const char *what, dc_enum_type type, const dc_enum *e);
+const dc_enum *dc_chk_dev_enum(chk *c, dc_device_kind kind, const char *name);
+dc_enum_type dc_chk_dev_enum_type(dc_device_kind kind, const char *name);
+bool dc_chk_dev_check(chk *c, const char *rule, dc_device_kind kind, const char *ename,
+                      xmlNodePtr node, const char *attr, const char *dflt, const char *what);
+bool dc_chk_has_type(chk *c, const char *t);
+unsigned long long dc_chk_parse_ull(const char *s, bool *ok);
+/* The descriptor libvirt's firmware autoselection picks (live only), or NULL. */
+const dc_firmware *dc_chk_picked_firmware(chk *c, const char *fw);
+
+/* Rule groups, run by dc_check_file in this order. */
+void dc_chk_rule_os(chk *c);
+void dc_chk_rule_vcpus(chk *c);
+void dc_chk_rule_cpu(chk *c);
+void dc_chk_rule_memory_backing(chk *c);
+void dc_chk_rule_devices(chk *c);
+void dc_chk_rule_features(chk *c);
+void dc_chk_rule_host(chk *c);
