@@ -24,7 +24,7 @@ typedef struct dc_host {
     dc_host_tpm tpm;
     bool qemu_rdp;
     dc_firmware_list firmware;
-    dc_diag *diag; /* warnings for the caps run (malformed descriptors, swtpm) */
+    dc_diag *diag;         /* warnings for the caps run (malformed descriptors, swtpm) */
     const char *cache_dir; /* where probes may keep answers keyed by a binary's identity */
     bool skip_names;       /* no pci.ids lookups: the checker needs no device names */
 } dc_host;

@@ -195,7 +195,6 @@ static int topology_id(dc_host *host, unsigned cpu, const char *name, unsigned *
     return 0;
 }
 
-
 typedef struct core {
     unsigned package, die;
 } core;

@@ -23,4 +23,3 @@ int dc_kvm_ioctl(int fd, unsigned long request, unsigned long arg)
     int r = ioctl(fd, request, arg);
     return r < 0 ? -errno : r;
 }
-

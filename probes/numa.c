@@ -19,7 +19,6 @@
 #define SYS_HUGEPAGES "/sys/kernel/mm/hugepages"
 /* More CPU ids than any kernel supports: a longer list is garbage. */
 
-
 static void diag_read(dc_host *host, const char *path, int err)
 {
     _cleanup_free_ char *disp = dc_root_display(host->root, path);
@@ -296,7 +295,6 @@ static int topology_id(dc_host *host, unsigned cpu, const char *name)
     }
     return v < 0 ? 0 : (int)v;
 }
-
 
 static void fill_cpus(dc_host *host, const char *cpulist_path, dc_numa_cell *cell)
 {

@@ -6,4 +6,3 @@
 int dc_numa_available(void);
 int dc_numa_max_node(void);
 int dc_numa_distance(int a, int b);
-

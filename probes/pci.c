@@ -298,10 +298,7 @@ static void list_devices(struct pci_access *a, dc_hostinfo *h)
         qsort(h->pci, n, sizeof(*h->pci), compare_devices);
 }
 
-static char *copy_name(const char *s)
-{
-    return s ? xstrdup(s) : NULL;
-}
+static char *copy_name(const char *s) { return s ? xstrdup(s) : NULL; }
 
 static void lookup_names(struct pci_access *a, dc_hostinfo *h, const unsigned *known)
 {

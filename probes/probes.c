@@ -2,8 +2,17 @@
 #include "host.h"
 
 const dc_probe *const dc_probes[] = {
-    &dc_probe_hostcpu, &dc_probe_kvm, &dc_probe_numa, &dc_probe_pci, &dc_probe_vfio,
-    &dc_probe_usb, &dc_probe_devnodes, &dc_probe_firmware, &dc_probe_swtpm, &dc_probe_rdp, NULL,
+    &dc_probe_hostcpu,
+    &dc_probe_kvm,
+    &dc_probe_numa,
+    &dc_probe_pci,
+    &dc_probe_vfio,
+    &dc_probe_usb,
+    &dc_probe_devnodes,
+    &dc_probe_firmware,
+    &dc_probe_swtpm,
+    &dc_probe_rdp,
+    NULL,
 };
 
 void dc_host_diag(dc_host *host, const char *probe, const char *fmt, ...)

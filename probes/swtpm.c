@@ -75,9 +75,8 @@ static char *identity(const dc_root *root, const char *path)
     if (dc_root_stat(root, path, &st) < 0)
         return xstrdup("-");
     return xasprintf("%s:%lld:%lld.%09ld:%lld.%09ld:%llu", path, (long long)st.st_size,
-                     (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec,
-                     (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec,
-                     (unsigned long long)st.st_ino);
+                     (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec, (long long)st.st_ctim.tv_sec,
+                     st.st_ctim.tv_nsec, (unsigned long long)st.st_ino);
 }
 
 /*
@@ -135,8 +134,11 @@ static int probe_swtpm(dc_host *host)
     _cleanup_free_ char *out = NULL;
     int r = run_capture(argv, &out);
     if (r < 0) {
-        dc_host_diag(host, "swtpm", "cannot read TPM versions from '%s --print-capabilities': %s", exe,
-                     r == -ETIMEDOUT ? "timed out" : r == -EIO ? "it failed" : strerror(-r));
+        dc_host_diag(host, "swtpm", "cannot read TPM versions from '%s --print-capabilities': %s",
+                     exe,
+                     r == -ETIMEDOUT ? "timed out"
+                     : r == -EIO     ? "it failed"
+                                     : strerror(-r));
         return 0;
     }
     _cleanup_free_ char *err = NULL;

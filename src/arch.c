@@ -10,21 +10,36 @@ static const struct {
     const char *qemu;
     const char *machine;
 } archs[] = {
-    {"aarch64", "aarch64", "virt"},       {"alpha", "alpha", NULL},
-    {"armv6l", "arm", "virt"},            {"armv7l", "arm", "virt"},
-    {"armv7b", "arm", "virt"},            {"cris", "cris", NULL},
-    {"hppa", "hppa", NULL},               {"i686", "i386", "pc"},
-    {"loongarch64", "loongarch64", "virt"}, {"m68k", "m68k", NULL},
-    {"microblaze", "microblaze", NULL},   {"microblazeel", "microblazeel", NULL},
-    {"mips", "mips", NULL},               {"mipsel", "mipsel", NULL},
-    {"mips64", "mips64", NULL},           {"mips64el", "mips64el", NULL},
-    {"openrisc", "or1k", NULL},           {"ppc", "ppc", "g3beige"},
-    {"ppc64", "ppc64", "pseries"},        {"ppc64le", "ppc64", "pseries"},
-    {"riscv32", "riscv32", "virt"},       {"riscv64", "riscv64", "virt"},
-    {"s390x", "s390x", "s390-ccw-virtio"}, {"sh4", "sh4", NULL},
-    {"sh4eb", "sh4eb", NULL},             {"sparc", "sparc", NULL},
-    {"sparc64", "sparc64", NULL},         {"x86_64", "x86_64", "pc"},
-    {"xtensa", "xtensa", NULL},           {"xtensaeb", "xtensaeb", NULL},
+    {"aarch64", "aarch64", "virt"},
+    {"alpha", "alpha", NULL},
+    {"armv6l", "arm", "virt"},
+    {"armv7l", "arm", "virt"},
+    {"armv7b", "arm", "virt"},
+    {"cris", "cris", NULL},
+    {"hppa", "hppa", NULL},
+    {"i686", "i386", "pc"},
+    {"loongarch64", "loongarch64", "virt"},
+    {"m68k", "m68k", NULL},
+    {"microblaze", "microblaze", NULL},
+    {"microblazeel", "microblazeel", NULL},
+    {"mips", "mips", NULL},
+    {"mipsel", "mipsel", NULL},
+    {"mips64", "mips64", NULL},
+    {"mips64el", "mips64el", NULL},
+    {"openrisc", "or1k", NULL},
+    {"ppc", "ppc", "g3beige"},
+    {"ppc64", "ppc64", "pseries"},
+    {"ppc64le", "ppc64", "pseries"},
+    {"riscv32", "riscv32", "virt"},
+    {"riscv64", "riscv64", "virt"},
+    {"s390x", "s390x", "s390-ccw-virtio"},
+    {"sh4", "sh4", NULL},
+    {"sh4eb", "sh4eb", NULL},
+    {"sparc", "sparc", NULL},
+    {"sparc64", "sparc64", NULL},
+    {"x86_64", "x86_64", "pc"},
+    {"xtensa", "xtensa", NULL},
+    {"xtensaeb", "xtensaeb", NULL},
 };
 
 bool dc_arch_known(const char *arch)
@@ -102,10 +117,7 @@ bool dc_arch_is_native(const char *arch)
 }
 
 bool dc_arch_is_x86(const char *arch) { return streq(arch, "x86_64") || streq(arch, "i686"); }
-bool dc_arch_is_arm(const char *arch)
-{
-    return streq(arch, "aarch64") || startswith(arch, "armv");
-}
+bool dc_arch_is_arm(const char *arch) { return streq(arch, "aarch64") || startswith(arch, "armv"); }
 bool dc_arch_is_ppc64(const char *arch) { return startswith(arch, "ppc64"); }
 bool dc_arch_is_s390(const char *arch) { return startswith(arch, "s390"); }
 

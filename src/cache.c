@@ -47,9 +47,12 @@ static char *cpuinfo_field(const char *text, const char *field)
 static char *module_dir_stamp(void)
 {
     static const char *const dirs[] = {
-        "/usr/lib/x86_64-linux-gnu/qemu", "/usr/lib/aarch64-linux-gnu/qemu",
-        "/usr/lib/powerpc64le-linux-gnu/qemu", "/usr/lib/s390x-linux-gnu/qemu",
-        "/usr/lib64/qemu", "/usr/lib/qemu",
+        "/usr/lib/x86_64-linux-gnu/qemu",
+        "/usr/lib/aarch64-linux-gnu/qemu",
+        "/usr/lib/powerpc64le-linux-gnu/qemu",
+        "/usr/lib/s390x-linux-gnu/qemu",
+        "/usr/lib64/qemu",
+        "/usr/lib/qemu",
     };
     for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
         struct stat st;
@@ -75,12 +78,12 @@ int dc_cache_key_compute(const char *binary, const dc_root *root, dc_cache_key *
         return -errno;
     dc_cache_key k = {0};
     _cleanup_free_ char *size = xasprintf("%lld", (long long)st.st_size);
-    _cleanup_free_ char *mtime = xasprintf("%lld.%09ld", (long long)st.st_mtim.tv_sec,
-                                           st.st_mtim.tv_nsec);
-    _cleanup_free_ char *ctime = xasprintf("%lld.%09ld", (long long)st.st_ctim.tv_sec,
-                                           st.st_ctim.tv_nsec);
-    _cleanup_free_ char *inode = xasprintf("%llu:%llu", (unsigned long long)st.st_dev,
-                                           (unsigned long long)st.st_ino);
+    _cleanup_free_ char *mtime =
+        xasprintf("%lld.%09ld", (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+    _cleanup_free_ char *ctime =
+        xasprintf("%lld.%09ld", (long long)st.st_ctim.tv_sec, st.st_ctim.tv_nsec);
+    _cleanup_free_ char *inode =
+        xasprintf("%llu:%llu", (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
     key_add(&k, "emulator", binary);
     key_add(&k, "size", size);
     key_add(&k, "mtime", mtime);
@@ -115,9 +118,9 @@ int dc_cache_key_compute(const char *binary, const dc_root *root, dc_cache_key *
     _cleanup_free_ char *model = cpuinfo ? cpuinfo_field(cpuinfo, "model") : NULL;
     _cleanup_free_ char *stepping = cpuinfo ? cpuinfo_field(cpuinfo, "stepping") : NULL;
     _cleanup_free_ char *microcode = cpuinfo ? cpuinfo_field(cpuinfo, "microcode") : NULL;
-    _cleanup_free_ char *sig = xasprintf("%s|%s|%s|%s|%s", vendor ? vendor : "-",
-                                         model_name ? model_name : "-", family ? family : "-",
-                                         model ? model : "-", stepping ? stepping : "-");
+    _cleanup_free_ char *sig =
+        xasprintf("%s|%s|%s|%s|%s", vendor ? vendor : "-", model_name ? model_name : "-",
+                  family ? family : "-", model ? model : "-", stepping ? stepping : "-");
     key_add(&k, "cpu", sig);
     key_add(&k, "microcode", microcode);
 
@@ -273,14 +276,15 @@ char *dc_cache_serialize(const dc_cache_key *key, const dc_qemu_caps *c)
     dc_buf_addf(&b, "\nversion %d %d %d", c->version_major, c->version_minor, c->version_micro);
     dc_buf_add(&b, "\npackage");
     word(&b, c->package);
-    dc_buf_addf(&b, "\nflags %d %d %d %d %d %d %d %d %d %d %d %u %u %d %u %u %d %d %d %d %llu %d %d %d %d\n",
-                c->kvm_enabled, c->schema_sdl, c->schema_egl_headless, c->schema_dbus,
-                c->schema_netdev_user, c->schema_netdev_stream, c->schema_vdagent, c->cl_spice,
-                c->cl_async_teardown, c->have_tpm_query, c->gic_valid, c->gic_kernel,
-                c->gic_emulated, c->sev_valid, c->sev_cbitpos, c->sev_reduced_phys_bits,
-                c->sgx_valid, c->sgx_flc, c->sgx_sgx1, c->sgx_sgx2, c->sgx_section_size,
-                c->max_cpu_migratable, c->none_machine_cgs, c->pc_machine_i8042,
-                c->memfd_hugetlb);
+    dc_buf_addf(
+        &b,
+        "\nflags %d %d %d %d %d %d %d %d %d %d %d %u %u %d %u %u %d %d %d %d %llu %d %d %d %d\n",
+        c->kvm_enabled, c->schema_sdl, c->schema_egl_headless, c->schema_dbus,
+        c->schema_netdev_user, c->schema_netdev_stream, c->schema_vdagent, c->cl_spice,
+        c->cl_async_teardown, c->have_tpm_query, c->gic_valid, c->gic_kernel, c->gic_emulated,
+        c->sev_valid, c->sev_cbitpos, c->sev_reduced_phys_bits, c->sgx_valid, c->sgx_flc,
+        c->sgx_sgx1, c->sgx_sgx2, c->sgx_section_size, c->max_cpu_migratable, c->none_machine_cgs,
+        c->pc_machine_i8042, c->memfd_hugetlb);
     if (c->sev_cpu0_id) {
         dc_buf_add(&b, "sev_cpu0");
         word(&b, c->sev_cpu0_id);
@@ -436,7 +440,8 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
             c->arch = xstrdup(ws.w[1]);
         } else if (streq(tag, "version") && ws.n == 4 && to_int(ws.w[1], &v[0]) &&
                    to_int(ws.w[2], &v[1]) && to_int(ws.w[3], &v[2])) {
-            c->version_major = (int)v[0], c->version_minor = (int)v[1], c->version_micro = (int)v[2];
+            c->version_major = (int)v[0], c->version_minor = (int)v[1],
+            c->version_micro = (int)v[2];
         } else if (streq(tag, "package") && ws.n == 2) {
             c->package = dupn(ws.w[1] ? ws.w[1] : "");
         } else if (streq(tag, "flags") && ws.n == 26) {
@@ -458,7 +463,8 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
             c->sev_cpu0_id = dupn(ws.w[1]);
         } else if (streq(tag, "sgx_section") && ws.n == 3 && to_int(ws.w[1], &v[0]) &&
                    to_int(ws.w[2], &v[1])) {
-            c->sgx_sections = xrealloc(c->sgx_sections, (c->sgx_nsections + 1) * sizeof(*c->sgx_sections));
+            c->sgx_sections =
+                xrealloc(c->sgx_sections, (c->sgx_nsections + 1) * sizeof(*c->sgx_sections));
             c->sgx_sections[c->sgx_nsections].node = (unsigned)v[0];
             c->sgx_sections[c->sgx_nsections++].size = (unsigned long long)v[1];
         } else if (streq(tag, "pcitype") && ws.n == 2 && ws.w[1]) {
@@ -490,8 +496,12 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
                 a->machines = xrealloc(a->machines, machines_alloc * sizeof(dc_qemu_machine));
             }
             a->machines[a->nmachines++] = (dc_qemu_machine){
-                .cpu_max = (unsigned)v[0], .is_default = v[1], .deprecated = v[2],
-                .acpi = (int)v[3], .name = xstrdup(ws.w[5]), .alias = dupn(ws.w[6]),
+                .cpu_max = (unsigned)v[0],
+                .is_default = v[1],
+                .deprecated = v[2],
+                .acpi = (int)v[3],
+                .name = xstrdup(ws.w[5]),
+                .alias = dupn(ws.w[6]),
                 .default_cpu_type = dupn(ws.w[7]),
             };
         } else if (streq(tag, "cpu") && ws.n == 6 && ws.w[3] && to_int(ws.w[1], &v[0]) &&
@@ -501,8 +511,10 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
                 a->cpus = xrealloc(a->cpus, cpus_alloc * sizeof(dc_qemu_cpudef));
             }
             cpu = &a->cpus[a->ncpus++];
-            *cpu = (dc_qemu_cpudef){.usable = (int)v[0], .deprecated = v[1],
-                                    .name = xstrdup(ws.w[3]), .alias_of = dupn(ws.w[4]),
+            *cpu = (dc_qemu_cpudef){.usable = (int)v[0],
+                                    .deprecated = v[1],
+                                    .name = xstrdup(ws.w[3]),
+                                    .alias_of = dupn(ws.w[4]),
                                     .vendor = dupn(ws.w[5])};
         } else if (streq(tag, "unavail") && ws.n == 2 && ws.w[1] && cpu) {
             dc_strv_add(&cpu->unavailable, ws.w[1]);

@@ -14,7 +14,8 @@
 #include "xmlsafe.h"
 
 const dc_rule_info dc_rules[] = {
-    {"capabilities", "a capabilities document matches the domain's emulator, arch, machine and type"},
+    {"capabilities",
+     "a capabilities document matches the domain's emulator, arch, machine and type"},
     {"domain-type", "the domain type (kvm, qemu) is available on this host"},
     {"os-type", "the OS type is hvm"},
     {"arch", "the emulator serves the guest architecture"},
@@ -48,7 +49,8 @@ const dc_rule_info dc_rules[] = {
     {"console", "the console type is supported"},
     {"features", "domain features (gic, vmcoreinfo, genid, hyperv, smm, ps2, ...) are supported"},
     {"launch-security", "the launch security type is supported"},
-    {"device-model", "QEMU knows the device model (NIC, controller, sound, watchdog, input, memballoon)"},
+    {"device-model",
+     "QEMU knows the device model (NIC, controller, sound, watchdog, input, memballoon)"},
     {"host-memory", "the memory fits the host"},
     {"host-hugepages", "the hugepage size is offered and enough pages are free"},
     {"host-numa", "numatune nodesets exist on the host"},
@@ -60,7 +62,6 @@ const dc_rule_info dc_rules[] = {
     {"host-render-node", "OpenGL display backends have a DRM render node"},
     {NULL, NULL},
 };
-
 
 /* ---- findings ------------------------------------------------------------- */
 
@@ -145,8 +146,8 @@ bool dc_chk_check_enum(chk *c, const char *rule, xmlNodePtr node, const char *at
         return true;
     _cleanup_free_ char *sup = dc_chk_enum_list(type, e);
     dc_chk_finding(c, rule, DC_SEVERITY_ERROR, node, attr, value,
-            "%s '%s' is not supported by %s for machine %s (supported: %s)", what, value,
-            c->caps->path, c->caps->machine, sup);
+                   "%s '%s' is not supported by %s for machine %s (supported: %s)", what, value,
+                   c->caps->path, c->caps->machine, sup);
     dc_chk_last(c)->supported = xstrdup(sup);
     return false;
 }
@@ -180,12 +181,13 @@ bool dc_chk_dev_check(chk *c, const char *rule, dc_device_kind kind, const char 
         dc_chk_mark(c, rule);
         if (!v && !dflt)
             return true;
-        dc_chk_finding(c, rule, DC_SEVERITY_ERROR, node, attr, v, "%s devices are not supported by %s",
-                dc_device_descs[kind].element, c->caps->path);
+        dc_chk_finding(c, rule, DC_SEVERITY_ERROR, node, attr, v,
+                       "%s devices are not supported by %s", dc_device_descs[kind].element,
+                       c->caps->path);
         return false;
     }
     return dc_chk_check_enum(c, rule, node, attr, v, what, dc_chk_dev_enum_type(kind, ename),
-                      dc_chk_dev_enum(c, kind, ename));
+                             dc_chk_dev_enum(c, kind, ename));
 }
 
 bool dc_chk_has_type(chk *c, const char *t) { return c->qemu && dc_qemu_has_type(c->qemu, t); }
@@ -247,7 +249,9 @@ static dc_qemu_caps *live_probe(dc_check_env *env, const char *emulator, char **
         if (streq(env->probed[i]->binary, emulator))
             return env->probed[i];
     dc_probe_opts po = {
-        .binary = emulator, .timeout_ms = env->timeout_ms, .want_tcg_session = true,
+        .binary = emulator,
+        .timeout_ms = env->timeout_ms,
+        .want_tcg_session = true,
     };
     dc_qemu_caps *qc = NULL;
     int r = dc_probe_cached(&po, env->root, env->cache_dir, NULL, &qc, ret_msg);
@@ -266,13 +270,13 @@ static dc_domcaps *resolve_live(chk *c, dc_check_env *env, xmlNodePtr type_node,
     dc_chk_mark(c, "emulator");
     if (!emu) {
         dc_chk_finding(c, "emulator", DC_SEVERITY_ERROR, type_node, "arch", c->arch,
-                "unable to find any emulator to serve '%s' architecture", c->arch);
+                       "unable to find any emulator to serve '%s' architecture", c->arch);
         return NULL;
     }
     struct stat st;
     if (stat(emu, &st) < 0 || access(emu, X_OK) < 0) {
         dc_chk_finding(c, "emulator", DC_SEVERITY_ERROR, emu_node, NULL, emu,
-                "emulator '%s' does not exist or is not executable", emu);
+                       "emulator '%s' does not exist or is not executable", emu);
         return NULL;
     }
     _cleanup_free_ char *msg = NULL;
@@ -287,7 +291,7 @@ static dc_domcaps *resolve_live(chk *c, dc_check_env *env, xmlNodePtr type_node,
     dc_chk_mark(c, "arch");
     if (!dc_arch_served_by(c->arch, qc->arch)) {
         dc_chk_finding(c, "arch", DC_SEVERITY_ERROR, type_node, "arch", c->arch,
-                "Emulator '%s' does not support arch '%s'", emu, c->arch);
+                       "Emulator '%s' does not support arch '%s'", emu, c->arch);
         return NULL;
     }
     bool kvm = streq(c->virttype, "kvm");
@@ -297,7 +301,7 @@ static dc_domcaps *resolve_live(chk *c, dc_check_env *env, xmlNodePtr type_node,
     dc_chk_mark(c, "machine");
     if (c->machine && !qemu_machine(a, c->machine)) {
         dc_chk_finding(c, "machine", DC_SEVERITY_ERROR, type_node, "machine", c->machine,
-                "Emulator '%s' does not support machine type '%s'", emu, c->machine);
+                       "Emulator '%s' does not support machine type '%s'", emu, c->machine);
         const char *near = nearest_machine(a, c->machine);
         if (near)
             dc_chk_hint(c, "nearest machine type: %s", near);
@@ -308,13 +312,15 @@ static dc_domcaps *resolve_live(chk *c, dc_check_env *env, xmlNodePtr type_node,
     _cleanup_free_ char *why = NULL;
     if (dc_domcaps_derive(qc, env->host, &req, &caps, &why) < 0) {
         dc_chk_mark(c, "domain-type");
-        dc_chk_finding(c, "domain-type", DC_SEVERITY_ERROR, c->root, "type", c->virttype, "%s", why);
+        dc_chk_finding(c, "domain-type", DC_SEVERITY_ERROR, c->root, "type", c->virttype, "%s",
+                       why);
         if (!kvm)
             return NULL;
         if (dc_arch_is_native(c->arch))
             dc_chk_hint(c, "use type='qemu' (TCG) or make /dev/kvm usable");
         else
-            dc_chk_hint(c, "KVM runs guests of the host's own architecture only: use type='qemu' (TCG)");
+            dc_chk_hint(
+                c, "KVM runs guests of the host's own architecture only: use type='qemu' (TCG)");
         /* Judge the rest against what TCG offers, so one run shows every problem. */
         req.virttype = "qemu";
         free(why);
@@ -327,8 +333,8 @@ static dc_domcaps *resolve_live(chk *c, dc_check_env *env, xmlNodePtr type_node,
 
 static const char *snapshot_label(const dc_snapshot *s, dc_buf *b)
 {
-    dc_buf_addf(b, "%s%s (%s %s %s)", b->len ? ", " : "", s->file, s->caps->arch,
-                s->caps->machine, s->caps->domain);
+    dc_buf_addf(b, "%s%s (%s %s %s)", b->len ? ", " : "", s->file, s->caps->arch, s->caps->machine,
+                s->caps->domain);
     return b->s;
 }
 
@@ -344,11 +350,17 @@ static const dc_snapshot *resolve_offline(chk *c, dc_check_env *env, xmlNodePtr 
             continue;
         if (c->emulator && !streq(s->caps->path, c->emulator))
             continue;
-        const dc_qemu_machine *m = s->qemu ? qemu_machine(dc_qemu_accel_for(s->qemu, streq(c->virttype, "kvm")), c->machine ? c->machine : "") : NULL;
+        const dc_qemu_machine *m =
+            s->qemu ? qemu_machine(dc_qemu_accel_for(s->qemu, streq(c->virttype, "kvm")),
+                                   c->machine ? c->machine : "")
+                    : NULL;
         bool match;
         if (!c->machine) {
             const char *pref = dc_arch_preferred_machine(c->arch);
-            const dc_qemu_machine *pm = s->qemu && pref ? qemu_machine(dc_qemu_accel_for(s->qemu, streq(c->virttype, "kvm")), pref) : NULL;
+            const dc_qemu_machine *pm =
+                s->qemu && pref
+                    ? qemu_machine(dc_qemu_accel_for(s->qemu, streq(c->virttype, "kvm")), pref)
+                    : NULL;
             match = pm ? streq(pm->name, s->caps->machine) : true;
             candidates++;
         } else {
@@ -363,10 +375,12 @@ static const dc_snapshot *resolve_offline(chk *c, dc_check_env *env, xmlNodePtr 
         dc_buf b = {0};
         for (size_t i = 0; i < env->nsnapshots; i++)
             snapshot_label(&env->snapshots[i], &b);
-        dc_chk_finding(c, "capabilities", DC_SEVERITY_ERROR, type_node, c->machine ? "machine" : NULL,
-                c->machine, "no capabilities document matches emulator %s, arch %s, machine %s, "
-                "type %s (given: %s)", c->emulator ? c->emulator : "(any)", c->arch,
-                c->machine ? c->machine : "(default)", c->virttype, b.len ? b.s : "none");
+        dc_chk_finding(c, "capabilities", DC_SEVERITY_ERROR, type_node,
+                       c->machine ? "machine" : NULL, c->machine,
+                       "no capabilities document matches emulator %s, arch %s, machine %s, "
+                       "type %s (given: %s)",
+                       c->emulator ? c->emulator : "(any)", c->arch,
+                       c->machine ? c->machine : "(default)", c->virttype, b.len ? b.s : "none");
         dc_buf_clear(&b);
     }
     return found;
@@ -383,8 +397,8 @@ void dc_check_file(dc_check_env *env, const char *path, dc_check_result *ret)
     }
     xmlNodePtr root = xmlDocGetRootElement(doc);
     if (!dc_xml_is(root, "domain")) {
-        ret->input_error = xasprintf("%s: the root element is <%s>, not <domain>", path,
-                                     (const char *)root->name);
+        ret->input_error =
+            xasprintf("%s: the root element is <%s>, not <domain>", path, (const char *)root->name);
         return;
     }
     chk c = {.path = path, .root = root, .res = ret, .live = env->live};
@@ -409,11 +423,11 @@ void dc_check_file(dc_check_env *env, const char *path, dc_check_result *ret)
     dc_chk_mark(&c, "domain-type");
     if (!streq(virttype, "kvm") && !streq(virttype, "qemu")) {
         dc_chk_finding(&c, "domain-type", DC_SEVERITY_ERROR, root, "type", virttype,
-                "domain type '%s' is not supported by QEMU (kvm or qemu)", virttype);
+                       "domain type '%s' is not supported by QEMU (kvm or qemu)", virttype);
     } else if (!dc_arch_known(arch)) {
         dc_chk_mark(&c, "arch");
-        dc_chk_finding(&c, "arch", DC_SEVERITY_ERROR, type, "arch", arch, "unknown architecture: %s",
-                arch);
+        dc_chk_finding(&c, "arch", DC_SEVERITY_ERROR, type, "arch", arch,
+                       "unknown architecture: %s", arch);
     } else {
         dc_domcaps *owned = NULL;
         const dc_domcaps *caps = NULL;

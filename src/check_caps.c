@@ -30,7 +30,7 @@ static unsigned vcpu_count(chk *c, xmlNodePtr *ret_node)
     unsigned long long n = dc_chk_parse_ull(t, &ok);
     if (!ok) {
         dc_chk_finding(c, "vcpu-count", DC_SEVERITY_ERROR, vcpu, NULL, t,
-                "vCPU count '%s' is not a number", t ? t : "");
+                       "vCPU count '%s' is not a number", t ? t : "");
         return 0;
     }
     return n > 1u << 20 ? 1u << 20 : (unsigned)n;
@@ -47,15 +47,16 @@ void dc_chk_rule_vcpus(chk *c)
         if (c->res->nfindings && streq(dc_chk_last(c)->rule, "vcpu-count"))
             return;
         dc_chk_finding(c, "vcpu-count", DC_SEVERITY_ERROR, node, NULL, "0",
-                "Domain requires at least 1 vCPU");
+                       "Domain requires at least 1 vCPU");
         return;
     }
     if (c->caps->vcpu_max && n > c->caps->vcpu_max) {
         _cleanup_free_ char *v = xasprintf("%u", n);
-        dc_chk_finding(c, "vcpu-count", DC_SEVERITY_ERROR, node, NULL, v,
-                "Maximum CPUs greater than specified machine type limit %u (%u requested for "
-                "machine %s under %s)",
-                c->caps->vcpu_max, n, c->caps->machine, c->caps->domain);
+        dc_chk_finding(
+            c, "vcpu-count", DC_SEVERITY_ERROR, node, NULL, v,
+            "Maximum CPUs greater than specified machine type limit %u (%u requested for "
+            "machine %s under %s)",
+            c->caps->vcpu_max, n, c->caps->machine, c->caps->domain);
         dc_chk_last(c)->supported = xasprintf("1-%u", c->caps->vcpu_max);
     }
 
@@ -70,8 +71,8 @@ void dc_chk_rule_vcpus(chk *c)
         if (v2 && n > 8) {
             _cleanup_free_ char *v = xasprintf("%u", n);
             dc_chk_finding(c, "vcpu-gicv2", DC_SEVERITY_ERROR, node, NULL, v,
-                    "%u vCPUs requested but GICv2 supports at most 8 on machine %s", n,
-                    c->caps->machine);
+                           "%u vCPUs requested but GICv2 supports at most 8 on machine %s", n,
+                           c->caps->machine);
             dc_chk_hint(c, "use <gic version='3'/>");
         }
     }
@@ -86,13 +87,14 @@ void dc_chk_rule_vcpus(chk *c)
             _cleanup_free_ char *v = xasprintf("%u", n);
             if (!startswith(c->caps->machine, "pc-q35"))
                 dc_chk_finding(c, "vcpu-eim", DC_SEVERITY_ERROR, node, NULL, v,
-                        "more than 255 vCPUs are only supported on q35-based machine types");
+                               "more than 255 vCPUs are only supported on q35-based machine types");
             else if (!eim || !streq(eim, "on")) {
                 dc_chk_finding(c, "vcpu-eim", DC_SEVERITY_ERROR, node, NULL, v,
-                        "more than 255 vCPUs require extended interrupt mode enabled on the "
-                        "iommu device");
-                dc_chk_hint(c, "add <iommu model='intel'><driver intremap='on' eim='on'/></iommu> and "
-                        "<ioapic driver='qemu'/>");
+                               "more than 255 vCPUs require extended interrupt mode enabled on the "
+                               "iommu device");
+                dc_chk_hint(c,
+                            "add <iommu model='intel'><driver intremap='on' eim='on'/></iommu> and "
+                            "<ioapic driver='qemu'/>");
             }
         }
     }
@@ -116,7 +118,8 @@ const dc_firmware *dc_chk_picked_firmware(chk *c, const char *fw)
             !dc_firmware_matches(f, c->caps->arch, c->caps->machine))
             continue;
         bool ok = true;
-        for (xmlNodePtr fe = dc_xml_child(fwel, "feature"); fe && ok; fe = dc_xml_next(fe, "feature")) {
+        for (xmlNodePtr fe = dc_xml_child(fwel, "feature"); fe && ok;
+             fe = dc_xml_next(fe, "feature")) {
             _cleanup_free_ char *name = dc_xml_prop(fe, "name");
             _cleanup_free_ char *en = dc_xml_prop(fe, "enabled");
             if (name && en)
@@ -136,7 +139,7 @@ void dc_chk_rule_os(chk *c)
     dc_chk_mark(c, "os-type");
     if (t && !streq(t, "hvm"))
         dc_chk_finding(c, "os-type", DC_SEVERITY_ERROR, type, NULL, t,
-                "Emulator '%s' does not support os type '%s'", c->caps->path, t);
+                       "Emulator '%s' does not support os type '%s'", c->caps->path, t);
 
     /* firmware autoselection */
     _cleanup_free_ char *fw = dc_xml_prop(os, "firmware");
@@ -146,9 +149,9 @@ void dc_chk_rule_os(chk *c)
         if (v < 0 || !dc_enum_has(&c->caps->os.firmware, (unsigned)v)) {
             _cleanup_free_ char *sup = dc_chk_enum_list(DC_E_FIRMWARE, &c->caps->os.firmware);
             dc_chk_finding(c, "firmware", DC_SEVERITY_ERROR, os, "firmware", fw,
-                    "Unable to find '%s' firmware that is compatible with the current "
-                    "configuration (%s, machine %s; firmware with a descriptor: %s)",
-                    fw, c->caps->arch, c->caps->machine, sup);
+                           "Unable to find '%s' firmware that is compatible with the current "
+                           "configuration (%s, machine %s; firmware with a descriptor: %s)",
+                           fw, c->caps->arch, c->caps->machine, sup);
             dc_chk_last(c)->supported = xstrdup(sup);
         }
         const dc_firmware *picked = dc_chk_picked_firmware(c, fw);
@@ -157,16 +160,17 @@ void dc_chk_rule_os(chk *c)
         if (picked && dc_firmware_has_feature(picked, "requires-smm") && smm_state &&
             streq(smm_state, "off")) {
             dc_chk_finding(c, "firmware", DC_SEVERITY_ERROR, smm, "state", smm_state,
-                    "domain has SMM turned off but chosen firmware requires it (%s)",
-                    picked->descriptor);
-            dc_chk_hint(c, "ask for <feature enabled='no' name='secure-boot'/> in <os><firmware>, or "
-                    "turn SMM on");
+                           "domain has SMM turned off but chosen firmware requires it (%s)",
+                           picked->descriptor);
+            dc_chk_hint(c,
+                        "ask for <feature enabled='no' name='secure-boot'/> in <os><firmware>, or "
+                        "turn SMM on");
         }
         xmlNodePtr fwel = dc_xml_child(os, "firmware");
         for (xmlNodePtr f = dc_xml_child(fwel, "feature"); f; f = dc_xml_next(f, "feature")) {
             _cleanup_free_ char *name = dc_xml_prop(f, "name");
             _cleanup_free_ char *en = dc_xml_prop(f, "enabled");
-            const dc_enum *e = name && streq(name, "secure-boot") ? &c->caps->os.secure_boot
+            const dc_enum *e = name && streq(name, "secure-boot")     ? &c->caps->os.secure_boot
                                : name && streq(name, "enrolled-keys") ? &c->caps->os.enrolled_keys
                                                                       : NULL;
             dc_chk_mark(c, "firmware-feature");
@@ -175,8 +179,8 @@ void dc_chk_rule_os(chk *c)
             unsigned want = streq(en, "yes") ? DC_YES_V : DC_NO_V;
             if (!dc_enum_has(e, want))
                 dc_chk_finding(c, "firmware-feature", DC_SEVERITY_ERROR, f, "enabled", en,
-                        "no firmware descriptor for %s machine %s has %s %s", c->caps->arch,
-                        c->caps->machine, name, want == DC_YES_V ? "enabled" : "disabled");
+                               "no firmware descriptor for %s machine %s has %s %s", c->caps->arch,
+                               c->caps->machine, name, want == DC_YES_V ? "enabled" : "disabled");
         }
     }
 
@@ -188,10 +192,10 @@ void dc_chk_rule_os(chk *c)
         _cleanup_free_ char *ro = dc_xml_prop(loader, "readonly");
         if (ltype)
             dc_chk_check_enum(c, "loader", loader, "type", ltype, "loader type", DC_E_LOADER_TYPE,
-                       &c->caps->os.loader.type);
+                              &c->caps->os.loader.type);
         if (ro)
             dc_chk_check_enum(c, "loader", loader, "readonly", ro, "loader readonly", DC_E_YESNO,
-                       &c->caps->os.loader.readonly);
+                              &c->caps->os.loader.readonly);
         bool known = false;
         for (char **v = c->caps->os.loader.values; path && v && *v; v++)
             if (streq(*v, path))
@@ -200,11 +204,11 @@ void dc_chk_rule_os(chk *c)
             struct stat st;
             if (c->live && stat(path, &st) < 0)
                 dc_chk_finding(c, "loader", DC_SEVERITY_ERROR, loader, NULL, path,
-                        "loader '%s' does not exist on this host", path);
+                               "loader '%s' does not exist on this host", path);
             else if (!c->live)
                 dc_chk_finding(c, "loader", DC_SEVERITY_WARNING, loader, NULL, path,
-                        "loader '%s' is not among the firmware images the snapshot lists",
-                        path);
+                               "loader '%s' is not among the firmware images the snapshot lists",
+                               path);
         }
     }
 
@@ -216,19 +220,19 @@ void dc_chk_rule_os(chk *c)
         _cleanup_free_ char *smm_state = dc_xml_prop(smm, "state");
         if (!streq(c->caps->arch, "x86_64"))
             dc_chk_finding(c, "secure-boot", DC_SEVERITY_ERROR, loader, "secure", secure,
-                    "Secure boot is supported for x86_64 architecture only");
+                           "Secure boot is supported for x86_64 architecture only");
         else if (!startswith(c->caps->machine, "pc-q35"))
             dc_chk_finding(c, "secure-boot", DC_SEVERITY_ERROR, loader, "secure", secure,
-                    "Secure boot is supported with q35 machine types only");
+                           "Secure boot is supported with q35 machine types only");
         else if (!smm || (smm_state && !streq(smm_state, "on"))) {
             dc_chk_finding(c, "secure-boot", DC_SEVERITY_ERROR, loader, "secure", secure,
-                    "Secure boot requires SMM feature enabled");
+                           "Secure boot requires SMM feature enabled");
             dc_chk_hint(c, "add <smm state='on'/> to <features>");
         }
         if (!dc_enum_has(&c->caps->os.loader.secure, DC_YES_V))
             dc_chk_finding(c, "secure-boot", DC_SEVERITY_ERROR, loader, "secure", secure,
-                    "no firmware for %s machine %s supports secure boot", c->caps->arch,
-                    c->caps->machine);
+                           "no firmware for %s machine %s supports secure boot", c->caps->arch,
+                           c->caps->machine);
     }
 
     /* ACPI and UEFI go together on x86 and aarch64. */
@@ -238,10 +242,10 @@ void dc_chk_rule_os(chk *c)
     dc_chk_mark(c, "uefi-acpi");
     if (dc_arch_is_x86(c->caps->arch) && efi && !acpi)
         dc_chk_finding(c, "uefi-acpi", DC_SEVERITY_ERROR, os, NULL, NULL,
-                "UEFI requires ACPI on this architecture");
+                       "UEFI requires ACPI on this architecture");
     if (streq(c->caps->arch, "aarch64") && acpi && !efi)
         dc_chk_finding(c, "uefi-acpi", DC_SEVERITY_ERROR, acpi, NULL, NULL,
-                "ACPI requires UEFI on this architecture");
+                       "ACPI requires UEFI on this architecture");
     if (acpi && c->qemu) {
         dc_chk_mark(c, "acpi");
         for (size_t i = 0; i < c->qemu->tcg.nmachines + c->qemu->kvm.nmachines; i++) {
@@ -250,7 +254,7 @@ void dc_chk_rule_os(chk *c)
                                            : &c->qemu->kvm.machines[i - c->qemu->tcg.nmachines];
             if (streq(m->name, c->caps->machine) && m->acpi == 0) {
                 dc_chk_finding(c, "acpi", DC_SEVERITY_ERROR, acpi, NULL, NULL,
-                        "machine type '%s' does not support ACPI", m->name);
+                               "machine type '%s' does not support ACPI", m->name);
                 break;
             }
         }
@@ -296,9 +300,15 @@ static bool host_cpu_has(const dc_hostinfo *h, const char *feature)
     static const struct {
         const char *qemu, *linux_name;
     } renamed[] = {
-        {"tsc-deadline", "tsc_deadline_timer"}, {"cr8legacy", "cr8_legacy"},
-        {"sse4.1", "sse4_1"}, {"sse4.2", "sse4_2"}, {"ds-cpl", "ds_cpl"},
-        {"xd", "nx"}, {"i64", "lm"}, {"syscall", "syscall"}, {"fxsr-opt", "fxsr_opt"},
+        {"tsc-deadline", "tsc_deadline_timer"},
+        {"cr8legacy", "cr8_legacy"},
+        {"sse4.1", "sse4_1"},
+        {"sse4.2", "sse4_2"},
+        {"ds-cpl", "ds_cpl"},
+        {"xd", "nx"},
+        {"i64", "lm"},
+        {"syscall", "syscall"},
+        {"fxsr-opt", "fxsr_opt"},
     };
     char norm[64];
     snprintf(norm, sizeof(norm), "%s", feature);
@@ -338,16 +348,17 @@ void dc_chk_rule_cpu(chk *c)
         sup = mname ? c->caps->cpu.custom : DC_YES;
     if (sup != DC_YES) {
         dc_chk_finding(c, "cpu-mode", DC_SEVERITY_ERROR, cpu, "mode", mode,
-                "CPU mode '%s' for %s %s domain on %s host is not supported by hypervisor",
-                mode, c->caps->arch, c->caps->domain, dc_arch_host());
+                       "CPU mode '%s' for %s %s domain on %s host is not supported by hypervisor",
+                       mode, c->caps->arch, c->caps->domain, dc_arch_host());
         if (streq(mode, "host-passthrough") && streq(c->caps->domain, "qemu"))
             dc_chk_hint(c, "host-passthrough needs a KVM domain; use mode='maximum' under TCG");
         return;
     }
     _cleanup_free_ char *migratable = dc_xml_prop(cpu, "migratable");
     if (migratable && streq(mode, "host-passthrough"))
-        dc_chk_check_enum(c, "cpu-mode", cpu, "migratable", migratable, "host-passthrough migratable",
-                   DC_E_ONOFF, &c->caps->cpu.host_passthrough_migratable);
+        dc_chk_check_enum(c, "cpu-mode", cpu, "migratable", migratable,
+                          "host-passthrough migratable", DC_E_ONOFF,
+                          &c->caps->cpu.host_passthrough_migratable);
 
     dc_chk_mark(c, "cpu-model");
     if (!streq(mode, "custom") || !mname)
@@ -355,7 +366,7 @@ void dc_chk_rule_cpu(chk *c)
     const dc_cpu_model *m = find_cpu_model(c->caps, mname);
     if (!m) {
         dc_chk_finding(c, "cpu-model", DC_SEVERITY_ERROR, model, NULL, mname,
-                "CPU model '%s' is not known to %s", mname, c->caps->path);
+                       "CPU model '%s' is not known to %s", mname, c->caps->path);
         const char *near = nearest_usable_model(c->caps, mname);
         if (near)
             dc_chk_hint(c, "nearest usable model: %s", near);
@@ -382,18 +393,22 @@ void dc_chk_rule_cpu(chk *c)
     }
     const char *near = nearest_usable_model(c->caps, mname);
     if (full) {
-        dc_chk_finding(c, "cpu-model", DC_SEVERITY_ERROR, model, NULL, mname,
-                "CPU model '%s' is not usable under %s on this host: it needs %s (check='full')",
-                mname, c->caps->domain, all.len ? all.s : "features the host lacks");
+        dc_chk_finding(
+            c, "cpu-model", DC_SEVERITY_ERROR, model, NULL, mname,
+            "CPU model '%s' is not usable under %s on this host: it needs %s (check='full')", mname,
+            c->caps->domain, all.len ? all.s : "features the host lacks");
     } else if (kvm && (!c->host || lacking.len)) {
         dc_chk_finding(c, "cpu-model", DC_SEVERITY_ERROR, model, NULL, mname,
-                "CPU model '%s' is not usable under kvm on this host: the host CPU lacks %s", mname,
-                lacking.len ? lacking.s : all.len ? all.s : "required features");
+                       "CPU model '%s' is not usable under kvm on this host: the host CPU lacks %s",
+                       mname,
+                       lacking.len ? lacking.s
+                       : all.len   ? all.s
+                                   : "required features");
     } else {
         dc_chk_finding(c, "cpu-model", DC_SEVERITY_WARNING, model, NULL, mname,
-                "CPU model '%s' lacks %s under %s here: QEMU starts it without them (use "
-                "check='full' to refuse)", mname, all.len ? all.s : "some features",
-                c->caps->domain);
+                       "CPU model '%s' lacks %s under %s here: QEMU starts it without them (use "
+                       "check='full' to refuse)",
+                       mname, all.len ? all.s : "some features", c->caps->domain);
     }
     if (near)
         dc_chk_hint(c, "nearest usable model: %s", near);
@@ -410,11 +425,11 @@ void dc_chk_rule_memory_backing(chk *c)
         return;
     _cleanup_free_ char *t = dc_xml_prop(src, "type");
     dc_chk_check_enum(c, "memory-backing", src, "type", t, "memory source type", DC_E_MEM_SOURCE,
-               &c->caps->memory_backing.source_type);
+                      &c->caps->memory_backing.source_type);
     if (t && streq(t, "memfd") && dc_xml_child(mb, "hugepages") && c->qemu &&
         !c->qemu->memfd_hugetlb)
         dc_chk_finding(c, "memory-backing", DC_SEVERITY_ERROR, src, "type", t,
-                "hugepages is not supported with memfd memory source");
+                       "hugepages is not supported with memfd memory source");
 }
 
 /* ---- devices -------------------------------------------------------------- */
@@ -449,12 +464,13 @@ static void dev_disk(chk *c, xmlNodePtr d)
     _cleanup_free_ char *device = dc_xml_prop(d, "device");
     if (device && streq(device, "cdrom") && bus && (streq(bus, "virtio") || streq(bus, "sd")))
         dc_chk_finding(c, "disk", DC_SEVERITY_ERROR, target, "bus", bus,
-                "disk type of '%s' does not support ejectable media", bus);
+                       "disk type of '%s' does not support ejectable media", bus);
 }
 
 static void dev_hostdev(chk *c, xmlNodePtr d)
 {
-    if (!dc_chk_dev_check(c, "hostdev", DC_DEV_HOSTDEV, "mode", d, "mode", "subsystem", "hostdev mode"))
+    if (!dc_chk_dev_check(c, "hostdev", DC_DEV_HOSTDEV, "mode", d, "mode", "subsystem",
+                          "hostdev mode"))
         return;
     _cleanup_free_ char *type = dc_xml_prop(d, "type");
     /* QEMU serves mdev and scsi_host hostdevs although the caps enum never lists them. */
@@ -462,7 +478,8 @@ static void dev_hostdev(chk *c, xmlNodePtr d)
         dc_chk_mark(c, "hostdev");
         return;
     }
-    if (!dc_chk_dev_check(c, "hostdev", DC_DEV_HOSTDEV, "subsysType", d, "type", NULL, "hostdev type"))
+    if (!dc_chk_dev_check(c, "hostdev", DC_DEV_HOSTDEV, "subsysType", d, "type", NULL,
+                          "hostdev type"))
         return;
     if (!type || !streq(type, "pci"))
         return;
@@ -471,16 +488,16 @@ static void dev_hostdev(chk *c, xmlNodePtr d)
     const dc_enum *be = dc_chk_dev_enum(c, DC_DEV_HOSTDEV, "pciBackend");
     if (!be->values) {
         dc_chk_finding(c, "hostdev", DC_SEVERITY_ERROR, drv ? drv : d, drv ? "name" : "type",
-                name ? name : type,
-                name && streq(name, "vfio") ? "host doesn't support VFIO PCI passthrough"
-                                            : "host doesn't support passthrough of host PCI "
-                                              "devices");
+                       name ? name : type,
+                       name && streq(name, "vfio") ? "host doesn't support VFIO PCI passthrough"
+                                                   : "host doesn't support passthrough of host PCI "
+                                                     "devices");
         dc_chk_hint(c, "enable the IOMMU (intel_iommu=on or amd_iommu=on) and load vfio-pci");
         return;
     }
     if (name)
-        dc_chk_check_enum(c, "hostdev", drv, "name", name, "PCI passthrough backend", DC_E_PCI_BACKEND,
-                   be);
+        dc_chk_check_enum(c, "hostdev", drv, "name", name, "PCI passthrough backend",
+                          DC_E_PCI_BACKEND, be);
 }
 
 static void dev_rng(chk *c, xmlNodePtr d)
@@ -500,13 +517,13 @@ static void dev_filesystem(chk *c, xmlNodePtr d)
         return;
     }
     dc_chk_dev_check(c, "filesystem", DC_DEV_FILESYSTEM, "driverType", drv, "type", NULL,
-              "filesystem driver");
+                     "filesystem driver");
     dc_chk_mark(c, "virtiofs-shared-memory");
     if (streq(type, "virtiofs") && !shared_memory(c)) {
         dc_chk_finding(c, "virtiofs-shared-memory", DC_SEVERITY_ERROR, drv, "type", type,
-                "virtiofs requires shared memory");
+                       "virtiofs requires shared memory");
         dc_chk_hint(c, "add <memoryBacking><access mode='shared'/></memoryBacking> (with a "
-                "memfd or file source)");
+                       "memfd or file source)");
     }
 }
 
@@ -516,7 +533,7 @@ static void dev_tpm(chk *c, xmlNodePtr d)
     if (c->caps->devices[DC_DEV_TPM].supported != DC_YES) {
         dc_chk_mark(c, "tpm");
         dc_chk_finding(c, "tpm", DC_SEVERITY_ERROR, d, NULL, model,
-                "The QEMU executable %s does not support TPM devices", c->caps->path);
+                       "The QEMU executable %s does not support TPM devices", c->caps->path);
         return;
     }
     if (model)
@@ -531,20 +548,22 @@ static void dev_tpm(chk *c, xmlNodePtr d)
             dc_chk_check_enum(c, "tpm", be, "version", ver, "TPM version", DC_E_TPM_VERSION, ve);
         if (ver && streq(ver, "1.2") && model && !streq(model, "tpm-tis"))
             dc_chk_finding(c, "tpm", DC_SEVERITY_ERROR, be, "version", ver,
-                    "TPM 1.2 is not supported for model '%s'", model);
+                           "TPM 1.2 is not supported for model '%s'", model);
         if (streq(btype, "passthrough")) {
             xmlNodePtr dev = dc_xml_child(be, "device");
             _cleanup_free_ char *path = dc_xml_prop(dev, "path");
             dc_chk_mark(c, "host-tpm");
             const char *p = path ? path : "/dev/tpm0";
             struct stat st;
-            bool from_report = !c->live && c->host && c->host->tpm_device >= 0 &&
-                               streq(p, "/dev/tpm0");
+            bool from_report =
+                !c->live && c->host && c->host->tpm_device >= 0 && streq(p, "/dev/tpm0");
             if ((c->live && stat(p, &st) < 0) || (from_report && !c->host->tpm_device))
-                dc_chk_finding(c, "host-tpm", DC_SEVERITY_ERROR, dev ? dev : be, dev ? "path" : "type",
-                        p, "TPM passthrough device %s does not exist on this host", p);
+                dc_chk_finding(c, "host-tpm", DC_SEVERITY_ERROR, dev ? dev : be,
+                               dev ? "path" : "type", p,
+                               "TPM passthrough device %s does not exist on this host", p);
             else if (!c->live && !from_report)
-                dc_chk_skip_rule(c, "host-tpm", "the host report does not say whether the device exists");
+                dc_chk_skip_rule(c, "host-tpm",
+                                 "the host report does not say whether the device exists");
         }
     }
 }
@@ -560,9 +579,9 @@ static void dev_interface(chk *c, xmlNodePtr d)
         const char *want = bt ? bt : "default";
         int v = dc_enum_value_lookup(DC_E_NET_BACKEND, want);
         if (v < 0 || !dc_enum_has(e, (unsigned)v))
-            dc_chk_finding(c, "interface-backend", DC_SEVERITY_ERROR, be ? be : d, be ? "type" : "type",
-                    want, "the '%s' network backend is not supported with this QEMU binary",
-                    want);
+            dc_chk_finding(c, "interface-backend", DC_SEVERITY_ERROR, be ? be : d,
+                           be ? "type" : "type", want,
+                           "the '%s' network backend is not supported with this QEMU binary", want);
     }
 }
 
@@ -576,37 +595,59 @@ static const model_map nic_models[] = {
     {"virtio", {"virtio-net-pci", "virtio-net-ccw", "virtio-net-device"}},
     {"virtio-transitional", {"virtio-net-pci-transitional"}},
     {"virtio-non-transitional", {"virtio-net-pci-non-transitional"}},
-    {"e1000", {"e1000"}}, {"e1000e", {"e1000e"}}, {"igb", {"igb"}},
-    {"rtl8139", {"rtl8139"}}, {"vmxnet3", {"vmxnet3"}}, {"ne2k_pci", {"ne2k_pci"}},
-    {"pcnet", {"pcnet"}}, {"spapr-vlan", {"spapr-vlan"}}, {"usb-net", {"usb-net"}},
-    {"smc91c111", {"smc91c111"}}, {"lan9118", {"lan9118"}},
+    {"e1000", {"e1000"}},
+    {"e1000e", {"e1000e"}},
+    {"igb", {"igb"}},
+    {"rtl8139", {"rtl8139"}},
+    {"vmxnet3", {"vmxnet3"}},
+    {"ne2k_pci", {"ne2k_pci"}},
+    {"pcnet", {"pcnet"}},
+    {"spapr-vlan", {"spapr-vlan"}},
+    {"usb-net", {"usb-net"}},
+    {"smc91c111", {"smc91c111"}},
+    {"lan9118", {"lan9118"}},
 };
 
 static const model_map controller_models[] = {
-    {"piix3-uhci", {"piix3-usb-uhci"}}, {"piix4-uhci", {"piix4-usb-uhci"}},
-    {"ehci", {"usb-ehci"}}, {"ich9-ehci1", {"ich9-usb-ehci1"}},
-    {"ich9-uhci1", {"ich9-usb-uhci1"}}, {"ich9-uhci2", {"ich9-usb-uhci2"}},
-    {"ich9-uhci3", {"ich9-usb-uhci3"}}, {"vt82c686b-uhci", {"vt82c686b-usb-uhci"}},
-    {"pci-ohci", {"pci-ohci"}}, {"nec-xhci", {"nec-usb-xhci"}}, {"qemu-xhci", {"qemu-xhci"}},
+    {"piix3-uhci", {"piix3-usb-uhci"}},
+    {"piix4-uhci", {"piix4-usb-uhci"}},
+    {"ehci", {"usb-ehci"}},
+    {"ich9-ehci1", {"ich9-usb-ehci1"}},
+    {"ich9-uhci1", {"ich9-usb-uhci1"}},
+    {"ich9-uhci2", {"ich9-usb-uhci2"}},
+    {"ich9-uhci3", {"ich9-usb-uhci3"}},
+    {"vt82c686b-uhci", {"vt82c686b-usb-uhci"}},
+    {"pci-ohci", {"pci-ohci"}},
+    {"nec-xhci", {"nec-usb-xhci"}},
+    {"qemu-xhci", {"qemu-xhci"}},
     {"virtio-scsi", {"virtio-scsi-pci", "virtio-scsi-ccw", "virtio-scsi-device"}},
-    {"lsilogic", {"lsi53c895a"}}, {"lsisas1068", {"mptsas1068"}}, {"lsisas1078", {"megasas"}},
-    {"vmpvscsi", {"pvscsi"}}, {"ibmvscsi", {"spapr-vscsi"}}, {"am53c974", {"am53c974"}},
+    {"lsilogic", {"lsi53c895a"}},
+    {"lsisas1068", {"mptsas1068"}},
+    {"lsisas1078", {"megasas"}},
+    {"vmpvscsi", {"pvscsi"}},
+    {"ibmvscsi", {"spapr-vscsi"}},
+    {"am53c974", {"am53c974"}},
     {"dc390", {"dc390"}},
-    {"pcie-root-port", {"pcie-root-port", "ioh3420"}}, {"pci-bridge", {"pci-bridge"}},
-    {"dmi-to-pci-bridge", {"i82801b11-bridge"}}, {"pcie-to-pci-bridge", {"pcie-pci-bridge"}},
-    {"pci-expander-bus", {"pxb"}}, {"pcie-expander-bus", {"pxb-pcie"}},
+    {"pcie-root-port", {"pcie-root-port", "ioh3420"}},
+    {"pci-bridge", {"pci-bridge"}},
+    {"dmi-to-pci-bridge", {"i82801b11-bridge"}},
+    {"pcie-to-pci-bridge", {"pcie-pci-bridge"}},
+    {"pci-expander-bus", {"pxb"}},
+    {"pcie-expander-bus", {"pxb-pcie"}},
     {"pcie-switch-upstream-port", {"x3130-upstream"}},
     {"pcie-switch-downstream-port", {"xio3130-downstream"}},
 };
 
 static const model_map sound_models[] = {
-    {"ich6", {"intel-hda"}}, {"ich7", {"intel-hda"}}, {"ich9", {"ich9-intel-hda"}},
-    {"ac97", {"AC97"}}, {"es1370", {"ES1370"}}, {"sb16", {"sb16"}}, {"usb", {"usb-audio"}},
-    {"pcspk", {"isa-pcspk"}}, {"virtio", {"virtio-sound-pci"}},
+    {"ich6", {"intel-hda"}}, {"ich7", {"intel-hda"}},  {"ich9", {"ich9-intel-hda"}},
+    {"ac97", {"AC97"}},      {"es1370", {"ES1370"}},   {"sb16", {"sb16"}},
+    {"usb", {"usb-audio"}},  {"pcspk", {"isa-pcspk"}}, {"virtio", {"virtio-sound-pci"}},
 };
 
 static const model_map watchdog_models[] = {
-    {"i6300esb", {"i6300esb"}}, {"ib700", {"ib700"}}, {"diag288", {"diag288"}},
+    {"i6300esb", {"i6300esb"}},
+    {"ib700", {"ib700"}},
+    {"diag288", {"diag288"}},
     {"itco", {"ICH9-LPC"}},
 };
 
@@ -623,8 +664,9 @@ static void device_model(chk *c, xmlNodePtr node, const char *attr, const char *
     if (!model || streq(model, "none") || streq(model, "default"))
         return;
     if (!c->qemu) {
-        dc_chk_skip_rule(c, "device-model", "the capabilities snapshot carries no QEMU device list "
-                                     "(save it with domcaps --snapshot)");
+        dc_chk_skip_rule(c, "device-model",
+                         "the capabilities snapshot carries no QEMU device list "
+                         "(save it with domcaps --snapshot)");
         return;
     }
     dc_chk_mark(c, "device-model");
@@ -640,8 +682,8 @@ static void device_model(chk *c, xmlNodePtr node, const char *attr, const char *
         return;
     }
     dc_chk_finding(c, "device-model", DC_SEVERITY_ERROR, node, attr, model,
-            "%s model '%s' is not supported by %s (%s)", kind, model, c->caps->path,
-            m ? "QEMU lacks the device that implements it" : "no QEMU device of that name");
+                   "%s model '%s' is not supported by %s (%s)", kind, model, c->caps->path,
+                   m ? "QEMU lacks the device that implements it" : "no QEMU device of that name");
 }
 
 static void dev_controller(chk *c, xmlNodePtr d)
@@ -653,15 +695,16 @@ static void dev_controller(chk *c, xmlNodePtr d)
         const dc_enum *bus = dc_chk_dev_enum(c, DC_DEV_DISK, "bus");
         if (!dc_enum_has(bus, DC_BUS_IDE))
             dc_chk_finding(c, "disk", DC_SEVERITY_ERROR, d, "type", type,
-                    "IDE controllers are unsupported for this QEMU binary or machine type");
+                           "IDE controllers are unsupported for this QEMU binary or machine type");
     }
     if (type && streq(type, "sata")) {
         dc_chk_mark(c, "disk");
         if (!dc_enum_has(dc_chk_dev_enum(c, DC_DEV_DISK, "bus"), DC_BUS_SATA))
             dc_chk_finding(c, "disk", DC_SEVERITY_ERROR, d, "type", type,
-                    "SATA is not supported with this QEMU binary");
+                           "SATA is not supported with this QEMU binary");
     }
-    if (type && streq(type, "pci") && model && (streq(model, "pci-root") || streq(model, "pcie-root")))
+    if (type && streq(type, "pci") && model &&
+        (streq(model, "pci-root") || streq(model, "pcie-root")))
         return;
     device_model(c, d, "model", "controller", model, controller_models,
                  ELEMENTSOF(controller_models));
@@ -675,25 +718,31 @@ static void dev_input(chk *c, xmlNodePtr d)
         return;
     const char *qtype = NULL;
     if (streq(bus, "usb"))
-        qtype = streq(type, "tablet") ? "usb-tablet" : streq(type, "mouse") ? "usb-mouse"
-                : streq(type, "keyboard") ? "usb-kbd" : NULL;
+        qtype = streq(type, "tablet")     ? "usb-tablet"
+                : streq(type, "mouse")    ? "usb-mouse"
+                : streq(type, "keyboard") ? "usb-kbd"
+                                          : NULL;
     else if (streq(bus, "virtio"))
-        qtype = streq(type, "tablet") ? "virtio-tablet-pci" : streq(type, "mouse") ? "virtio-mouse-pci"
-                : streq(type, "keyboard") ? "virtio-keyboard-pci" : NULL;
+        qtype = streq(type, "tablet")     ? "virtio-tablet-pci"
+                : streq(type, "mouse")    ? "virtio-mouse-pci"
+                : streq(type, "keyboard") ? "virtio-keyboard-pci"
+                                          : NULL;
     if (!qtype)
         return;
     static const model_map none[] = {{NULL, {NULL}}};
     _cleanup_free_ char *label = xasprintf("%s %s", bus, type);
     if (!c->qemu) {
-        dc_chk_skip_rule(c, "device-model", "the capabilities snapshot carries no QEMU device list "
-                                     "(save it with domcaps --snapshot)");
+        dc_chk_skip_rule(c, "device-model",
+                         "the capabilities snapshot carries no QEMU device list "
+                         "(save it with domcaps --snapshot)");
         return;
     }
     dc_chk_mark(c, "device-model");
-    if (!dc_chk_has_type(c, qtype) && !(streq(bus, "virtio") && dc_chk_has_type(c, "virtio-tablet-device")))
+    if (!dc_chk_has_type(c, qtype) &&
+        !(streq(bus, "virtio") && dc_chk_has_type(c, "virtio-tablet-device")))
         dc_chk_finding(c, "device-model", DC_SEVERITY_ERROR, d, "bus", bus,
-                "input device '%s' is not supported by %s (QEMU lacks %s)", label, c->caps->path,
-                qtype);
+                       "input device '%s' is not supported by %s (QEMU lacks %s)", label,
+                       c->caps->path, qtype);
     (void)none;
 }
 
@@ -706,9 +755,10 @@ static void dev_model_child(chk *c, xmlNodePtr d, const char *kind, const model_
     bool pc = startswith(c->caps->machine, "pc-") || streq(c->caps->machine, "pc");
     if (t && pc && c->qemu && c->qemu->pci_types.n && dc_chk_has_type(c, t) &&
         !dc_qemu_is_pci_type(c->qemu, t) && !startswith(t, "usb-")) {
-        dc_chk_finding(c, "device-model", DC_SEVERITY_ERROR, m, "type", t,
-                "%s model '%s' is not a PCI device and cannot go on the PCI bus of machine %s",
-                kind, t, c->caps->machine);
+        dc_chk_finding(
+            c, "device-model", DC_SEVERITY_ERROR, m, "type", t,
+            "%s model '%s' is not a PCI device and cannot go on the PCI bus of machine %s", kind, t,
+            c->caps->machine);
     }
 }
 
@@ -720,8 +770,8 @@ static void dev_model_attr(chk *c, xmlNodePtr d, const char *kind, const model_m
     if (t && streq(t, "itco") && !startswith(c->caps->machine, "pc-q35")) {
         dc_chk_mark(c, "device-model");
         dc_chk_finding(c, "device-model", DC_SEVERITY_ERROR, d, "model", t,
-                "watchdog model 'itco' is only available on q35 machine types, not %s",
-                c->caps->machine);
+                       "watchdog model 'itco' is only available on q35 machine types, not %s",
+                       c->caps->machine);
     }
 }
 
@@ -740,14 +790,31 @@ static void chr_check(chk *c, const char *rule, dc_device_kind kind, xmlNodePtr 
         kind = DC_DEV_CONSOLE; /* the channel enum lists only pty, unix and spicevmc */
     if (c->caps->devices[kind].supported != DC_YES)
         return;
-    dc_chk_check_enum(c, rule, d, "type", t, kind == DC_DEV_CHANNEL ? "channel type" : "character device type",
-               DC_E_CHR_TYPE, dc_chk_dev_enum(c, kind, "type"));
+    dc_chk_check_enum(c, rule, d, "type", t,
+                      kind == DC_DEV_CHANNEL ? "channel type" : "character device type",
+                      DC_E_CHR_TYPE, dc_chk_dev_enum(c, kind, "type"));
 }
 
 typedef enum dev_element {
-    DEV_DISK, DEV_GRAPHICS, DEV_VIDEO, DEV_HOSTDEV, DEV_RNG, DEV_FILESYSTEM, DEV_TPM,
-    DEV_REDIRDEV, DEV_CHANNEL, DEV_CRYPTO, DEV_INTERFACE, DEV_PANIC, DEV_CONSOLE,
-    DEV_CONTROLLER, DEV_SOUND, DEV_WATCHDOG, DEV_INPUT, DEV_MEMBALLOON, DEV_OTHER,
+    DEV_DISK,
+    DEV_GRAPHICS,
+    DEV_VIDEO,
+    DEV_HOSTDEV,
+    DEV_RNG,
+    DEV_FILESYSTEM,
+    DEV_TPM,
+    DEV_REDIRDEV,
+    DEV_CHANNEL,
+    DEV_CRYPTO,
+    DEV_INTERFACE,
+    DEV_PANIC,
+    DEV_CONSOLE,
+    DEV_CONTROLLER,
+    DEV_SOUND,
+    DEV_WATCHDOG,
+    DEV_INPUT,
+    DEV_MEMBALLOON,
+    DEV_OTHER,
 } dev_element;
 
 static dev_element classify(const char *name)
@@ -756,12 +823,24 @@ static dev_element classify(const char *name)
         const char *name;
         dev_element e;
     } map[] = {
-        {"disk", DEV_DISK}, {"graphics", DEV_GRAPHICS}, {"video", DEV_VIDEO},
-        {"hostdev", DEV_HOSTDEV}, {"rng", DEV_RNG}, {"filesystem", DEV_FILESYSTEM},
-        {"tpm", DEV_TPM}, {"redirdev", DEV_REDIRDEV}, {"channel", DEV_CHANNEL},
-        {"crypto", DEV_CRYPTO}, {"interface", DEV_INTERFACE}, {"panic", DEV_PANIC},
-        {"console", DEV_CONSOLE}, {"controller", DEV_CONTROLLER}, {"sound", DEV_SOUND},
-        {"watchdog", DEV_WATCHDOG}, {"input", DEV_INPUT}, {"memballoon", DEV_MEMBALLOON},
+        {"disk", DEV_DISK},
+        {"graphics", DEV_GRAPHICS},
+        {"video", DEV_VIDEO},
+        {"hostdev", DEV_HOSTDEV},
+        {"rng", DEV_RNG},
+        {"filesystem", DEV_FILESYSTEM},
+        {"tpm", DEV_TPM},
+        {"redirdev", DEV_REDIRDEV},
+        {"channel", DEV_CHANNEL},
+        {"crypto", DEV_CRYPTO},
+        {"interface", DEV_INTERFACE},
+        {"panic", DEV_PANIC},
+        {"console", DEV_CONSOLE},
+        {"controller", DEV_CONTROLLER},
+        {"sound", DEV_SOUND},
+        {"watchdog", DEV_WATCHDOG},
+        {"input", DEV_INPUT},
+        {"memballoon", DEV_MEMBALLOON},
     };
     for (size_t i = 0; i < ELEMENTSOF(map); i++)
         if (streq(map[i].name, name))
@@ -774,37 +853,52 @@ void dc_chk_rule_devices(chk *c)
     xmlNodePtr devices = dc_xml_child(c->root, "devices");
     for (xmlNodePtr d = dc_xml_child(devices, NULL); d; d = dc_xml_next(d, NULL)) {
         switch (classify((const char *)d->name)) {
-        case DEV_DISK: dev_disk(c, d); break;
+        case DEV_DISK:
+            dev_disk(c, d);
+            break;
         case DEV_GRAPHICS:
-            dc_chk_dev_check(c, "graphics", DC_DEV_GRAPHICS, "type", d, "type", NULL, "graphics type");
+            dc_chk_dev_check(c, "graphics", DC_DEV_GRAPHICS, "type", d, "type", NULL,
+                             "graphics type");
             break;
         case DEV_VIDEO: {
             xmlNodePtr m = dc_xml_child(d, "model");
             if (m)
-                dc_chk_dev_check(c, "video", DC_DEV_VIDEO, "modelType", m, "type", NULL, "video model");
+                dc_chk_dev_check(c, "video", DC_DEV_VIDEO, "modelType", m, "type", NULL,
+                                 "video model");
             break;
         }
-        case DEV_HOSTDEV: dev_hostdev(c, d); break;
-        case DEV_RNG: dev_rng(c, d); break;
-        case DEV_FILESYSTEM: dev_filesystem(c, d); break;
-        case DEV_TPM: dev_tpm(c, d); break;
+        case DEV_HOSTDEV:
+            dev_hostdev(c, d);
+            break;
+        case DEV_RNG:
+            dev_rng(c, d);
+            break;
+        case DEV_FILESYSTEM:
+            dev_filesystem(c, d);
+            break;
+        case DEV_TPM:
+            dev_tpm(c, d);
+            break;
         case DEV_REDIRDEV:
             if (c->caps->devices[DC_DEV_REDIRDEV].supported != DC_YES) {
                 dc_chk_mark(c, "redirdev");
                 dc_chk_finding(c, "redirdev", DC_SEVERITY_ERROR, d, NULL, NULL,
-                        "USB redirection is not supported by this version of QEMU");
+                               "USB redirection is not supported by this version of QEMU");
             } else {
-                dc_chk_dev_check(c, "redirdev", DC_DEV_REDIRDEV, "bus", d, "bus", "usb", "redirdev bus");
+                dc_chk_dev_check(c, "redirdev", DC_DEV_REDIRDEV, "bus", d, "bus", "usb",
+                                 "redirdev bus");
             }
             break;
-        case DEV_CHANNEL: chr_check(c, "channel", DC_DEV_CHANNEL, d); break;
+        case DEV_CHANNEL:
+            chr_check(c, "channel", DC_DEV_CHANNEL, d);
+            break;
         case DEV_CRYPTO: {
             dc_chk_dev_check(c, "crypto", DC_DEV_CRYPTO, "model", d, "model", NULL, "crypto model");
             dc_chk_dev_check(c, "crypto", DC_DEV_CRYPTO, "type", d, "type", NULL, "crypto type");
             xmlNodePtr be = dc_xml_child(d, "backend");
             if (be)
                 dc_chk_dev_check(c, "crypto", DC_DEV_CRYPTO, "backendModel", be, "model", NULL,
-                          "crypto backend");
+                                 "crypto backend");
             break;
         }
         case DEV_INTERFACE:
@@ -814,19 +908,26 @@ void dc_chk_rule_devices(chk *c)
         case DEV_PANIC:
             dc_chk_dev_check(c, "panic", DC_DEV_PANIC, "model", d, "model", NULL, "panic model");
             break;
-        case DEV_CONSOLE: chr_check(c, "console", DC_DEV_CONSOLE, d); break;
-        case DEV_CONTROLLER: dev_controller(c, d); break;
+        case DEV_CONSOLE:
+            chr_check(c, "console", DC_DEV_CONSOLE, d);
+            break;
+        case DEV_CONTROLLER:
+            dev_controller(c, d);
+            break;
         case DEV_SOUND:
             dev_model_attr(c, d, "sound", sound_models, ELEMENTSOF(sound_models));
             break;
         case DEV_WATCHDOG:
             dev_model_attr(c, d, "watchdog", watchdog_models, ELEMENTSOF(watchdog_models));
             break;
-        case DEV_INPUT: dev_input(c, d); break;
+        case DEV_INPUT:
+            dev_input(c, d);
+            break;
         case DEV_MEMBALLOON:
             dev_model_attr(c, d, "memballoon", memballoon_models, ELEMENTSOF(memballoon_models));
             break;
-        case DEV_OTHER: break;
+        case DEV_OTHER:
+            break;
         }
     }
 }
@@ -845,37 +946,44 @@ void dc_chk_rule_features(chk *c)
         if (streq(name, "gic")) {
             _cleanup_free_ char *ver = dc_xml_prop(f, "version");
             if (c->caps->features.gic != DC_YES) {
-                dc_chk_finding(c, "features", DC_SEVERITY_ERROR, f, NULL, ver,
-                        "The 'gic' feature is not supported for architecture '%s' or machine "
-                        "type '%s'", c->caps->arch, c->caps->machine);
+                dc_chk_finding(
+                    c, "features", DC_SEVERITY_ERROR, f, NULL, ver,
+                    "The 'gic' feature is not supported for architecture '%s' or machine "
+                    "type '%s'",
+                    c->caps->arch, c->caps->machine);
             } else if (ver && !streq(ver, "host")) {
                 dc_chk_check_enum(c, "features", f, "version", ver, "GIC version", DC_E_GIC_VERSION,
-                           &c->caps->features.gic_version);
+                                  &c->caps->features.gic_version);
             }
         } else if (streq(name, "vmcoreinfo") && !off && simple[DC_FEAT_VMCOREINFO] != DC_YES) {
             dc_chk_finding(c, "features", DC_SEVERITY_ERROR, f, NULL, NULL,
-                    "vmcoreinfo is not available with this QEMU binary");
-        } else if (streq(name, "async-teardown") && !off && simple[DC_FEAT_ASYNC_TEARDOWN] != DC_YES) {
+                           "vmcoreinfo is not available with this QEMU binary");
+        } else if (streq(name, "async-teardown") && !off &&
+                   simple[DC_FEAT_ASYNC_TEARDOWN] != DC_YES) {
             _cleanup_free_ char *en = dc_xml_prop(f, "enabled");
             if (!en || streq(en, "yes"))
                 dc_chk_finding(c, "features", DC_SEVERITY_ERROR, f, NULL, NULL,
-                        "asynchronous teardown is not available with this QEMU binary");
+                               "asynchronous teardown is not available with this QEMU binary");
         } else if (streq(name, "ps2") && simple[DC_FEAT_PS2] != DC_YES) {
             dc_chk_finding(c, "features", DC_SEVERITY_ERROR, f, "state", state,
-                    "ps2 feature state cannot be controlled with this QEMU binary");
+                           "ps2 feature state cannot be controlled with this QEMU binary");
         } else if (streq(name, "smm") && !off && !dc_arch_is_x86(c->caps->arch)) {
-            dc_chk_finding(c, "features", DC_SEVERITY_ERROR, f, NULL, NULL,
-                    "The 'smm' feature is not supported for architecture '%s' or machine type "
-                    "'%s'", c->caps->arch, c->caps->machine);
+            dc_chk_finding(
+                c, "features", DC_SEVERITY_ERROR, f, NULL, NULL,
+                "The 'smm' feature is not supported for architecture '%s' or machine type "
+                "'%s'",
+                c->caps->arch, c->caps->machine);
         } else if (streq(name, "vmport") && !off && !dc_arch_is_x86(c->caps->arch)) {
             dc_chk_finding(c, "features", DC_SEVERITY_ERROR, f, NULL, NULL,
-                    "The 'vmport' feature is not supported for architecture '%s' or machine "
-                    "type '%s'", c->caps->arch, c->caps->machine);
+                           "The 'vmport' feature is not supported for architecture '%s' or machine "
+                           "type '%s'",
+                           c->caps->arch, c->caps->machine);
         } else if (streq(name, "hyperv")) {
             if (!dc_arch_is_x86(c->caps->arch) && !dc_arch_is_arm(c->caps->arch)) {
                 dc_chk_finding(c, "features", DC_SEVERITY_ERROR, f, NULL, NULL,
-                        "Hyperv features are not supported for architecture '%s' or machine "
-                        "type '%s'", c->caps->arch, c->caps->machine);
+                               "Hyperv features are not supported for architecture '%s' or machine "
+                               "type '%s'",
+                               c->caps->arch, c->caps->machine);
                 continue;
             }
             /* libvirt verifies enlightenments against the host under KVM only; TCG ignores them. */
@@ -894,9 +1002,9 @@ void dc_chk_rule_features(chk *c)
                     continue; /* not one domcaps reports on */
                 if (!dc_enum_has(&c->caps->features.hyperv.features, (unsigned)v)) {
                     dc_chk_finding(c, "features", DC_SEVERITY_ERROR, h, NULL, hn,
-                            "host doesn't support hyperv '%s' feature", hn);
-                    _cleanup_free_ char *sup = dc_chk_enum_list(DC_E_HYPERV,
-                                                         &c->caps->features.hyperv.features);
+                                   "host doesn't support hyperv '%s' feature", hn);
+                    _cleanup_free_ char *sup =
+                        dc_chk_enum_list(DC_E_HYPERV, &c->caps->features.hyperv.features);
                     dc_chk_last(c)->supported = xstrdup(sup);
                 }
             }
@@ -905,7 +1013,7 @@ void dc_chk_rule_features(chk *c)
     xmlNodePtr genid = dc_xml_child(c->root, "genid");
     if (genid && simple[DC_FEAT_GENID] != DC_YES)
         dc_chk_finding(c, "features", DC_SEVERITY_ERROR, genid, NULL, NULL,
-                "this QEMU does not support the 'genid' capability");
+                       "this QEMU does not support the 'genid' capability");
 
     xmlNodePtr ls = dc_xml_child(c->root, "launchSecurity");
     dc_chk_mark(c, "launch-security");
@@ -915,14 +1023,13 @@ void dc_chk_rule_features(chk *c)
         if (t && (v < 0 || !dc_enum_has(&c->caps->features.launch_security.sectype, (unsigned)v))) {
             if (streq(t, "s390-pv"))
                 dc_chk_finding(c, "launch-security", DC_SEVERITY_ERROR, ls, "type", t,
-                        "S390 PV launch security is not supported by this host or kernel");
+                               "S390 PV launch security is not supported by this host or kernel");
             else
                 dc_chk_finding(c, "launch-security", DC_SEVERITY_ERROR, ls, "type", t,
-                        "'%s' launch security is not supported with this QEMU binary", t);
-            _cleanup_free_ char *sup = dc_chk_enum_list(DC_E_SECTYPE,
-                                                 &c->caps->features.launch_security.sectype);
+                               "'%s' launch security is not supported with this QEMU binary", t);
+            _cleanup_free_ char *sup =
+                dc_chk_enum_list(DC_E_SECTYPE, &c->caps->features.launch_security.sectype);
             dc_chk_last(c)->supported = xstrdup(sup);
         }
     }
 }
-

@@ -106,7 +106,8 @@ char *dc_check_format_junit(const dc_check_result *results, size_t n)
         for (char **s = r->rules_checked; s && *s; s++) {
             tests++;
             for (size_t j = 0; j < r->nfindings; j++)
-                if (streq(r->findings[j].rule, *s) && r->findings[j].severity == DC_SEVERITY_ERROR) {
+                if (streq(r->findings[j].rule, *s) &&
+                    r->findings[j].severity == DC_SEVERITY_ERROR) {
                     failures++;
                     break;
                 }
@@ -134,7 +135,8 @@ char *dc_check_format_junit(const dc_check_result *results, size_t n)
         }
         for (char **s = r->rules_checked; s && *s; s++)
             for (size_t j = 0; j < r->nfindings; j++)
-                if (streq(r->findings[j].rule, *s) && r->findings[j].severity == DC_SEVERITY_ERROR) {
+                if (streq(r->findings[j].rule, *s) &&
+                    r->findings[j].severity == DC_SEVERITY_ERROR) {
                     f++;
                     break;
                 }

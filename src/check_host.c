@@ -84,7 +84,7 @@ static void check_set(chk *c, const char *rule, xmlNodePtr node, const char *att
     _cleanup_strv_ dc_strv ids = {0};
     if (!parse_set(v, &ids)) {
         dc_chk_finding(c, rule, DC_SEVERITY_ERROR, node, attr, v, "'%s' is not a valid %s set", v,
-                nodes ? "node" : "CPU");
+                       nodes ? "node" : "CPU");
         return;
     }
     dc_buf missing = {0};
@@ -97,9 +97,9 @@ static void check_set(chk *c, const char *rule, xmlNodePtr node, const char *att
         }
     }
     if (missing.len) {
-        dc_chk_finding(c, rule, DC_SEVERITY_ERROR, node, attr, v,
-                "%s %s of '%s' do%s not exist on this host", nodes ? "NUMA node(s)" : "CPU(s)",
-                missing.s, v, strchr(missing.s, ',') ? "" : "es");
+        dc_chk_finding(
+            c, rule, DC_SEVERITY_ERROR, node, attr, v, "%s %s of '%s' do%s not exist on this host",
+            nodes ? "NUMA node(s)" : "CPU(s)", missing.s, v, strchr(missing.s, ',') ? "" : "es");
         dc_buf sup = {0};
         for (size_t i = 0; i < c->host->numa.ncells; i++) {
             const dc_numa_cell *cell = &c->host->numa.cells[i];
@@ -128,10 +128,20 @@ static bool memory_kib(xmlNodePtr n, unsigned long long *ret)
         const char *u;
         unsigned long long mul, div;
     } units[] = {
-        {"b", 1, 1024}, {"bytes", 1, 1024}, {"KB", 1000, 1024}, {"k", 1, 1}, {"KiB", 1, 1},
-        {"MB", 1000000, 1024}, {"M", 1024, 1}, {"MiB", 1024, 1}, {"GB", 1000000000, 1024},
-        {"G", 1048576, 1}, {"GiB", 1048576, 1}, {"TB", 1000000000000ULL, 1024},
-        {"T", 1073741824ULL, 1}, {"TiB", 1073741824ULL, 1},
+        {"b", 1, 1024},
+        {"bytes", 1, 1024},
+        {"KB", 1000, 1024},
+        {"k", 1, 1},
+        {"KiB", 1, 1},
+        {"MB", 1000000, 1024},
+        {"M", 1024, 1},
+        {"MiB", 1024, 1},
+        {"GB", 1000000000, 1024},
+        {"G", 1048576, 1},
+        {"GiB", 1048576, 1},
+        {"TB", 1000000000000ULL, 1024},
+        {"T", 1073741824ULL, 1},
+        {"TiB", 1073741824ULL, 1},
     };
     if (!unit) {
         *ret = v;
@@ -139,7 +149,8 @@ static bool memory_kib(xmlNodePtr n, unsigned long long *ret)
     }
     for (size_t i = 0; i < ELEMENTSOF(units); i++)
         if (streq(units[i].u, unit)) {
-            *ret = v / units[i].div * units[i].mul + (v % units[i].div) * units[i].mul / units[i].div;
+            *ret =
+                v / units[i].div * units[i].mul + (v % units[i].div) * units[i].mul / units[i].div;
             return true;
         }
     return false;
@@ -164,7 +175,7 @@ static void rule_host_memory(chk *c, unsigned long long *ret_kib)
     if (total && kib > total) {
         _cleanup_free_ char *v = xasprintf("%llu", kib);
         dc_chk_finding(c, "host-memory", DC_SEVERITY_ERROR, mem, NULL, v,
-                "memory of %llu KiB is more than the host's %llu KiB", kib, total);
+                       "memory of %llu KiB is more than the host's %llu KiB", kib, total);
         dc_chk_last(c)->supported = xasprintf("<= %llu KiB", total);
     }
 }
@@ -202,9 +213,10 @@ static void rule_host_hugepages(chk *c, unsigned long long mem_kib)
     }
     if (!offered) {
         _cleanup_free_ char *v = xasprintf("%llu", size);
-        dc_chk_finding(c, "host-hugepages", DC_SEVERITY_ERROR, page ? page : hp, page ? "size" : NULL, v,
-                "hugepages of %llu KiB are not offered by this host (offered: %s KiB)", size,
-                sup.len ? sup.s : "none");
+        dc_chk_finding(c, "host-hugepages", DC_SEVERITY_ERROR, page ? page : hp,
+                       page ? "size" : NULL, v,
+                       "hugepages of %llu KiB are not offered by this host (offered: %s KiB)", size,
+                       sup.len ? sup.s : "none");
         dc_chk_last(c)->supported = dc_buf_steal(&sup);
         dc_buf_clear(&sup);
         return;
@@ -233,11 +245,14 @@ static void rule_host_hugepages(chk *c, unsigned long long mem_kib)
     unsigned long long need = (mem_kib + size - 1) / size;
     if (need > free_pages) {
         _cleanup_free_ char *v = xasprintf("%llu", size);
-        dc_chk_finding(c, "host-hugepages", DC_SEVERITY_ERROR, page ? page : hp, page ? "size" : NULL, v,
-                "%llu free hugepages of %llu KiB needed%s%s, %llu free", need, size,
-                pinned ? " on nodes " : "", pinned ? nodeset : "", free_pages);
-        dc_chk_hint(c, "reserve more with: echo %llu > /sys/kernel/mm/hugepages/hugepages-%llukB/nr_hugepages",
-             need, size);
+        dc_chk_finding(c, "host-hugepages", DC_SEVERITY_ERROR, page ? page : hp,
+                       page ? "size" : NULL, v,
+                       "%llu free hugepages of %llu KiB needed%s%s, %llu free", need, size,
+                       pinned ? " on nodes " : "", pinned ? nodeset : "", free_pages);
+        dc_chk_hint(
+            c,
+            "reserve more with: echo %llu > /sys/kernel/mm/hugepages/hugepages-%llukB/nr_hugepages",
+            need, size);
     }
 }
 
@@ -281,7 +296,7 @@ static void host_pci(chk *c, xmlNodePtr d)
     _cleanup_free_ char *want = xasprintf("%04x:%02x:%02x.%x", dom, bus, slot, fn);
     if (!ok2 || !ok3 || !ok4) {
         dc_chk_finding(c, "host-pci", DC_SEVERITY_ERROR, addr, NULL, NULL,
-                "PCI address needs bus, slot and function");
+                       "PCI address needs bus, slot and function");
         return;
     }
     if (!c->host->pci_known) {
@@ -294,24 +309,26 @@ static void host_pci(chk *c, xmlNodePtr d)
             dev = &c->host->pci[i];
     if (!dev) {
         dc_chk_finding(c, "host-pci", DC_SEVERITY_ERROR, addr, NULL, want,
-                "PCI device %s does not exist on this host", want);
+                       "PCI device %s does not exist on this host", want);
         return;
     }
     const dc_hostvfio *v = &c->host->vfio;
     if (!(v->dev_vfio && v->iommu_groups)) {
         dc_chk_finding(c, "host-pci", DC_SEVERITY_ERROR, addr, NULL, want,
-                "PCI device %s cannot be assigned: VFIO is not usable on this host (%s)", want,
-                !v->iommu_groups ? "no IOMMU groups: is the IOMMU enabled?"
-                                 : "/dev/vfio/vfio does not exist");
+                       "PCI device %s cannot be assigned: VFIO is not usable on this host (%s)",
+                       want,
+                       !v->iommu_groups ? "no IOMMU groups: is the IOMMU enabled?"
+                                        : "/dev/vfio/vfio does not exist");
         return;
     }
     _cleanup_free_ char *managed = dc_xml_prop(d, "managed");
     bool is_managed = managed && streq(managed, "yes");
-    bool bound_ok = !dev->driver || streq(dev->driver, "vfio-pci") || streq(dev->driver, "pci-stub") ||
-                    endswith(dev->driver, "_vfio_pci");
+    bool bound_ok = !dev->driver || streq(dev->driver, "vfio-pci") ||
+                    streq(dev->driver, "pci-stub") || endswith(dev->driver, "_vfio_pci");
     if (!is_managed && !bound_ok) {
         dc_chk_finding(c, "host-pci", DC_SEVERITY_ERROR, addr, NULL, want,
-                "PCI device %s is bound to '%s' and the hostdev is not managed", want, dev->driver);
+                       "PCI device %s is bound to '%s' and the hostdev is not managed", want,
+                       dev->driver);
         dc_chk_hint(c, "set managed='yes' or bind %s to vfio-pci", want);
     }
     for (size_t i = 0; i < v->ngroups; i++) {
@@ -330,9 +347,10 @@ static void host_pci(chk *c, xmlNodePtr d)
             n++;
         }
         if (n)
-            dc_chk_finding(c, "host-pci", DC_SEVERITY_ERROR, addr, NULL, want,
-                    "IOMMU group %u of PCI device %s is not viable: %s %s bound to a host driver",
-                    g->id, want, culprits.s, n > 1 ? "are" : "is");
+            dc_chk_finding(
+                c, "host-pci", DC_SEVERITY_ERROR, addr, NULL, want,
+                "IOMMU group %u of PCI device %s is not viable: %s %s bound to a host driver",
+                g->id, want, culprits.s, n > 1 ? "are" : "is");
         if (n)
             dc_chk_hint(c, "bind the group's other members to vfio-pci: %s", addrs.s);
         dc_buf_clear(&culprits);
@@ -370,7 +388,7 @@ static void host_usb(chk *c, xmlNodePtr d)
     _cleanup_free_ char *what = okv ? xasprintf("%04x:%04x", vendor, okp ? product : 0)
                                     : xasprintf("bus %s device %s", b ? b : "?", dv ? dv : "?");
     dc_chk_finding(c, "host-usb", DC_SEVERITY_ERROR, src ? src : d, NULL, what,
-            "USB device %s is not present on this host", what);
+                   "USB device %s is not present on this host", what);
 }
 
 /* Why SMM will be on for this domain, or NULL. */
@@ -406,10 +424,11 @@ static void rule_host_smm_gpu(chk *c)
         const char *why = smm_reason(c, &owned);
         if (why) {
             dc_chk_finding(c, "host-smm", DC_SEVERITY_ERROR, c->root, "type", "kvm",
-                    "System Management Mode is not available under KVM on this host "
-                    "(no KVM_CAP_X86_SMM), but %s needs it", why);
+                           "System Management Mode is not available under KVM on this host "
+                           "(no KVM_CAP_X86_SMM), but %s needs it",
+                           why);
             dc_chk_hint(c, "use type='qemu', or a firmware without secure boot "
-                    "(<feature enabled='no' name='secure-boot'/>)");
+                           "(<feature enabled='no' name='secure-boot'/>)");
         }
     }
     dc_chk_mark(c, "host-render-node");
@@ -421,8 +440,9 @@ static void rule_host_smm_gpu(chk *c)
         _cleanup_free_ char *gl = dc_xml_prop(dc_xml_child(g, "gl"), "enable");
         if ((type && streq(type, "egl-headless")) || (gl && streq(gl, "yes")))
             dc_chk_finding(c, "host-render-node", DC_SEVERITY_ERROR, g, "type", type,
-                    "graphics '%s' renders with OpenGL and needs a DRM render node "
-                    "(/dev/dri/renderD*), which this host does not have", type ? type : "?");
+                           "graphics '%s' renders with OpenGL and needs a DRM render node "
+                           "(/dev/dri/renderD*), which this host does not have",
+                           type ? type : "?");
     }
 }
 
@@ -451,4 +471,3 @@ void dc_chk_rule_host(chk *c)
             host_usb(c, d);
     }
 }
-

@@ -6,8 +6,8 @@ const char *dc_cpu_vendor_name(const char *v)
     static const struct {
         const char *cpuid, *name;
     } map[] = {
-        {"AuthenticAMD", "AMD"},  {"GenuineIntel", "Intel"}, {"HygonGenuine", "Hygon"},
-        {"CentaurHauls", "VIA"},  {"  Shanghai  ", "Zhaoxin"},
+        {"AuthenticAMD", "AMD"}, {"GenuineIntel", "Intel"},   {"HygonGenuine", "Hygon"},
+        {"CentaurHauls", "VIA"}, {"  Shanghai  ", "Zhaoxin"},
     };
     if (!v || !*v)
         return NULL;

@@ -35,10 +35,12 @@ static bool machine_is_i440fx(const char *m)
 static bool machine_is_q35(const char *m) { return startswith(m, "pc-q35-") || streq(m, "q35"); }
 static bool machine_is_pc_family(const char *m)
 {
-    return machine_is_i440fx(m) || machine_is_q35(m) || streq(m, "isapc") ||
-           startswith(m, "xenfv");
+    return machine_is_i440fx(m) || machine_is_q35(m) || streq(m, "isapc") || startswith(m, "xenfv");
 }
-static bool machine_is_arm_virt(const char *m) { return streq(m, "virt") || startswith(m, "virt-"); }
+static bool machine_is_arm_virt(const char *m)
+{
+    return streq(m, "virt") || startswith(m, "virt-");
+}
 static bool machine_is_pseries(const char *m)
 {
     return streq(m, "pseries") || startswith(m, "pseries-");
@@ -235,10 +237,14 @@ static void fill_devices(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_host
         const char *type;
         unsigned model;
     } video[] = {
-        {"VGA", DC_VIDEO_VGA},          {"cirrus-vga", DC_VIDEO_CIRRUS},
-        {"vmware-svga", DC_VIDEO_VMVGA}, {"qxl", DC_VIDEO_QXL},
-        {"virtio-gpu-pci", DC_VIDEO_VIRTIO}, {"virtio-gpu-device", DC_VIDEO_VIRTIO},
-        {"bochs-display", DC_VIDEO_BOCHS}, {"ramfb", DC_VIDEO_RAMFB},
+        {"VGA", DC_VIDEO_VGA},
+        {"cirrus-vga", DC_VIDEO_CIRRUS},
+        {"vmware-svga", DC_VIDEO_VMVGA},
+        {"qxl", DC_VIDEO_QXL},
+        {"virtio-gpu-pci", DC_VIDEO_VIRTIO},
+        {"virtio-gpu-device", DC_VIDEO_VIRTIO},
+        {"bochs-display", DC_VIDEO_BOCHS},
+        {"ramfb", DC_VIDEO_RAMFB},
     };
     for (size_t i = 0; i < ELEMENTSOF(video); i++)
         if (T(video[i].type))
@@ -250,8 +256,8 @@ static void fill_devices(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_host
     for (unsigned p = 0; p < _DC_STARTUP_POLICY_MAX; p++)
         SET(DC_DEV_HOSTDEV, 1, p);
     static const char *const usb_ctrls[] = {
-        "piix3-usb-uhci", "piix4-usb-uhci", "usb-ehci", "ich9-usb-ehci1", "vt82c686b-usb-uhci",
-        "pci-ohci", "nec-usb-xhci", "qemu-xhci",
+        "piix3-usb-uhci",     "piix4-usb-uhci", "usb-ehci",     "ich9-usb-ehci1",
+        "vt82c686b-usb-uhci", "pci-ohci",       "nec-usb-xhci", "qemu-xhci",
     };
     for (size_t i = 0; i < ELEMENTSOF(usb_ctrls); i++)
         if (T(usb_ctrls[i])) {
@@ -362,7 +368,7 @@ static void fill_devices(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_host
         DEV(DC_DEV_PANIC)->supported = DC_NO;
 
     /* console */
-    static const unsigned always[] = {DC_CHR_NULL, DC_CHR_VC,  DC_CHR_PTY, DC_CHR_DEV,
+    static const unsigned always[] = {DC_CHR_NULL, DC_CHR_VC,   DC_CHR_PTY,   DC_CHR_DEV,
                                       DC_CHR_FILE, DC_CHR_PIPE, DC_CHR_STDIO, DC_CHR_UDP,
                                       DC_CHR_TCP,  DC_CHR_UNIX, DC_CHR_DBUS};
     for (size_t i = 0; i < ELEMENTSOF(always); i++)
@@ -399,8 +405,8 @@ static void fill_features(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qem
     bool s390pv = dc_arch_is_s390(arch) && kvm && qc->none_machine_cgs && T("s390-pv-guest") &&
                   host->info.kvm.s390_pv;
     f[DC_FEAT_S390_PV] = s390pv ? DC_YES : DC_NO;
-    f[DC_FEAT_PS2] = T("i8042") && qc->pc_machine_i8042 && machine_is_pc_family(machine)
-                         ? DC_YES : DC_NO;
+    f[DC_FEAT_PS2] =
+        T("i8042") && qc->pc_machine_i8042 && machine_is_pc_family(machine) ? DC_YES : DC_NO;
     bool tdx = streq(arch, "x86_64") && kvm && T("tdx-guest") && host->info.kvm.tdx;
     f[DC_FEAT_TDX] = tdx ? DC_YES : DC_NO;
 
@@ -421,8 +427,8 @@ static void fill_features(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qem
         caps->features.sgx.sgx2 = qc->sgx_sgx2;
         caps->features.sgx.section_size_kib = qc->sgx_section_size / 1024;
         caps->features.sgx.nsections = qc->sgx_nsections;
-        caps->features.sgx.sections = xcalloc(qc->sgx_nsections ? qc->sgx_nsections : 1,
-                                              sizeof(dc_sgx_section));
+        caps->features.sgx.sections =
+            xcalloc(qc->sgx_nsections ? qc->sgx_nsections : 1, sizeof(dc_sgx_section));
         for (size_t i = 0; i < qc->sgx_nsections; i++) {
             caps->features.sgx.sections[i].node = qc->sgx_sections[i].node;
             caps->features.sgx.sections[i].size_kib = qc->sgx_sections[i].size / 1024;
@@ -505,13 +511,12 @@ int dc_domcaps_derive(const dc_qemu_caps *qc, const dc_host *host, const dc_requ
         return -EINVAL;
     }
 
-    const dc_qemu_machine *m = req->machine ? find_machine(a, req->machine)
-                                            : default_machine(a, arch);
+    const dc_qemu_machine *m =
+        req->machine ? find_machine(a, req->machine) : default_machine(a, arch);
     if (!m) {
-        *ret_msg = req->machine
-                       ? xasprintf("the machine '%s' is not supported by emulator '%s'",
-                                   req->machine, qc->binary)
-                       : xasprintf("emulator '%s' reports no machine types", qc->binary);
+        *ret_msg = req->machine ? xasprintf("the machine '%s' is not supported by emulator '%s'",
+                                            req->machine, qc->binary)
+                                : xasprintf("emulator '%s' reports no machine types", qc->binary);
         return -EINVAL;
     }
 

@@ -14,8 +14,8 @@ TABLE(yesno_names, _DC_YESNO_MAX, "yes", "no");
 TABLE(onoff_names, _DC_ONOFF_MAX, "on", "off");
 TABLE(mem_source_names, _DC_MEM_SOURCE_MAX, "file", "anonymous", "memfd");
 TABLE(disk_device_names, _DC_DISK_DEVICE_MAX, "disk", "cdrom", "floppy", "lun");
-TABLE(disk_bus_names, _DC_DISK_BUS_MAX, "ide", "fdc", "scsi", "virtio", "xen", "usb", "uml",
-      "sata", "sd", "nvme");
+TABLE(disk_bus_names, _DC_DISK_BUS_MAX, "ide", "fdc", "scsi", "virtio", "xen", "usb", "uml", "sata",
+      "sd", "nvme");
 TABLE(virtio_model_names, _DC_VIRTIO_MODEL_MAX, "virtio", "virtio-transitional",
       "virtio-non-transitional");
 TABLE(graphics_names, _DC_GRAPHICS_MAX, "sdl", "vnc", "rdp", "desktop", "spice", "egl-headless",
@@ -34,8 +34,8 @@ TABLE(tpm_model_names, _DC_TPM_MODEL_MAX, "tpm-tis", "tpm-crb", "tpm-spapr", "sp
 TABLE(tpm_backend_names, _DC_TPM_BACKEND_MAX, "passthrough", "emulator", "external");
 TABLE(tpm_version_names, _DC_TPM_VERSION_MAX, "1.2", "2.0");
 TABLE(redirdev_bus_names, _DC_REDIRDEV_BUS_MAX, "usb");
-TABLE(chr_type_names, _DC_CHR_TYPE_MAX, "null", "vc", "pty", "dev", "file", "pipe", "stdio",
-      "udp", "tcp", "unix", "spicevmc", "spiceport", "nmdm", "qemu-vdagent", "dbus");
+TABLE(chr_type_names, _DC_CHR_TYPE_MAX, "null", "vc", "pty", "dev", "file", "pipe", "stdio", "udp",
+      "tcp", "unix", "spicevmc", "spiceport", "nmdm", "qemu-vdagent", "dbus");
 TABLE(crypto_model_names, _DC_CRYPTO_MODEL_MAX, "virtio");
 TABLE(crypto_type_names, _DC_CRYPTO_TYPE_MAX, "qemu");
 TABLE(crypto_backend_names, _DC_CRYPTO_BACKEND_MAX, "builtin", "lkcf");
@@ -109,24 +109,35 @@ unsigned dc_enum_value_count(dc_enum_type type)
 }
 
 const dc_device_desc dc_device_descs[_DC_DEV_MAX] = {
-    [DC_DEV_DISK] = {"disk", 3, {{"diskDevice", DC_E_DISK_DEVICE}, {"bus", DC_E_DISK_BUS},
-                                 {"model", DC_E_VIRTIO_MODEL}}},
+    [DC_DEV_DISK] = {"disk",
+                     3,
+                     {{"diskDevice", DC_E_DISK_DEVICE},
+                      {"bus", DC_E_DISK_BUS},
+                      {"model", DC_E_VIRTIO_MODEL}}},
     [DC_DEV_GRAPHICS] = {"graphics", 1, {{"type", DC_E_GRAPHICS}}},
     [DC_DEV_VIDEO] = {"video", 1, {{"modelType", DC_E_VIDEO}}},
-    [DC_DEV_HOSTDEV] = {"hostdev", 6, {{"mode", DC_E_HOSTDEV_MODE},
-                                       {"startupPolicy", DC_E_STARTUP_POLICY},
-                                       {"subsysType", DC_E_SUBSYS},
-                                       {"capsType", DC_E_CAPS_TYPE},
-                                       {"pciBackend", DC_E_PCI_BACKEND},
-                                       {"iommufd", DC_E_YESNO}}},
+    [DC_DEV_HOSTDEV] = {"hostdev",
+                        6,
+                        {{"mode", DC_E_HOSTDEV_MODE},
+                         {"startupPolicy", DC_E_STARTUP_POLICY},
+                         {"subsysType", DC_E_SUBSYS},
+                         {"capsType", DC_E_CAPS_TYPE},
+                         {"pciBackend", DC_E_PCI_BACKEND},
+                         {"iommufd", DC_E_YESNO}}},
     [DC_DEV_RNG] = {"rng", 2, {{"model", DC_E_VIRTIO_MODEL}, {"backendModel", DC_E_RNG_BACKEND}}},
     [DC_DEV_FILESYSTEM] = {"filesystem", 1, {{"driverType", DC_E_FS_DRIVER}}},
-    [DC_DEV_TPM] = {"tpm", 3, {{"model", DC_E_TPM_MODEL}, {"backendModel", DC_E_TPM_BACKEND},
-                               {"backendVersion", DC_E_TPM_VERSION}}},
+    [DC_DEV_TPM] = {"tpm",
+                    3,
+                    {{"model", DC_E_TPM_MODEL},
+                     {"backendModel", DC_E_TPM_BACKEND},
+                     {"backendVersion", DC_E_TPM_VERSION}}},
     [DC_DEV_REDIRDEV] = {"redirdev", 1, {{"bus", DC_E_REDIRDEV_BUS}}},
     [DC_DEV_CHANNEL] = {"channel", 1, {{"type", DC_E_CHR_TYPE}}},
-    [DC_DEV_CRYPTO] = {"crypto", 3, {{"model", DC_E_CRYPTO_MODEL}, {"type", DC_E_CRYPTO_TYPE},
-                                     {"backendModel", DC_E_CRYPTO_BACKEND}}},
+    [DC_DEV_CRYPTO] = {"crypto",
+                       3,
+                       {{"model", DC_E_CRYPTO_MODEL},
+                        {"type", DC_E_CRYPTO_TYPE},
+                        {"backendModel", DC_E_CRYPTO_BACKEND}}},
     [DC_DEV_INTERFACE] = {"interface", 1, {{"backendType", DC_E_NET_BACKEND}}},
     [DC_DEV_PANIC] = {"panic", 1, {{"model", DC_E_PANIC_MODEL}}},
     [DC_DEV_CONSOLE] = {"console", 1, {{"type", DC_E_CHR_TYPE}}},

@@ -73,7 +73,8 @@ static void xml_kvm(dc_buf *b, const dc_hostkvm *k)
     dc_buf_addf(b, " nested='%s'>\n", yesno(k->nested));
     text_elem(b, 2, "reason", k->reason);
     dc_buf_addf(b, "    <secureGuest sev='%s' sevES='%s' sevSNP='%s' tdx='%s' s390PV='%s'/>\n",
-                yesno(k->sev), yesno(k->sev_es), yesno(k->sev_snp), yesno(k->tdx), yesno(k->s390_pv));
+                yesno(k->sev), yesno(k->sev_es), yesno(k->sev_snp), yesno(k->tdx),
+                yesno(k->s390_pv));
     dc_buf_add(b, "  </kvm>\n");
 }
 

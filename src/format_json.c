@@ -38,7 +38,8 @@ static void format_cpu(dc_jw *w, const dc_domcaps *c)
     dc_jw_open(w, "cpu", '{');
     if (open_supported(w, "host-passthrough", c->cpu.host_passthrough)) {
         dc_jw_open(w, "enums", '{');
-        enum_values(w, "hostPassthroughMigratable", DC_E_ONOFF, &c->cpu.host_passthrough_migratable);
+        enum_values(w, "hostPassthroughMigratable", DC_E_ONOFF,
+                    &c->cpu.host_passthrough_migratable);
         dc_jw_close(w, '}');
         dc_jw_close(w, '}');
     }

@@ -31,8 +31,8 @@ static void enum_elem(dc_buf *b, int lvl, const char *name, dc_enum_type type, c
 }
 
 /* Opens <name supported='..'> and returns true when children follow. */
-static bool open_supported(dc_buf *b, int lvl, const char *name, const char *extra,
-                           dc_tristate t, bool has_children)
+static bool open_supported(dc_buf *b, int lvl, const char *name, const char *extra, dc_tristate t,
+                           bool has_children)
 {
     if (t == DC_ABSENT)
         return false;

@@ -8,11 +8,16 @@
 static void pretty_scalar(dc_buf *b, json_object *o)
 {
     switch (json_object_get_type(o)) {
-    case json_type_null: dc_buf_add(b, "null"); break;
-    case json_type_boolean: dc_buf_add(b, json_object_get_boolean(o) ? "true" : "false"); break;
+    case json_type_null:
+        dc_buf_add(b, "null");
+        break;
+    case json_type_boolean:
+        dc_buf_add(b, json_object_get_boolean(o) ? "true" : "false");
+        break;
     case json_type_int:
         /* QMP carries uint64 values (lbr-fmt, apic-id) that json-c keeps unsigned. */
-        if (json_object_get_int64(o) == INT64_MAX && json_object_get_uint64(o) > (uint64_t)INT64_MAX)
+        if (json_object_get_int64(o) == INT64_MAX &&
+            json_object_get_uint64(o) > (uint64_t)INT64_MAX)
             dc_buf_addf(b, "%llu", (unsigned long long)json_object_get_uint64(o));
         else
             dc_buf_addf(b, "%lld", (long long)json_object_get_int64(o));
@@ -25,9 +30,12 @@ static void pretty_scalar(dc_buf *b, json_object *o)
             dc_buf_addf(b, "%.17g", d);
         break;
     }
-    case json_type_string: dc_buf_add_json_string(b, json_object_get_string(o)); break;
+    case json_type_string:
+        dc_buf_add_json_string(b, json_object_get_string(o));
+        break;
     case json_type_object:
-    case json_type_array: break;
+    case json_type_array:
+        break;
     }
 }
 
@@ -40,7 +48,8 @@ void dc_json_pretty(dc_buf *b, json_object *o, int level)
         }
         dc_buf_add(b, "{\n");
         size_t i = 0, n = (size_t)json_object_object_length(o);
-        json_object_object_foreach(o, key, val) {
+        json_object_object_foreach(o, key, val)
+        {
             dc_buf_indent(b, level + 1);
             dc_buf_add_json_string(b, key);
             dc_buf_add(b, ": ");

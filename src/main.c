@@ -1,17 +1,17 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <locale.h>
+#include <poll.h>
 
 #include "arch.h"
+#include "cache.h"
+#include "check.h"
+#include "check_format.h"
 #include "derive.h"
 #include "domcaps/domcaps.h"
 #include "host.h"
 #include "qemu_probe.h"
-#include "check.h"
-#include "check_format.h"
-#include "cache.h"
 
 #include <sys/wait.h>
 
@@ -87,9 +87,24 @@ _printf_(1, 2) static int fail_usage(const char *fmt, ...)
 static int parse_args(int argc, char **argv, options *o)
 {
     enum {
-        OPT_EMULATOR = 0x100, OPT_ARCH, OPT_MACHINE, OPT_VIRTTYPE, OPT_FORMAT, OPT_RECORD,
-        OPT_REPLAY, OPT_SYSROOT, OPT_TIMEOUT, OPT_VERSION, OPT_HELP, OPT_SNAPSHOT, OPT_CAPS,
-        OPT_HOST, OPT_CACHE_DIR, OPT_NO_CACHE, OPT_EXPLAIN, OPT_ALL,
+        OPT_EMULATOR = 0x100,
+        OPT_ARCH,
+        OPT_MACHINE,
+        OPT_VIRTTYPE,
+        OPT_FORMAT,
+        OPT_RECORD,
+        OPT_REPLAY,
+        OPT_SYSROOT,
+        OPT_TIMEOUT,
+        OPT_VERSION,
+        OPT_HELP,
+        OPT_SNAPSHOT,
+        OPT_CAPS,
+        OPT_HOST,
+        OPT_CACHE_DIR,
+        OPT_NO_CACHE,
+        OPT_EXPLAIN,
+        OPT_ALL,
     };
     static const struct option longopts[] = {
         {"emulator", required_argument, NULL, OPT_EMULATOR},
@@ -130,21 +145,51 @@ static int parse_args(int argc, char **argv, options *o)
     int c;
     while ((c = getopt_long(argc, argv, o->cmd == CMD_CHECK ? "" : "+", longopts, NULL)) != -1) {
         switch (c) {
-        case OPT_EMULATOR: o->emulator = optarg; break;
-        case OPT_ARCH: o->arch = optarg; break;
-        case OPT_MACHINE: o->machine = optarg; break;
-        case OPT_VIRTTYPE: o->virttype = optarg; break;
-        case OPT_FORMAT: o->format = optarg; break;
-        case OPT_RECORD: o->record = optarg; break;
-        case OPT_REPLAY: o->replay = optarg; break;
-        case OPT_SYSROOT: o->sysroot = optarg; break;
-        case OPT_SNAPSHOT: o->snapshot = true; break;
-        case OPT_CAPS: dc_strv_add(&o->caps_files, optarg); break;
-        case OPT_HOST: o->host_file = optarg; break;
-        case OPT_CACHE_DIR: o->cache_dir = optarg; break;
-        case OPT_NO_CACHE: o->no_cache = true; break;
-        case OPT_EXPLAIN: o->explain = true; break;
-        case OPT_ALL: o->all = true; break;
+        case OPT_EMULATOR:
+            o->emulator = optarg;
+            break;
+        case OPT_ARCH:
+            o->arch = optarg;
+            break;
+        case OPT_MACHINE:
+            o->machine = optarg;
+            break;
+        case OPT_VIRTTYPE:
+            o->virttype = optarg;
+            break;
+        case OPT_FORMAT:
+            o->format = optarg;
+            break;
+        case OPT_RECORD:
+            o->record = optarg;
+            break;
+        case OPT_REPLAY:
+            o->replay = optarg;
+            break;
+        case OPT_SYSROOT:
+            o->sysroot = optarg;
+            break;
+        case OPT_SNAPSHOT:
+            o->snapshot = true;
+            break;
+        case OPT_CAPS:
+            dc_strv_add(&o->caps_files, optarg);
+            break;
+        case OPT_HOST:
+            o->host_file = optarg;
+            break;
+        case OPT_CACHE_DIR:
+            o->cache_dir = optarg;
+            break;
+        case OPT_NO_CACHE:
+            o->no_cache = true;
+            break;
+        case OPT_EXPLAIN:
+            o->explain = true;
+            break;
+        case OPT_ALL:
+            o->all = true;
+            break;
         case OPT_TIMEOUT: {
             char *end;
             double s = strtod(optarg, &end);
@@ -154,8 +199,12 @@ static int parse_args(int argc, char **argv, options *o)
             o->timeout_ms = (int)(s * 1000);
             break;
         }
-        case OPT_VERSION: printf("domcaps %s\n", DC_VERSION); return -1;
-        case OPT_HELP: fputs(usage_text, stdout); return -1;
+        case OPT_VERSION:
+            printf("domcaps %s\n", DC_VERSION);
+            return -1;
+        case OPT_HELP:
+            fputs(usage_text, stdout);
+            return -1;
         case '?':
         default:
             if (optopt)
@@ -195,8 +244,8 @@ static int parse_args(int argc, char **argv, options *o)
         return fail_usage("--record and --replay cannot be combined");
     if (o->snapshot && !streq(o->format, "xml"))
         return fail_usage("--snapshot extends the XML document: use it with --format xml");
-    if (o->cmd == CMD_HOST && (o->emulator || o->arch || o->machine || o->virttype || o->record ||
-                               o->replay))
+    if (o->cmd == CMD_HOST &&
+        (o->emulator || o->arch || o->machine || o->virttype || o->record || o->replay))
         return fail_usage("'domcaps host' takes only --format and --sysroot");
     return 0;
 }
@@ -305,7 +354,8 @@ static int run_probe(const options *o)
         emulator = default_emulator(arch);
         if (!emulator) {
             rc = fail_usage("unable to find any emulator to serve '%s' architecture "
-                            "(no qemu-system-%s in PATH)", arch, dc_arch_to_qemu(arch));
+                            "(no qemu-system-%s in PATH)",
+                            arch, dc_arch_to_qemu(arch));
             goto out;
         }
     }
@@ -341,8 +391,8 @@ static int run_probe(const options *o)
         goto out;
     }
     print_warnings(&diag);
-    char *doc = streq(o->format, "json") ? dc_domcaps_format_json(caps)
-                                         : dc_domcaps_format_xml(caps);
+    char *doc =
+        streq(o->format, "json") ? dc_domcaps_format_json(caps) : dc_domcaps_format_xml(caps);
     if (o->snapshot) {
         /* The extension goes last, inside the root element. */
         _cleanup_free_ char *ext = dc_snapshot_format_extension(qc, streq(caps->domain, "kvm"));
@@ -621,8 +671,8 @@ static void explain_entry(const char *path, const dc_root *root)
         printf("  corrupt: %s (it will be discarded and re-probed)\n\n", why);
         return;
     }
-    printf("  emulator: %s (QEMU %d.%d.%d, %s)\n", qc->binary, qc->version_major,
-           qc->version_minor, qc->version_micro, qc->arch);
+    printf("  emulator: %s (QEMU %d.%d.%d, %s)\n", qc->binary, qc->version_major, qc->version_minor,
+           qc->version_micro, qc->arch);
     bool have_now = dc_cache_key_compute(qc->binary, root, &now) == 0;
     size_t changed = 0;
     for (size_t i = 0; i < stored.names.n; i++) {
@@ -632,8 +682,12 @@ static void explain_entry(const char *path, const dc_root *root)
                 cur = now.values.v[j];
         bool same = cur && streq(cur, stored.values.v[i]);
         changed += !same;
-        printf("  %-12s %s%s%s%s\n", stored.names.v[i], stored.values.v[i], same ? "" : "  CHANGED, now: ",
-               same ? "" : cur ? cur : "(gone)", "");
+        printf("  %-12s %s%s%s%s\n", stored.names.v[i], stored.values.v[i],
+               same ? "" : "  CHANGED, now: ",
+               same  ? ""
+               : cur ? cur
+                     : "(gone)",
+               "");
     }
     if (!have_now)
         printf("  status: stale: %s cannot be examined now\n\n", qc->binary);
@@ -690,10 +744,18 @@ int main(int argc, char **argv)
         return r < 0 ? DC_EXIT_OK : r;
     }
     switch (o.cmd) {
-    case CMD_HOST: r = run_host(&o); break;
-    case CMD_CHECK: r = run_check(&o); break;
-    case CMD_CACHE: r = run_cache(&o); break;
-    case CMD_PROBE: r = o.all ? run_probe_all(&o) : run_probe(&o); break;
+    case CMD_HOST:
+        r = run_host(&o);
+        break;
+    case CMD_CHECK:
+        r = run_check(&o);
+        break;
+    case CMD_CACHE:
+        r = run_cache(&o);
+        break;
+    case CMD_PROBE:
+        r = o.all ? run_probe_all(&o) : run_probe(&o);
+        break;
     }
     dc_strv_clear(&o.caps_files);
     return r;

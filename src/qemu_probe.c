@@ -162,9 +162,9 @@ static void strv_from_names(dc_strv *sv, json_object *arr, const char *key)
 {
     for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
         json_object *e = json_object_array_get_idx(arr, i);
-        const char *n = key ? dc_json_get_string(e, key)
-                            : (json_object_is_type(e, json_type_string) ? json_object_get_string(e)
-                                                                         : NULL);
+        const char *n =
+            key ? dc_json_get_string(e, key)
+                : (json_object_is_type(e, json_type_string) ? json_object_get_string(e) : NULL);
         if (n)
             dc_strv_add(sv, n);
     }
@@ -202,7 +202,9 @@ static void probe_machines(probe_ctx *ctx, dc_qemu_accel *a)
         long long max = dc_json_get_int(m, "cpu-max", 0);
         out->cpu_max = max > 0 && max < 1 << 24 ? (unsigned)max : 0;
         json_object *acpi = dc_json_get(m, "acpi");
-        out->acpi = acpi && json_object_is_type(acpi, json_type_boolean) ? json_object_get_boolean(acpi) : -1;
+        out->acpi = acpi && json_object_is_type(acpi, json_type_boolean)
+                        ? json_object_get_boolean(acpi)
+                        : -1;
         const char *dct = dc_json_get_string(m, "default-cpu-type");
         out->default_cpu_type = dct ? xstrdup(dct) : NULL;
     }
@@ -239,7 +241,8 @@ static bool parse_expansion(json_object *r, dc_qemu_cpuexp *out)
     json_object *props = dc_json_get_object(model, "props");
     if (!model || !props)
         return false;
-    json_object_object_foreach(props, key, val) {
+    json_object_object_foreach(props, key, val)
+    {
         if (json_object_is_type(val, json_type_boolean) && json_object_get_boolean(val))
             dc_strv_add(&out->features, key);
         else if (streq(key, "vendor") && json_object_is_type(val, json_type_string))
@@ -256,7 +259,8 @@ static void parse_full_expansion(dc_qemu_caps *c, dc_qemu_accel *a, json_object 
     json_object *props = dc_json_get_object(dc_json_get_object(r, "model"), "props");
     if (!props)
         return;
-    json_object_object_foreach(props, key, val) {
+    json_object_object_foreach(props, key, val)
+    {
         if (take_hyperv && startswith(key, "hv-")) {
             bool on = false;
             if (json_object_is_type(val, json_type_boolean))
@@ -293,8 +297,8 @@ static void probe_host_cpu(probe_ctx *ctx, dc_qemu_caps *c, dc_qemu_accel *a, bo
         return;
     const char *model = kvm ? "host" : "max";
     if (x86) {
-        _cleanup_json_ json_object *r = cmd(ctx, "query-cpu-model-expansion",
-                                            expansion_args("static", model, NULL));
+        _cleanup_json_ json_object *r =
+            cmd(ctx, "query-cpu-model-expansion", expansion_args("static", model, NULL));
         if (r && parse_expansion(r, &a->host))
             a->host.name = xstrdup(model);
     }
@@ -309,7 +313,8 @@ static void probe_host_cpu(probe_ctx *ctx, dc_qemu_caps *c, dc_qemu_accel *a, bo
         _cleanup_json_ json_object *r =
             cmd(ctx, "query-cpu-model-expansion", expansion_args("full", model, props));
         if (r)
-            parse_full_expansion(c, a, r, x86 || (arm && kvm), x86 && !kvm && !c->feature_aliases.n);
+            parse_full_expansion(c, a, r, x86 || (arm && kvm),
+                                 x86 && !kvm && !c->feature_aliases.n);
     }
 }
 
@@ -322,7 +327,8 @@ static void probe_models(probe_ctx *ctx, dc_qemu_caps *c, dc_qemu_accel *a)
     for (size_t i = 0; i < a->ncpus && !ctx->err; i++) {
         const dc_qemu_cpudef *d = &a->cpus[i];
         /* Versioned names are reached through their aliases; host/max/base are not models. */
-        if (!d->alias_of && (streq(d->name, "host") || streq(d->name, "max") || streq(d->name, "base")))
+        if (!d->alias_of &&
+            (streq(d->name, "host") || streq(d->name, "max") || streq(d->name, "base")))
             continue;
         bool is_target = false;
         for (size_t j = 0; j < a->ncpus; j++)
@@ -330,8 +336,8 @@ static void probe_models(probe_ctx *ctx, dc_qemu_caps *c, dc_qemu_accel *a)
                 is_target = true;
         if (is_target)
             continue;
-        _cleanup_json_ json_object *r = cmd(ctx, "query-cpu-model-expansion",
-                                            expansion_args("static", d->name, NULL));
+        _cleanup_json_ json_object *r =
+            cmd(ctx, "query-cpu-model-expansion", expansion_args("static", d->name, NULL));
         dc_qemu_cpuexp *e = &a->models[a->nmodels];
         if (r && parse_expansion(r, e)) {
             e->name = xstrdup(d->name);
@@ -398,8 +404,8 @@ static void probe_sev_sgx(probe_ctx *ctx, dc_qemu_caps *c)
 static void probe_cl_options(probe_ctx *ctx, dc_qemu_caps *c)
 {
     _cleanup_json_ json_object *r = cmd(ctx, "query-command-line-options", NULL);
-    for (size_t i = 0; r && json_object_is_type(r, json_type_array) &&
-                       i < json_object_array_length(r); i++) {
+    for (size_t i = 0;
+         r && json_object_is_type(r, json_type_array) && i < json_object_array_length(r); i++) {
         json_object *o = json_object_array_get_idx(r, i);
         const char *opt = dc_json_get_string(o, "option");
         if (streq_ptr(opt, "spice"))
@@ -420,7 +426,8 @@ static void probe_tpm(probe_ctx *ctx, dc_qemu_caps *c)
         return;
     _cleanup_json_ json_object *m = cmd(ctx, "query-tpm-models", NULL);
     _cleanup_json_ json_object *t = cmd(ctx, "query-tpm-types", NULL);
-    if (m && json_object_is_type(m, json_type_array) && t && json_object_is_type(t, json_type_array)) {
+    if (m && json_object_is_type(m, json_type_array) && t &&
+        json_object_is_type(t, json_type_array)) {
         c->have_tpm_query = true;
         strv_from_names(&c->tpm_models, m, NULL);
         strv_from_names(&c->tpm_types, t, NULL);
@@ -443,9 +450,9 @@ static int check_version(dc_qemu_caps *c, json_object *v, char **ret_msg)
     c->package = xstrdup(pkg ? pkg : "");
     if (c->version_major < DC_MIN_QEMU_MAJOR ||
         (c->version_major == DC_MIN_QEMU_MAJOR && c->version_minor < DC_MIN_QEMU_MINOR)) {
-        *ret_msg = xasprintf("QEMU version >= %d.%d.0 is required, but %d.%d.%d found",
-                             DC_MIN_QEMU_MAJOR, DC_MIN_QEMU_MINOR, c->version_major,
-                             c->version_minor, c->version_micro);
+        *ret_msg =
+            xasprintf("QEMU version >= %d.%d.0 is required, but %d.%d.%d found", DC_MIN_QEMU_MAJOR,
+                      DC_MIN_QEMU_MINOR, c->version_major, c->version_minor, c->version_micro);
         return -ENOTSUP;
     }
     return 0;
@@ -457,7 +464,8 @@ static int session_failure(probe_ctx *ctx, char **ret_msg)
         *ret_msg = TAKE_PTR(ctx->msg);
         return ctx->err;
     }
-    *ret_msg = xstrdup("QEMU gave no usable answer to query-version, query-target or qom-list-types");
+    *ret_msg =
+        xstrdup("QEMU gave no usable answer to query-version, query-target or qom-list-types");
     return -EBADMSG;
 }
 
@@ -486,7 +494,8 @@ static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
         probe_schema(c, sch);
 
     _cleanup_json_ json_object *kvm = cmd(ctx, "query-kvm", NULL);
-    c->kvm_enabled = dc_json_get_bool(kvm, "present", false) && dc_json_get_bool(kvm, "enabled", false);
+    c->kvm_enabled =
+        dc_json_get_bool(kvm, "present", false) && dc_json_get_bool(kvm, "enabled", false);
 
     _cleanup_json_ json_object *types = cmd(ctx, "qom-list-types", NULL);
     if (!types || !json_object_is_type(types, json_type_array))
@@ -494,8 +503,8 @@ static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
     strv_from_names(&c->types, types, "name");
     dc_strv_sort(&c->types);
     /* Which devices plug into PCI: an ISA NIC cannot go on a q35 or pc PCI bus. */
-    _cleanup_json_ json_object *pci = cmd(ctx, "qom-list-types",
-                                          args1("implements", json_object_new_string("pci-device")));
+    _cleanup_json_ json_object *pci =
+        cmd(ctx, "qom-list-types", args1("implements", json_object_new_string("pci-device")));
     if (pci && json_object_is_type(pci, json_type_array)) {
         strv_from_names(&c->pci_types, pci, "name");
         dc_strv_sort(&c->pci_types);
@@ -504,7 +513,9 @@ static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
     bool x86 = dc_arch_is_x86(c->arch);
     c->memfd_hugetlb = dc_qemu_has_type(c, "memory-backend-memfd") &&
                        qom_has_property(ctx, "memory-backend-memfd", "hugetlb");
-    _cleanup_free_ char *maxcpu = xasprintf("max-%s-cpu", x86 ? "x86_64" : dc_arch_is_arm(c->arch) ? "arm" : c->target);
+    _cleanup_free_ char *maxcpu = xasprintf("max-%s-cpu", x86                       ? "x86_64"
+                                                          : dc_arch_is_arm(c->arch) ? "arm"
+                                                                                    : c->target);
     if (dc_qemu_has_type(c, maxcpu))
         c->max_cpu_migratable = qom_has_property(ctx, maxcpu, "migratable");
 
@@ -631,8 +642,7 @@ static void finalize(dc_qemu_caps *c)
         if (!a->probed || !dc_arch_is_x86(c->arch))
             continue;
         if (a->host.name && a->nmodels)
-            dc_cpu_host_model(&a->host, a->models, a->nmodels, &c->feature_aliases,
-                              &a->host_model);
+            dc_cpu_host_model(&a->host, a->models, a->nmodels, &c->feature_aliases, &a->host_model);
         for (size_t i = 0; i < a->ncpus; i++) {
             dc_qemu_cpudef *d = &a->cpus[i];
             const char *vn = dc_cpu_vendor_name(model_vendor(c, a, d->name));

@@ -19,7 +19,7 @@ typedef struct dc_qemu_cpudef {
     char *name;
     char *alias_of;
     bool deprecated;
-    int usable; /* -1: unknown (no unavailable-features), 0, 1 */
+    int usable;          /* -1: unknown (no unavailable-features), 0, 1 */
     dc_strv unavailable; /* in the spelling libvirt users expect (see finalize) */
     char *vendor;        /* libvirt's vendor name (AMD, Intel), NULL unknown; x86 only */
 } dc_qemu_cpudef;
@@ -39,10 +39,10 @@ typedef struct dc_qemu_accel {
     bool have_cpu_defs;
     dc_qemu_cpudef *cpus;
     size_t ncpus;
-    dc_qemu_cpuexp host;   /* static expansion of host (kvm) or max (tcg); name NULL if none */
+    dc_qemu_cpuexp host; /* static expansion of host (kvm) or max (tcg); name NULL if none */
     bool hyperv_valid;
-    dc_strv hyperv;        /* hv-* properties QEMU reports as available, QEMU's spelling */
-    unsigned phys_bits;    /* host phys-bits from the full expansion, 0 if unknown */
+    dc_strv hyperv;     /* hv-* properties QEMU reports as available, QEMU's spelling */
+    unsigned phys_bits; /* host phys-bits from the full expansion, 0 if unknown */
     /*
      * Static expansion of each named model (x86). They differ per accelerator:
      * under KVM models gain kvm_* features and take the host's vendor.
@@ -58,17 +58,17 @@ typedef struct dc_qemu_accel {
 
 typedef struct dc_qemu_caps {
     char *binary;
-    char *target;  /* query-target arch, QEMU's name */
-    char *arch;    /* libvirt's name for it */
+    char *target; /* query-target arch, QEMU's name */
+    char *arch;   /* libvirt's name for it */
     int version_major, version_minor, version_micro;
     char *package;
 
     bool kvm_enabled; /* query-kvm present && enabled in the first session */
     dc_qemu_accel kvm, tcg;
 
-    dc_strv types;    /* qom-list-types, sorted */
+    dc_strv types;     /* qom-list-types, sorted */
     dc_strv pci_types; /* the non-abstract types implementing pci-device, sorted; may be empty */
-    dc_strv commands; /* from the schema, sorted */
+    dc_strv commands;  /* from the schema, sorted */
     bool schema_sdl, schema_egl_headless, schema_dbus;
     bool schema_netdev_user, schema_netdev_stream, schema_vdagent;
     bool cl_spice, cl_async_teardown;
@@ -89,23 +89,23 @@ typedef struct dc_qemu_caps {
     struct {
         unsigned node;
         unsigned long long size;
-    } *sgx_sections;
+    } * sgx_sections;
     size_t sgx_nsections;
 
-    bool max_cpu_migratable;      /* max-<arch>-cpu has 'migratable' */
-    bool none_machine_cgs;        /* none-machine has confidential-guest-support */
-    bool pc_machine_i8042;        /* generic-pc-machine has i8042 */
-    bool memfd_hugetlb;           /* memory-backend-memfd has hugetlb */
+    bool max_cpu_migratable; /* max-<arch>-cpu has 'migratable' */
+    bool none_machine_cgs;   /* none-machine has confidential-guest-support */
+    bool pc_machine_i8042;   /* generic-pc-machine has i8042 */
+    bool memfd_hugetlb;      /* memory-backend-memfd has hugetlb */
 
-    dc_strv feature_aliases;      /* pairs: canonical name, alias with underscores */
+    dc_strv feature_aliases; /* pairs: canonical name, alias with underscores */
 } dc_qemu_caps;
 
 typedef struct dc_probe_opts {
-    const char *binary;   /* emulator to run (live) or to report as path (replay) */
-    const char *replay;   /* recording to replay instead of running QEMU */
-    const char *record;   /* file to write the conversation to */
-    int timeout_ms;       /* overall limit, default 30 s */
-    bool want_tcg_session;/* run the TCG session when KVM was found (default true) */
+    const char *binary;    /* emulator to run (live) or to report as path (replay) */
+    const char *replay;    /* recording to replay instead of running QEMU */
+    const char *record;    /* file to write the conversation to */
+    int timeout_ms;        /* overall limit, default 30 s */
+    bool want_tcg_session; /* run the TCG session when KVM was found (default true) */
 } dc_probe_opts;
 
 /*

@@ -16,7 +16,7 @@ struct dc_qmp {
     int fd;
     pid_t pid;
     int errfd;
-    dc_buf in;     /* bytes received, not yet parsed */
+    dc_buf in; /* bytes received, not yet parsed */
     dc_buf stderr_text;
     unsigned next_id;
     dc_qmp_opts opts;
@@ -72,8 +72,9 @@ int dc_qmp_spawn(const char *binary, const char *accel, const dc_qmp_opts *opts,
         return -e;
     }
     _cleanup_free_ char *machine = xasprintf("none,accel=%s", accel);
-    const char *argv[] = {binary, "-S", "-no-user-config", "-nodefaults", "-nographic",
-                          "-machine", machine, "-qmp", "stdio", NULL};
+    const char *argv[] = {binary,       "-S",       "-no-user-config", "-nodefaults",
+                          "-nographic", "-machine", machine,           "-qmp",
+                          "stdio",      NULL};
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
@@ -206,8 +207,9 @@ static int read_message(dc_qmp *q, json_object **ret, char **ret_msg)
             return 0;
         }
         if (q->eof) {
-            *ret_msg = describe_exit(q, q->in.len ? "QMP connection closed in the middle of a message"
-                                                  : "QMP connection closed");
+            *ret_msg =
+                describe_exit(q, q->in.len ? "QMP connection closed in the middle of a message"
+                                           : "QMP connection closed");
             return -EPIPE;
         }
         if (q->in.len > DC_QMP_MAX_MESSAGE) {
@@ -222,7 +224,8 @@ static int read_message(dc_qmp *q, json_object **ret, char **ret_msg)
                                             : "QEMU did not answer in time");
             return -ETIMEDOUT;
         }
-        struct pollfd pfd[2] = {{.fd = q->fd, .events = POLLIN}, {.fd = q->errfd, .events = POLLIN}};
+        struct pollfd pfd[2] = {{.fd = q->fd, .events = POLLIN},
+                                {.fd = q->errfd, .events = POLLIN}};
         int r = poll(pfd, q->errfd >= 0 ? 2 : 1, (int)(limit - now));
         if (r < 0) {
             if (errno == EINTR)
@@ -311,8 +314,8 @@ static int receive_reply(dc_qmp *q, json_object *cmd, json_object **ret_return,
         json_object *err = dc_json_get_object(msg, "error");
         if (!ret_val && !err) {
             json_object_put(msg);
-            *ret_msg = xasprintf("malformed QMP message: reply to '%s' has neither 'return' nor 'error'",
-                                 command);
+            *ret_msg = xasprintf(
+                "malformed QMP message: reply to '%s' has neither 'return' nor 'error'", command);
             return -EBADMSG;
         }
         if (q->opts.record) {

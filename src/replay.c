@@ -96,9 +96,9 @@ int dc_replay_load_buffer(const char *name, const char *text, size_t len, dc_rep
         }
         if (dc_json_get_string(o, "execute")) {
             if (pending) {
-                *ret_msg = xasprintf("malformed recording %s: line %u: command '%s' has no reply",
-                                     name, line_of(text, pending_off),
-                                     dc_json_get_string(pending, "execute"));
+                *ret_msg =
+                    xasprintf("malformed recording %s: line %u: command '%s' has no reply", name,
+                              line_of(text, pending_off), dc_json_get_string(pending, "execute"));
                 json_object_put(o);
                 rc = -EBADMSG;
                 break;
@@ -209,8 +209,8 @@ static json_object *lookup(dc_replay *r, const char *execute, json_object *args)
 
 static bool send_json(int fd, json_object *o)
 {
-    const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
-                                                          JSON_C_TO_STRING_NOSLASHESCAPE);
+    const char *s =
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     size_t len = strlen(s);
     while (len) {
         ssize_t n = send(fd, s, len, MSG_NOSIGNAL);
@@ -262,8 +262,8 @@ static void *serve(void *arg)
     conn *c = arg;
     json_object *greeting = json_object_new_object();
     json_object *qmp = json_object_new_object();
-    json_object_object_add(qmp, "version",
-                           c->r->version ? json_object_get(c->r->version) : json_object_new_object());
+    json_object_object_add(
+        qmp, "version", c->r->version ? json_object_get(c->r->version) : json_object_new_object());
     json_object_object_add(qmp, "capabilities", json_object_new_array());
     json_object_object_add(greeting, "QMP", qmp);
     bool ok = send_json(c->fd, greeting);

@@ -154,10 +154,7 @@ static xmlNodePtr child_with(xmlNodePtr n, const char *elem, const char *attr, c
     return NULL;
 }
 
-static char **strv_steal(dc_strv *sv)
-{
-    return sv->v ? sv->v : xcalloc(1, sizeof(char *));
-}
+static char **strv_steal(dc_strv *sv) { return sv->v ? sv->v : xcalloc(1, sizeof(char *)); }
 
 static void parse_cpu(xmlNodePtr cpu, dc_domcaps *caps)
 {
@@ -203,8 +200,9 @@ static void parse_cpu(xmlNodePtr cpu, dc_domcaps *caps)
         dc_cpu_model *out = &caps->cpu.models[caps->cpu.nmodels++];
         out->name = name;
         _cleanup_free_ char *u = dc_xml_prop(m, "usable");
-        out->usable = u && streq(u, "yes") ? DC_USABLE_YES
-                      : u && streq(u, "no") ? DC_USABLE_NO : DC_USABLE_UNKNOWN;
+        out->usable = u && streq(u, "yes")  ? DC_USABLE_YES
+                      : u && streq(u, "no") ? DC_USABLE_NO
+                                            : DC_USABLE_UNKNOWN;
         out->deprecated = attr_yes(m, "deprecated");
         _cleanup_free_ char *vendor = dc_xml_prop(m, "vendor");
         out->vendor = vendor && !streq(vendor, "unknown") ? xstrdup(vendor) : NULL;
@@ -289,11 +287,14 @@ int dc_snapshot_load(const char *path, dc_snapshot *ret, char **ret_msg)
     caps->domain = dc_xml_text(dc_xml_child(root, "domain"));
     caps->machine = dc_xml_text(dc_xml_child(root, "machine"));
     caps->arch = dc_xml_text(dc_xml_child(root, "arch"));
-    const char *missing = !caps->path ? "path" : !caps->domain ? "domain"
-                          : !caps->machine ? "machine" : !caps->arch ? "arch" : NULL;
+    const char *missing = !caps->path      ? "path"
+                          : !caps->domain  ? "domain"
+                          : !caps->machine ? "machine"
+                          : !caps->arch    ? "arch"
+                                           : NULL;
     if (missing) {
-        *ret_msg = xasprintf("%s is not a usable domainCapabilities document: no <%s>", path,
-                             missing);
+        *ret_msg =
+            xasprintf("%s is not a usable domainCapabilities document: no <%s>", path, missing);
         dc_domcaps_free(caps);
         return -EINVAL;
     }
@@ -343,7 +344,8 @@ int dc_snapshot_load(const char *path, dc_snapshot *ret, char **ret_msg)
                 read_enum(n, d->enums[e].name, d->enums[e].type, &caps->devices[k].enums[e]);
             } else {
                 caps->devices[k].enums[e].report = true;
-                caps->devices[k].enums[e].values = (UINT32_C(1) << dc_enum_value_count(d->enums[e].type)) - 1;
+                caps->devices[k].enums[e].values =
+                    (UINT32_C(1) << dc_enum_value_count(d->enums[e].type)) - 1;
             }
         }
     }
@@ -623,7 +625,7 @@ int dc_hostinfo_load(const char *path, dc_hostinfo *ret, char **ret_msg)
         char *probe = dc_xml_prop(d, "probe");
         char *msg = dc_xml_text(d);
         h.diags[h.ndiags++] = (dc_diagnostic){.probe = probe ? probe : xstrdup(""),
-                                             .message = msg ? msg : xstrdup("")};
+                                              .message = msg ? msg : xstrdup("")};
     }
     *ret = h;
     return 0;
@@ -687,7 +689,8 @@ static void json_host(json_object *root, dc_hostinfo *h)
     h->kvm.module = jstr(k, "module");
     h->kvm.nested = dc_json_get_bool(k, "nested", false);
     json_object *smm = dc_json_get(k, "smm");
-    h->kvm.smm = smm && json_object_is_type(smm, json_type_boolean) ? json_object_get_boolean(smm) : -1;
+    h->kvm.smm =
+        smm && json_object_is_type(smm, json_type_boolean) ? json_object_get_boolean(smm) : -1;
     json_object *sg = dc_json_get_object(k, "secureGuest");
     h->kvm.sev = dc_json_get_bool(sg, "sev", false);
     h->kvm.sev_es = dc_json_get_bool(sg, "sevES", false);
@@ -802,13 +805,14 @@ static void json_host(json_object *root, dc_hostinfo *h)
     }
     h->render_nodes = (int)dc_json_get_int(root, "renderNodes", -1);
     json_object *tpm = dc_json_get(root, "tpmDevice");
-    h->tpm_device = tpm && json_object_is_type(tpm, json_type_boolean) ? json_object_get_boolean(tpm) : -1;
+    h->tpm_device =
+        tpm && json_object_is_type(tpm, json_type_boolean) ? json_object_get_boolean(tpm) : -1;
     json_object *diags = dc_json_get_array(root, "diagnostics");
     h->diags = xcalloc(jlen(diags) ? jlen(diags) : 1, sizeof(dc_diagnostic));
     for (size_t i = 0; i < jlen(diags); i++) {
         json_object *d = json_object_array_get_idx(diags, i);
         char *probe = jstr(d, "probe"), *msg = jstr(d, "message");
         h->diags[h->ndiags++] = (dc_diagnostic){.probe = probe ? probe : xstrdup(""),
-                                               .message = msg ? msg : xstrdup("")};
+                                                .message = msg ? msg : xstrdup("")};
     }
 }

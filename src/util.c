@@ -160,12 +160,23 @@ void dc_buf_add_xml_escaped(dc_buf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '<': dc_buf_add(b, "&lt;"); break;
-        case '>': dc_buf_add(b, "&gt;"); break;
-        case '&': dc_buf_add(b, "&amp;"); break;
-        case '\'': dc_buf_add(b, "&apos;"); break;
-        case '"': dc_buf_add(b, "&quot;"); break;
-        default: dc_buf_addn(b, s, 1);
+        case '<':
+            dc_buf_add(b, "&lt;");
+            break;
+        case '>':
+            dc_buf_add(b, "&gt;");
+            break;
+        case '&':
+            dc_buf_add(b, "&amp;");
+            break;
+        case '\'':
+            dc_buf_add(b, "&apos;");
+            break;
+        case '"':
+            dc_buf_add(b, "&quot;");
+            break;
+        default:
+            dc_buf_addn(b, s, 1);
         }
     }
 }
@@ -175,13 +186,27 @@ void dc_buf_add_json_string(dc_buf *b, const char *s)
     dc_buf_add(b, "\"");
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         switch (*p) {
-        case '"': dc_buf_add(b, "\\\""); break;
-        case '\\': dc_buf_add(b, "\\\\"); break;
-        case '\n': dc_buf_add(b, "\\n"); break;
-        case '\r': dc_buf_add(b, "\\r"); break;
-        case '\t': dc_buf_add(b, "\\t"); break;
-        case '\b': dc_buf_add(b, "\\b"); break;
-        case '\f': dc_buf_add(b, "\\f"); break;
+        case '"':
+            dc_buf_add(b, "\\\"");
+            break;
+        case '\\':
+            dc_buf_add(b, "\\\\");
+            break;
+        case '\n':
+            dc_buf_add(b, "\\n");
+            break;
+        case '\r':
+            dc_buf_add(b, "\\r");
+            break;
+        case '\t':
+            dc_buf_add(b, "\\t");
+            break;
+        case '\b':
+            dc_buf_add(b, "\\b");
+            break;
+        case '\f':
+            dc_buf_add(b, "\\f");
+            break;
         default:
             if (*p < 0x20)
                 dc_buf_addf(b, "\\u%04x", *p);
@@ -417,7 +442,6 @@ long long dc_now_ms(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
-
 
 #define CPULIST_MAX 65536u
 

@@ -30,8 +30,7 @@ static int check_depth(xmlNodePtr root)
     return 0;
 }
 
-int dc_xml_parse(const char *path, const char *text, size_t len, xmlDocPtr *ret_doc,
-                 char **ret_msg)
+int dc_xml_parse(const char *path, const char *text, size_t len, xmlDocPtr *ret_doc, char **ret_msg)
 {
     _cleanup_free_ char *buf = NULL;
     if (!text) {
@@ -48,9 +47,9 @@ int dc_xml_parse(const char *path, const char *text, size_t len, xmlDocPtr *ret_
         }
         int r = dc_read_fd(fd, DC_XML_MAX_SIZE, &buf, &len);
         if (r < 0) {
-            *ret_msg = r == -EFBIG ? xasprintf("%s is larger than %u MiB", path,
-                                               DC_XML_MAX_SIZE >> 20)
-                                   : xasprintf("cannot read %s: %s", path, strerror(-r));
+            *ret_msg = r == -EFBIG
+                           ? xasprintf("%s is larger than %u MiB", path, DC_XML_MAX_SIZE >> 20)
+                           : xasprintf("cannot read %s: %s", path, strerror(-r));
             return r;
         }
         text = buf;

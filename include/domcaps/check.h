@@ -12,22 +12,22 @@ typedef enum dc_severity {
 
 typedef struct dc_finding {
     unsigned line;
-    char *xpath;     /* /domain/devices/disk[2]/target/@bus */
+    char *xpath; /* /domain/devices/disk[2]/target/@bus */
     const char *rule;
     dc_severity severity;
     char *value;     /* the offending value, or NULL */
     char *supported; /* space-separated supported values, or NULL */
     char *message;
-    char *hint;      /* how to fix, or NULL */
+    char *hint; /* how to fix, or NULL */
 } dc_finding;
 
 typedef struct dc_check_result {
     char *file;
-    char *input_error;     /* the file could not be judged (exit 2), or NULL */
+    char *input_error; /* the file could not be judged (exit 2), or NULL */
     dc_finding *findings;
     size_t nfindings;
-    char **rules_checked;  /* NULL-terminated, in rule order */
-    char **rules_skipped;  /* "rule-id: reason", NULL-terminated */
+    char **rules_checked; /* NULL-terminated, in rule order */
+    char **rules_skipped; /* "rule-id: reason", NULL-terminated */
 } dc_check_result;
 
 /* The stable rule identifiers with a one-line description, NULL-terminated. */

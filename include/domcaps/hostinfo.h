@@ -16,12 +16,12 @@ typedef struct dc_diagnostic {
 } dc_diagnostic;
 
 typedef struct dc_hostcpu {
-    char *arch;       /* libvirt spelling: x86_64, aarch64 */
-    char *vendor;     /* CPUID vendor string (AuthenticAMD) or the arch's equivalent */
+    char *arch;   /* libvirt spelling: x86_64, aarch64 */
+    char *vendor; /* CPUID vendor string (AuthenticAMD) or the arch's equivalent */
     char *model_name;
-    int family, model, stepping; /* -1 unknown */
-    char *microcode;  /* as /proc/cpuinfo prints it, NULL unknown */
-    char **flags;     /* NULL-terminated, sorted */
+    int family, model, stepping;            /* -1 unknown */
+    char *microcode;                        /* as /proc/cpuinfo prints it, NULL unknown */
+    char **flags;                           /* NULL-terminated, sorted */
     unsigned sockets, dies, cores, threads; /* per socket/die/core; 0 unknown */
     unsigned online_cpus;
     unsigned phys_bits; /* 0 unknown */
@@ -31,12 +31,12 @@ typedef struct dc_hostcpu {
 typedef struct dc_hostkvm {
     bool exists;
     bool usable;
-    char *reason;         /* why not usable */
-    int api_version;      /* -1 unknown */
-    unsigned max_vcpus;   /* KVM_CAP_MAX_VCPUS, else KVM_CAP_NR_VCPUS; 0 unknown */
-    char *module;         /* kvm_intel, kvm_amd, kvm_hv, kvm... loaded; NULL unknown */
+    char *reason;       /* why not usable */
+    int api_version;    /* -1 unknown */
+    unsigned max_vcpus; /* KVM_CAP_MAX_VCPUS, else KVM_CAP_NR_VCPUS; 0 unknown */
+    char *module;       /* kvm_intel, kvm_amd, kvm_hv, kvm... loaded; NULL unknown */
     bool nested;
-    int smm;              /* KVM_CAP_X86_SMM: 1, 0, -1 unknown (not x86, or no ioctl) */
+    int smm;                   /* KVM_CAP_X86_SMM: 1, 0, -1 unknown (not x86, or no ioctl) */
     bool sev, sev_es, sev_snp; /* kvm_amd parameters with /dev/sev */
     bool tdx;
     bool s390_pv;
@@ -63,14 +63,14 @@ typedef struct dc_numa_cell {
     struct {
         unsigned id;
         unsigned value;
-    } *distances;
+    } * distances;
     size_t ndistances;
     dc_numa_cpu *cpus;
     size_t ncpus;
 } dc_numa_cell;
 
 typedef struct dc_numa {
-    bool available;     /* false: no NUMA support; one synthesized cell describes the host */
+    bool available; /* false: no NUMA support; one synthesized cell describes the host */
     unsigned long long default_hugepage_kib; /* Hugepagesize in /proc/meminfo, 0 unknown */
     unsigned long long memory_kib;           /* MemTotal in /proc/meminfo, 0 unknown */
     dc_numa_cell *cells;
@@ -78,18 +78,18 @@ typedef struct dc_numa {
 } dc_numa;
 
 typedef struct dc_pci_device {
-    char *address;      /* 0000:00:1f.2 */
+    char *address; /* 0000:00:1f.2 */
     unsigned domain, bus, slot, function;
     unsigned vendor_id, device_id;
-    unsigned subsys_vendor_id, subsys_device_id; /* 0 when absent */
-    unsigned class_id;  /* 24-bit class code: base, sub, prog-if */
+    unsigned subsys_vendor_id, subsys_device_id;  /* 0 when absent */
+    unsigned class_id;                            /* 24-bit class code: base, sub, prog-if */
     char *vendor_name, *device_name, *class_name; /* from pci.ids, NULL unknown */
-    char *driver;       /* bound driver, NULL when unbound */
-    int iommu_group;    /* -1 none */
-    int numa_node;      /* -1 unknown */
-    int sriov_totalvfs; /* -1 not an SR-IOV PF */
+    char *driver;                                 /* bound driver, NULL when unbound */
+    int iommu_group;                              /* -1 none */
+    int numa_node;                                /* -1 unknown */
+    int sriov_totalvfs;                           /* -1 not an SR-IOV PF */
     int sriov_numvfs;
-    char *physfn;       /* the PF's address when this is a VF */
+    char *physfn; /* the PF's address when this is a VF */
     bool is_bridge;
 } dc_pci_device;
 
@@ -101,20 +101,20 @@ typedef struct dc_iommu_group {
 } dc_iommu_group;
 
 typedef struct dc_hostvfio {
-    bool dev_vfio;      /* /dev/vfio/vfio */
-    bool dev_iommu;     /* /dev/iommu (iommufd) */
-    bool module;        /* vfio_pci loaded (or built in) */
-    bool iommu_groups;  /* /sys/kernel/iommu_groups has entries */
+    bool dev_vfio;     /* /dev/vfio/vfio */
+    bool dev_iommu;    /* /dev/iommu (iommufd) */
+    bool module;       /* vfio_pci loaded (or built in) */
+    bool iommu_groups; /* /sys/kernel/iommu_groups has entries */
     dc_iommu_group *groups;
     size_t ngroups;
 } dc_hostvfio;
 
 typedef struct dc_usb_device {
     unsigned bus, address;
-    char *port_path;   /* "1-2.3" */
+    char *port_path; /* "1-2.3" */
     unsigned vendor_id, product_id;
-    unsigned class_id; /* bDeviceClass */
-    char *speed;       /* "low", "full", "high", "super", "super+"; NULL unknown */
+    unsigned class_id;            /* bDeviceClass */
+    char *speed;                  /* "low", "full", "high", "super", "super+"; NULL unknown */
     char *manufacturer, *product; /* NULL when unreadable */
 } dc_usb_device;
 
@@ -124,13 +124,13 @@ typedef struct dc_hostinfo {
     dc_numa numa;
     dc_pci_device *pci;
     size_t npci;
-    bool pci_known;    /* false: the PCI probe could not run */
+    bool pci_known; /* false: the PCI probe could not run */
     dc_hostvfio vfio;
     dc_usb_device *usb;
     size_t nusb;
     bool usb_known;
-    int render_nodes;  /* DRM render nodes (/dev/dri/renderD*), -1 unknown */
-    int tpm_device;    /* /dev/tpm0 exists: 1, 0, -1 unknown */
+    int render_nodes; /* DRM render nodes (/dev/dri/renderD*), -1 unknown */
+    int tpm_device;   /* /dev/tpm0 exists: 1, 0, -1 unknown */
     dc_diagnostic *diags;
     size_t ndiags;
 } dc_hostinfo;
