@@ -7,7 +7,7 @@
 
 #include "json.h"
 
-#define DC_REPLAY_MAX_FILE (512u << 20)
+#define DC_REPLAY_MAX_FILE (64u << 20)
 #define DC_REPLAY_MAX_LINE (1u << 20)
 
 typedef struct entry {
