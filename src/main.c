@@ -565,16 +565,32 @@ static int run_probe_all(const options *o)
     int *fds = xcalloc(emus.n, sizeof(int));
     dc_buf *out = xcalloc(emus.n, sizeof(dc_buf));
     int *status = xcalloc(emus.n, sizeof(int));
+    /*
+     * Longest first: emulators for this host's own arch run a second (TCG)
+     * session and take the longest, so starting them last would leave one
+     * CPU busy alone at the end.
+     */
+    size_t *order = xcalloc(emus.n, sizeof(size_t));
+    size_t nord = 0;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < emus.n; i++) {
+            const char *base = strrchr(emus.v[i], '/');
+            const char *arch = dc_arch_from_qemu(base ? base + strlen("/qemu-system-") : "");
+            bool native = arch && dc_arch_is_native(arch);
+            if (native == (pass == 0))
+                order[nord++] = i;
+        }
     size_t next = 0, running = 0, done = 0;
     fflush(stdout);
     fflush(stderr);
     while (done < emus.n) {
         while (next < emus.n && running < limit) {
+            size_t e = order[next++];
             int p[2];
             if (pipe2(p, O_CLOEXEC) < 0) {
-                status[next] = DC_EXIT_PROBE;
-                fds[next] = -1;
-                pids[next++] = -1;
+                status[e] = DC_EXIT_PROBE;
+                fds[e] = -1;
+                pids[e] = -1;
                 done++;
                 continue;
             }
@@ -583,23 +599,25 @@ static int run_probe_all(const options *o)
                 dup2(p[1], 1);
                 options child = *o;
                 child.all = false;
-                child.emulator = emus.v[next];
+                child.emulator = emus.v[e];
                 _exit(run_probe(&child));
             }
             close(p[1]);
-            fds[next] = p[0];
-            pids[next++] = pid;
+            fds[e] = p[0];
+            pids[e] = pid;
             running++;
         }
         /* Drain whichever children have output; reap the finished ones. */
         struct pollfd *pfd = xcalloc(emus.n, sizeof(struct pollfd));
         size_t np = 0;
         size_t *idx = xcalloc(emus.n, sizeof(size_t));
-        for (size_t i = 0; i < next; i++)
+        for (size_t k = 0; k < next; k++) {
+            size_t i = order[k];
             if (fds[i] >= 0) {
                 pfd[np] = (struct pollfd){.fd = fds[i], .events = POLLIN};
                 idx[np++] = i;
             }
+        }
         if (np && poll(pfd, np, -1) > 0) {
             for (size_t k = 0; k < np; k++) {
                 if (!pfd[k].revents)
@@ -650,6 +668,7 @@ static int run_probe_all(const options *o)
     free(fds);
     free(out);
     free(status);
+    free(order);
     dc_strv_clear(&emus);
     return rc;
 }
