@@ -7,7 +7,7 @@
 #include "domcaps/domcaps.h"
 
 /* Bumped whenever dc_qemu_caps or this format changes. */
-#define DC_CACHE_FORMAT 2
+#define DC_CACHE_FORMAT 3
 #define DC_CACHE_MAGIC "domcaps-cache"
 #define DC_CACHE_MAX (64u << 20)
 
@@ -244,6 +244,7 @@ static void serialize_accel(dc_buf *b, const char *name, const dc_qemu_accel *a)
         word(b, d->name);
         word(b, d->alias_of);
         word(b, d->vendor);
+        word(b, d->typename);
         dc_buf_add(b, "\n");
         line_strs(b, "unavail", &d->unavailable);
     }
@@ -504,7 +505,7 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
                 .alias = dupn(ws.w[6]),
                 .default_cpu_type = dupn(ws.w[7]),
             };
-        } else if (streq(tag, "cpu") && ws.n == 6 && ws.w[3] && to_int(ws.w[1], &v[0]) &&
+        } else if (streq(tag, "cpu") && ws.n == 7 && ws.w[3] && to_int(ws.w[1], &v[0]) &&
                    to_int(ws.w[2], &v[1])) {
             if (a->ncpus == cpus_alloc) {
                 cpus_alloc = cpus_alloc ? cpus_alloc * 2 : 64;
@@ -515,7 +516,8 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
                                     .deprecated = v[1],
                                     .name = xstrdup(ws.w[3]),
                                     .alias_of = dupn(ws.w[4]),
-                                    .vendor = dupn(ws.w[5])};
+                                    .vendor = dupn(ws.w[5]),
+                                    .typename = dupn(ws.w[6])};
         } else if (streq(tag, "unavail") && ws.n == 2 && ws.w[1] && cpu) {
             dc_strv_add(&cpu->unavailable, ws.w[1]);
         } else if (streq(tag, "hostmodel") && ws.n == 6 && to_int(ws.w[1], &v[0]) &&

@@ -99,8 +99,22 @@ static void fill_os(dc_domcaps *caps, const dc_host *host, const char *arch, con
     dc_enum_set(&caps->os.loader.secure, DC_NO_V);
 }
 
+/* The sPAPR CPU core type QEMU has for a model, named after its CPU type. */
+static bool has_spapr_core(const dc_qemu_caps *qc, const dc_qemu_cpudef *d)
+{
+    if (!d->typename)
+        return false;
+    const char *suffix = strrchr(d->typename, '-');
+    size_t base = suffix && streq(suffix, "-cpu") ? (size_t)(suffix - d->typename) : strlen(d->typename);
+    /* power9_v2.0-powerpc64-cpu -> power9_v2.0-spapr-cpu-core */
+    const char *family = memchr(d->typename, '-', base);
+    size_t stem = family ? (size_t)(family - d->typename) : base;
+    _cleanup_free_ char *core = xasprintf("%.*s-spapr-cpu-core", (int)stem, d->typename);
+    return dc_qemu_has_type(qc, core);
+}
+
 static void fill_cpu(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qemu_accel *a,
-                     const dc_host *host, bool kvm, const char *arch)
+                     const dc_host *host, bool kvm, const char *arch, const char *machine)
 {
     bool x86 = dc_arch_is_x86(arch);
 
@@ -134,12 +148,19 @@ static void fill_cpu(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qemu_acc
     }
     caps->cpu.custom = DC_YES;
     caps->cpu.models = xcalloc(a->ncpus, sizeof(dc_cpu_model));
+    bool spapr_cores = false;
+    if (machine_is_pseries(machine))
+        for (size_t i = 0; i < qc->types.n && !spapr_cores; i++)
+            spapr_cores = endswith(qc->types.v[i], "-spapr-cpu-core");
     for (size_t i = 0; i < a->ncpus; i++) {
         const dc_qemu_cpudef *d = &a->cpus[i];
         if (streq(d->name, "host"))
             continue;
         /* max and base are accepted by QEMU but are not CPU models to offer. */
         if (x86 && (streq(d->name, "max") || streq(d->name, "base")))
+            continue;
+        /* pseries builds its CPUs from sPAPR cores: only models with one can be used. */
+        if (spapr_cores && !has_spapr_core(qc, d))
             continue;
         dc_cpu_model *m = &caps->cpu.models[caps->cpu.nmodels++];
         m->name = xstrdup(d->name);
@@ -531,7 +552,7 @@ int dc_domcaps_derive(const dc_qemu_caps *qc, const dc_host *host, const dc_requ
     caps->iothreads = DC_YES;
 
     fill_os(caps, host, arch, m->name);
-    fill_cpu(caps, qc, a, host, kvm, arch);
+    fill_cpu(caps, qc, a, host, kvm, arch, m->name);
     if (caps->cpu.nmodels > 1)
         qsort(caps->cpu.models, caps->cpu.nmodels, sizeof(dc_cpu_model), cmp_model);
 

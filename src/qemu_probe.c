@@ -227,6 +227,8 @@ static void probe_cpu_defs(probe_ctx *ctx, dc_qemu_accel *a)
         out->name = xstrdup(name);
         const char *alias = dc_json_get_string(d, "alias-of");
         out->alias_of = alias ? xstrdup(alias) : NULL;
+        const char *tn = dc_json_get_string(d, "typename");
+        out->typename = tn ? xstrdup(tn) : NULL;
         out->deprecated = dc_json_get_bool(d, "deprecated", false);
         json_object *un = dc_json_get_array(d, "unavailable-features");
         out->usable = un ? json_object_array_length(un) == 0 : -1;
@@ -722,6 +724,7 @@ static void accel_clear(dc_qemu_accel *a)
     for (size_t i = 0; i < a->ncpus; i++) {
         free(a->cpus[i].name);
         free(a->cpus[i].alias_of);
+        free(a->cpus[i].typename);
         free(a->cpus[i].vendor);
         dc_strv_clear(&a->cpus[i].unavailable);
     }

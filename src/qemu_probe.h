@@ -18,6 +18,7 @@ typedef struct dc_qemu_machine {
 typedef struct dc_qemu_cpudef {
     char *name;
     char *alias_of;
+    char *typename; /* the QOM type behind the model (power9_v2.0-powerpc64-cpu) */
     bool deprecated;
     int usable;          /* -1: unknown (no unavailable-features), 0, 1 */
     dc_strv unavailable; /* in the spelling libvirt users expect (see finalize) */
