@@ -548,7 +548,8 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
         *ret_why = xasprintf("%s (line %u)", err, lineno);
         dc_qemu_caps_free(c);
         dc_cache_key_clear(&key);
-        return -EBADMSG;
+        /* An upgrade's leftover is stale, not damaged. */
+        return streq(err, "written by another domcaps version") ? -ESTALE : -EBADMSG;
     }
     /* The writer kept these sorted; lookups rely on it. */
     dc_strv_sort(&c->types);
@@ -578,9 +579,10 @@ dc_cache_status dc_cache_load(const char *dir, const char *binary, const dc_cach
     dc_cache_key stored = {0};
     dc_qemu_caps *c = NULL;
     _cleanup_free_ char *why = NULL;
-    if (dc_cache_parse(text, len, &stored, &c, &why) < 0) {
+    int pr = dc_cache_parse(text, len, &stored, &c, &why);
+    if (pr < 0) {
         *ret_why = xasprintf("%s: %s", path, why);
-        return DC_CACHE_CORRUPT;
+        return pr == -ESTALE ? DC_CACHE_STALE : DC_CACHE_CORRUPT;
     }
     dc_cache_status st = DC_CACHE_HIT;
     for (size_t i = 0; i < key->names.n && st == DC_CACHE_HIT; i++) {
