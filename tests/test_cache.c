@@ -346,7 +346,7 @@ static void test_concurrent_and_explain(void **state)
 
     /* A corrupt entry is discarded with a warning and replaced. */
     _cleanup_free_ char *entry = dc_cache_entry_path(dir, wrapper);
-    write_text(entry, "domcaps-cache 1\nbinary");
+    write_text(entry, "#!/bin/sh: not a cache entry\n");
     _cleanup_free_ char *warn = xasprintf(
         "%s --emulator '%s' --virttype qemu --cache-dir '%s' 2>&1 >/dev/null", DC_BINARY, wrapper,
         dir);
