@@ -157,26 +157,11 @@ int dc_replay_load_buffer(const char *name, const char *text, size_t len, dc_rep
 
 int dc_replay_load(const char *path, dc_replay **ret, char **ret_msg)
 {
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        int e = errno;
-        *ret_msg = xasprintf("cannot open recording %s: %s", path, strerror(e));
-        return -e;
-    }
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        *ret_msg = xasprintf("cannot read recording %s: not a regular file", path);
-        return -EINVAL;
-    }
     _cleanup_free_ char *text = NULL;
     size_t len;
-    int r = dc_read_fd(fd, DC_REPLAY_MAX_FILE, &text, &len);
-    if (r < 0) {
-        *ret_msg = r == -EFBIG ? xasprintf("cannot read recording %s: larger than %u MiB", path,
-                                           DC_REPLAY_MAX_FILE >> 20)
-                               : xasprintf("cannot read recording %s: %s", path, strerror(-r));
+    int r = dc_read_input_file("recording", path, DC_REPLAY_MAX_FILE, &text, &len, ret_msg);
+    if (r < 0)
         return r;
-    }
     return dc_replay_load_buffer(path, text, len, ret, ret_msg);
 }
 

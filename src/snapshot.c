@@ -573,25 +573,11 @@ static int hostinfo_load_json(const char *path, const char *text, size_t len, dc
 
 int dc_hostinfo_load(const char *path, dc_hostinfo *ret, char **ret_msg)
 {
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    if (fd < 0) {
-        int e = errno;
-        *ret_msg = xasprintf("cannot open %s: %s", path, strerror(e));
-        return -e;
-    }
-    struct stat st;
-    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        *ret_msg = xasprintf("cannot read %s: not a regular file", path);
-        return -EINVAL;
-    }
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
-    int rr = dc_read_fd(fd, DC_XML_MAX_SIZE, &text, &len);
-    if (rr < 0) {
-        *ret_msg = rr == -EFBIG ? xasprintf("%s is larger than %u MiB", path, DC_XML_MAX_SIZE >> 20)
-                                : xasprintf("cannot read %s: %s", path, strerror(-rr));
+    int rr = dc_read_input_file("", path, DC_XML_MAX_SIZE, &text, &len, ret_msg);
+    if (rr < 0)
         return rr;
-    }
     const char *first = text + strspn(text, " \t\r\n");
     if (*first == '{')
         return hostinfo_load_json(path, text, len, ret, ret_msg);

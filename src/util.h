@@ -156,6 +156,12 @@ int dc_cmp_unsigned(const void *a, const void *b);
 
 /* Reads a whole fd of at most max bytes. */
 int dc_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len);
+/*
+ * Reads an input file named on the command line: a regular file of at most
+ * max bytes. what ("recording", "" ...) goes into the messages.
+ */
+int dc_read_input_file(const char *what, const char *path, size_t max, char **ret_text,
+                       size_t *ret_len, char **ret_msg);
 /* Writes a file atomically: temp file in the same directory, fsync, rename. */
 int dc_write_file_atomic(const char *path, const char *data, size_t len);
 

@@ -34,24 +34,9 @@ int dc_xml_parse(const char *path, const char *text, size_t len, xmlDocPtr *ret_
 {
     _cleanup_free_ char *buf = NULL;
     if (!text) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-        if (fd < 0) {
-            int e = errno;
-            *ret_msg = xasprintf("cannot open %s: %s", path, strerror(e));
-            return -e;
-        }
-        struct stat st;
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-            *ret_msg = xasprintf("cannot read %s: not a regular file", path);
-            return -EINVAL;
-        }
-        int r = dc_read_fd(fd, DC_XML_MAX_SIZE, &buf, &len);
-        if (r < 0) {
-            *ret_msg = r == -EFBIG
-                           ? xasprintf("%s is larger than %u MiB", path, DC_XML_MAX_SIZE >> 20)
-                           : xasprintf("cannot read %s: %s", path, strerror(-r));
+        int r = dc_read_input_file("", path, DC_XML_MAX_SIZE, &buf, &len, ret_msg);
+        if (r < 0)
             return r;
-        }
         text = buf;
     } else if (len > DC_XML_MAX_SIZE) {
         *ret_msg = xasprintf("%s is larger than %u MiB", path, DC_XML_MAX_SIZE >> 20);
