@@ -67,6 +67,16 @@ void dc_host_diag(dc_host *host, const char *probe, const char *fmt, ...) _print
 int dc_host_read_cpulist(dc_host *host, const char *probe, const char *path, bool enoent_ok,
                          unsigned **ret_ids, size_t *ret_n);
 
+/*
+ * One id from /sys/devices/system/cpu/cpuN/topology/<name>. -1 in the file
+ * (no such level on this architecture) is 0, as libvirt says, and so is a
+ * missing die_id (kernels before 5.3). Returns the id, or -1 when unknown; a
+ * missing file is diagnosed only with diag_missing, anything unreadable or
+ * garbled always is.
+ */
+int dc_host_topology_id(dc_host *host, const char *probe, unsigned cpu, const char *name,
+                        bool diag_missing);
+
 /* Thin seams over the kernel, replaced in tests with -Wl,--wrap. */
 int dc_kvm_open(const dc_root *root, int *ret_fd);
 int dc_kvm_ioctl(int fd, unsigned long request, unsigned long arg);

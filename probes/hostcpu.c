@@ -12,7 +12,6 @@
 
 #include "arch.h"
 #include "host.h"
-#include "numa_seam.h" /* dc_cpulist_parse */
 
 #define SYS_CPU "/sys/devices/system/cpu"
 
@@ -151,49 +150,7 @@ static void parse_cpuinfo(dc_host *host, const char *text)
     }
 }
 
-static void diag_read(dc_host *host, const char *path, int err)
-{
-    _cleanup_free_ char *disp = dc_root_display(host->root, path);
-    dc_host_diag(host, "hostcpu", "cannot read %s: %s", disp, strerror(-err));
-}
 
-/* what: "an id", "a CPU list" */
-static void diag_garbage(dc_host *host, const char *path, const char *what, const char *text)
-{
-    _cleanup_free_ char *disp = dc_root_display(host->root, path);
-    dc_host_diag(host, "hostcpu", "%s does not hold %s: '%s'", disp, what, text);
-}
-
-/*
- * One id from cpuN/topology; -1 in the file (no such level on this
- * architecture) counts as 0, as libvirt does, and so does a missing die_id
- * (kernels before 5.3). Returns -errno after a diagnostic.
- */
-static int topology_id(dc_host *host, unsigned cpu, const char *name, unsigned *ret)
-{
-    _cleanup_free_ char *path = xasprintf(SYS_CPU "/cpu%u/topology/%s", cpu, name);
-    _cleanup_free_ char *line = NULL;
-    int r = dc_root_read_line(host->root, path, &line);
-    if (r == -ENOENT && streq(name, "die_id")) {
-        *ret = 0;
-        return 0;
-    }
-    if (r < 0) {
-        diag_read(host, path, r);
-        return r;
-    }
-    char *end;
-    errno = 0;
-    long v = strtol(line, &end, 10);
-    while (isspace((unsigned char)*end))
-        end++;
-    if (end == line || errno || *end || v < -1 || v > INT_MAX) {
-        diag_garbage(host, path, "an id", line);
-        return -EINVAL;
-    }
-    *ret = v < 0 ? 0 : (unsigned)v;
-    return 0;
-}
 
 typedef struct core {
     unsigned package, die;
@@ -225,9 +182,12 @@ static int count_topology(dc_host *host, const unsigned *online, size_t n)
         int r = dc_host_read_cpulist(host, "hostcpu", path, false, &sib, &nsib);
         if (r < 0)
             return r;
-        if ((r = topology_id(host, id, "physical_package_id", &c.package)) < 0 ||
-            (r = topology_id(host, id, "die_id", &c.die)) < 0)
-            return r;
+        int package = dc_host_topology_id(host, "hostcpu", id, "physical_package_id", true);
+        int die = dc_host_topology_id(host, "hostcpu", id, "die_id", true);
+        if (package < 0 || die < 0)
+            return -EINVAL;
+        c.package = (unsigned)package;
+        c.die = (unsigned)die;
         seen[id] = true;
         for (size_t j = 0; j < nsib; j++)
             if (sib[j] <= max_id)

@@ -267,35 +267,6 @@ static void read_distances(dc_host *host, const char *path, const unsigned *node
     }
 }
 
-/*
- * One id from cpuN/topology. A missing file is unknown (-1), except die_id,
- * which kernels before 5.3 lack: one die, 0, as libvirt says. -1 in the file
- * means the architecture has no such level, which libvirt reports as 0.
- */
-static int topology_id(dc_host *host, unsigned cpu, const char *name)
-{
-    _cleanup_free_ char *path = xasprintf(SYS_CPU "/cpu%u/topology/%s", cpu, name);
-    _cleanup_free_ char *line = NULL;
-    int r = dc_root_read_line(host->root, path, &line);
-    if (r == -ENOENT)
-        return streq(name, "die_id") ? 0 : -1;
-    if (r < 0) {
-        diag_read(host, path, r);
-        return -1;
-    }
-    char *end;
-    errno = 0;
-    long v = strtol(line, &end, 10);
-    while (isspace((unsigned char)*end))
-        end++;
-    if (end == line || errno || *end || v < -1 || v > INT_MAX) {
-        _cleanup_free_ char *disp = dc_root_display(host->root, path);
-        dc_host_diag(host, "numa", "%s does not hold an id: '%s'", disp, line);
-        return -1;
-    }
-    return v < 0 ? 0 : (int)v;
-}
-
 static void fill_cpus(dc_host *host, const char *cpulist_path, dc_numa_cell *cell)
 {
     _cleanup_free_ unsigned *ids = NULL;
@@ -307,9 +278,9 @@ static void fill_cpus(dc_host *host, const char *cpulist_path, dc_numa_cell *cel
     for (size_t i = 0; i < n; i++) {
         dc_numa_cpu *c = &cell->cpus[i];
         c->id = ids[i];
-        c->socket_id = topology_id(host, ids[i], "physical_package_id");
-        c->die_id = topology_id(host, ids[i], "die_id");
-        c->core_id = topology_id(host, ids[i], "core_id");
+        c->socket_id = dc_host_topology_id(host, "numa", ids[i], "physical_package_id", false);
+        c->die_id = dc_host_topology_id(host, "numa", ids[i], "die_id", false);
+        c->core_id = dc_host_topology_id(host, "numa", ids[i], "core_id", false);
         _cleanup_free_ char *path =
             xasprintf(SYS_CPU "/cpu%u/topology/thread_siblings_list", ids[i]);
         _cleanup_free_ unsigned *sib = NULL;

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <ctype.h>
+#include <limits.h>
+
 #include "host.h"
 
 const dc_probe *const dc_probes[] = {
@@ -46,6 +49,34 @@ int dc_host_read_cpulist(dc_host *host, const char *probe, const char *path, boo
         dc_host_diag(host, probe, "%s does not hold a CPU list: '%s'", disp, line);
     }
     return r;
+}
+
+int dc_host_topology_id(dc_host *host, const char *probe, unsigned cpu, const char *name,
+                        bool diag_missing)
+{
+    _cleanup_free_ char *path = xasprintf("/sys/devices/system/cpu/cpu%u/topology/%s", cpu, name);
+    _cleanup_free_ char *line = NULL;
+    int r = dc_root_read_line(host->root, path, &line);
+    if (r == -ENOENT && streq(name, "die_id"))
+        return 0;
+    if (r < 0) {
+        if (r != -ENOENT || diag_missing) {
+            _cleanup_free_ char *disp = dc_root_display(host->root, path);
+            dc_host_diag(host, probe, "cannot read %s: %s", disp, strerror(-r));
+        }
+        return -1;
+    }
+    char *end;
+    errno = 0;
+    long v = strtol(line, &end, 10);
+    while (isspace((unsigned char)*end))
+        end++;
+    if (end == line || errno || *end || v < -1 || v > INT_MAX) {
+        _cleanup_free_ char *disp = dc_root_display(host->root, path);
+        dc_host_diag(host, probe, "%s does not hold an id: '%s'", disp, line);
+        return -1;
+    }
+    return v < 0 ? 0 : (int)v;
 }
 
 void dc_host_probe(dc_host *host, const dc_root *root, const char *xdg_config_home, unsigned what,

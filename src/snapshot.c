@@ -49,6 +49,14 @@ char *dc_snapshot_format_extension(const dc_qemu_caps *qc, bool kvm)
     return dc_buf_steal(&b);
 }
 
+static size_t count_children(xmlNodePtr n, const char *name)
+{
+    size_t count = 0;
+    for (xmlNodePtr c = dc_xml_child(n, name); c; c = dc_xml_next(c, name))
+        count++;
+    return count;
+}
+
 static bool attr_yes(xmlNodePtr n, const char *name)
 {
     _cleanup_free_ char *v = dc_xml_prop(n, name);
@@ -87,9 +95,7 @@ static dc_qemu_caps *parse_extension(xmlNodePtr q, const dc_domcaps *caps)
     qc->memfd_hugetlb = attr_yes(q, "memfdHugetlb");
     dc_qemu_accel *a = streq(caps->domain, "kvm") ? &qc->kvm : &qc->tcg;
     a->probed = true;
-    size_t n = 0;
-    for (xmlNodePtr m = dc_xml_child(q, "machine"); m; m = dc_xml_next(m, "machine"))
-        n++;
+    size_t n = count_children(q, "machine");
     a->machines = xcalloc(n ? n : 1, sizeof(dc_qemu_machine));
     for (xmlNodePtr m = dc_xml_child(q, "machine"); m; m = dc_xml_next(m, "machine")) {
         char *name = dc_xml_prop(m, "name");
@@ -189,9 +195,7 @@ static void parse_cpu(xmlNodePtr cpu, dc_domcaps *caps)
 
     xmlNodePtr cu = child_with(cpu, "mode", "name", "custom");
     caps->cpu.custom = supported(cu);
-    size_t n = 0;
-    for (xmlNodePtr m = dc_xml_child(cu, "model"); m; m = dc_xml_next(m, "model"))
-        n++;
+    size_t n = count_children(cu, "model");
     caps->cpu.models = xcalloc(n ? n : 1, sizeof(dc_cpu_model));
     for (xmlNodePtr m = dc_xml_child(cu, "model"); m; m = dc_xml_next(m, "model")) {
         char *name = dc_xml_text(m);
@@ -252,9 +256,7 @@ static void parse_features(xmlNodePtr f, dc_domcaps *caps)
         caps->features.sgx.sgx2 = s2 && streq(s2, "yes");
         caps->features.sgx.section_size_kib = ss ? strtoull(ss, NULL, 10) : 0;
         xmlNodePtr secs = dc_xml_child(sgx, "sections");
-        size_t n = 0;
-        for (xmlNodePtr s = dc_xml_child(secs, "section"); s; s = dc_xml_next(s, "section"))
-            n++;
+        size_t n = count_children(secs, "section");
         caps->features.sgx.sections = xcalloc(n ? n : 1, sizeof(dc_sgx_section));
         for (xmlNodePtr s = dc_xml_child(secs, "section"); s; s = dc_xml_next(s, "section")) {
             dc_sgx_section *o = &caps->features.sgx.sections[caps->features.sgx.nsections++];
@@ -429,9 +431,7 @@ static void parse_host_numa(xmlNodePtr topo, dc_numa *n)
     n->default_hugepage_kib = (unsigned long long)attr_ll(topo, "defaultHugepageKiB", 0);
     n->memory_kib = (unsigned long long)attr_ll(topo, "memoryKiB", 0);
     xmlNodePtr cells = dc_xml_child(topo, "cells");
-    size_t count = 0;
-    for (xmlNodePtr c = dc_xml_child(cells, "cell"); c; c = dc_xml_next(c, "cell"))
-        count++;
+    size_t count = count_children(cells, "cell");
     n->cells = xcalloc(count ? count : 1, sizeof(dc_numa_cell));
     for (xmlNodePtr c = dc_xml_child(cells, "cell"); c; c = dc_xml_next(c, "cell")) {
         dc_numa_cell *o = &n->cells[n->ncells++];
@@ -440,9 +440,7 @@ static void parse_host_numa(xmlNodePtr topo, dc_numa *n)
         _cleanup_free_ char *mt = dc_xml_text(mem);
         o->memory_kib = mt ? strtoull(mt, NULL, 10) : 0;
         o->free_kib = (unsigned long long)attr_ll(mem, "free", 0);
-        size_t np = 0;
-        for (xmlNodePtr p = dc_xml_child(c, "pages"); p; p = dc_xml_next(p, "pages"))
-            np++;
+        size_t np = count_children(c, "pages");
         o->pages = xcalloc(np ? np : 1, sizeof(dc_numa_pages));
         for (xmlNodePtr p = dc_xml_child(c, "pages"); p; p = dc_xml_next(p, "pages")) {
             dc_numa_pages *pg = &o->pages[o->npages++];
@@ -452,18 +450,14 @@ static void parse_host_numa(xmlNodePtr topo, dc_numa *n)
             pg->total = t ? strtoull(t, NULL, 10) : 0;
         }
         xmlNodePtr dist = dc_xml_child(c, "distances");
-        size_t nd = 0;
-        for (xmlNodePtr s = dc_xml_child(dist, "sibling"); s; s = dc_xml_next(s, "sibling"))
-            nd++;
+        size_t nd = count_children(dist, "sibling");
         o->distances = xcalloc(nd ? nd : 1, sizeof(*o->distances));
         for (xmlNodePtr s = dc_xml_child(dist, "sibling"); s; s = dc_xml_next(s, "sibling")) {
             o->distances[o->ndistances].id = attr_uint(s, "id", 0);
             o->distances[o->ndistances++].value = attr_uint(s, "value", 0);
         }
         xmlNodePtr cpus = dc_xml_child(c, "cpus");
-        size_t nc = 0;
-        for (xmlNodePtr u = dc_xml_child(cpus, "cpu"); u; u = dc_xml_next(u, "cpu"))
-            nc++;
+        size_t nc = count_children(cpus, "cpu");
         o->cpus = xcalloc(nc ? nc : 1, sizeof(dc_numa_cpu));
         for (xmlNodePtr u = dc_xml_child(cpus, "cpu"); u; u = dc_xml_next(u, "cpu")) {
             dc_numa_cpu *cpu = &o->cpus[o->ncpus++];
@@ -479,9 +473,7 @@ static void parse_host_numa(xmlNodePtr topo, dc_numa *n)
 static void parse_host_pci(xmlNodePtr pci, dc_hostinfo *h)
 {
     h->pci_known = attr_yes(pci, "probed");
-    size_t n = 0;
-    for (xmlNodePtr d = dc_xml_child(pci, "device"); d; d = dc_xml_next(d, "device"))
-        n++;
+    size_t n = count_children(pci, "device");
     h->pci = xcalloc(n ? n : 1, sizeof(dc_pci_device));
     for (xmlNodePtr d = dc_xml_child(pci, "device"); d; d = dc_xml_next(d, "device")) {
         char *addr = dc_xml_prop(d, "address");
@@ -515,9 +507,7 @@ static void parse_host_vfio(xmlNodePtr v, dc_hostvfio *o)
     o->dev_iommu = attr_yes(v, "devIommu");
     o->module = attr_yes(v, "module");
     o->iommu_groups = attr_yes(v, "iommuGroups");
-    size_t n = 0;
-    for (xmlNodePtr g = dc_xml_child(v, "group"); g; g = dc_xml_next(g, "group"))
-        n++;
+    size_t n = count_children(v, "group");
     o->groups = xcalloc(n ? n : 1, sizeof(dc_iommu_group));
     for (xmlNodePtr g = dc_xml_child(v, "group"); g; g = dc_xml_next(g, "group")) {
         dc_iommu_group *gr = &o->groups[o->ngroups++];
@@ -531,9 +521,7 @@ static void parse_host_vfio(xmlNodePtr v, dc_hostvfio *o)
 static void parse_host_usb(xmlNodePtr usb, dc_hostinfo *h)
 {
     h->usb_known = attr_yes(usb, "probed");
-    size_t n = 0;
-    for (xmlNodePtr d = dc_xml_child(usb, "device"); d; d = dc_xml_next(d, "device"))
-        n++;
+    size_t n = count_children(usb, "device");
     h->usb = xcalloc(n ? n : 1, sizeof(dc_usb_device));
     for (xmlNodePtr d = dc_xml_child(usb, "device"); d; d = dc_xml_next(d, "device")) {
         dc_usb_device *o = &h->usb[h->nusb++];
@@ -603,9 +591,7 @@ int dc_hostinfo_load(const char *path, dc_hostinfo *ret, char **ret_msg)
     xmlNodePtr tpm = dc_xml_child(root, "tpm");
     h.tpm_device = tpm ? attr_yes(tpm, "present") : -1;
     xmlNodePtr diags = dc_xml_child(root, "diagnostics");
-    size_t n = 0;
-    for (xmlNodePtr d = dc_xml_child(diags, "diagnostic"); d; d = dc_xml_next(d, "diagnostic"))
-        n++;
+    size_t n = count_children(diags, "diagnostic");
     h.diags = xcalloc(n ? n : 1, sizeof(dc_diagnostic));
     for (xmlNodePtr d = dc_xml_child(diags, "diagnostic"); d; d = dc_xml_next(d, "diagnostic")) {
         char *probe = dc_xml_prop(d, "probe");
