@@ -27,6 +27,7 @@ typedef struct dc_host {
     dc_diag *diag;         /* warnings for the caps run (malformed descriptors, swtpm) */
     const char *cache_dir; /* where probes may keep answers keyed by a binary's identity */
     bool skip_names;       /* no pci.ids lookups: the checker needs no device names */
+    unsigned what;         /* the DC_PROBE_FOR_* bits this run asked for */
 } dc_host;
 
 /* What a run needs: the caps document, the inventory report, or both. */

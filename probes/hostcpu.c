@@ -257,7 +257,9 @@ static int probe_hostcpu(dc_host *host)
         dc_host_diag(host, "hostcpu", "cannot read /proc/cpuinfo: %s", strerror(-r));
     else
         parse_cpuinfo(host, text);
-    read_topology(host);
+    /* Sockets, dies and cores are inventory: a caps run (the warm path) skips them. */
+    if (host->what & DC_PROBE_FOR_INVENTORY)
+        read_topology(host);
     return 0;
 }
 

@@ -85,6 +85,7 @@ void dc_host_probe(dc_host *host, const dc_root *root, const char *xdg_config_ho
     host->root = root;
     host->xdg_config_home = xdg_config_home;
     host->diag = diag;
+    host->what = what;
     host->info.render_nodes = -1; /* unknown until the devnodes probe runs */
     host->info.tpm_device = -1;
     for (const dc_probe *const *p = dc_probes; *p; p++) {
