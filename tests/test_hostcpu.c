@@ -14,7 +14,7 @@ static void probe(const char *root_path, dc_host *host)
 {
     dc_root *root = NULL;
     assert_int_equal(dc_root_open(root_path, &root), 0);
-    *host = (dc_host){.root = root};
+    *host = (dc_host){.root = root, .what = DC_PROBE_FOR_INVENTORY};
     assert_int_equal(dc_probe_hostcpu.run(host), 0);
     host->root = NULL;
     dc_root_free(root);
