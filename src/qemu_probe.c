@@ -512,14 +512,19 @@ static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
         dc_strv_sort(&c->pci_types);
     }
 
+    /*
+     * qom-list-properties answers for abstract types too, but qom-list-types
+     * never lists them: the machine and CPU classes below are asked for
+     * without a qom-list-types guard, and an error reply means "absent".
+     */
     bool x86 = dc_arch_is_x86(c->arch);
     c->memfd_hugetlb = dc_qemu_has_type(c, "memory-backend-memfd") &&
                        qom_has_property(ctx, "memory-backend-memfd", "hugetlb");
-    _cleanup_free_ char *maxcpu = xasprintf("max-%s-cpu", x86                       ? "x86_64"
-                                                          : dc_arch_is_arm(c->arch) ? "arm"
-                                                                                    : c->target);
-    if (dc_qemu_has_type(c, maxcpu))
+    /* The max CPU class of this binary: max-x86_64-cpu, max-i386-cpu, max-arm-cpu. */
+    if (x86 || dc_arch_is_arm(c->arch)) {
+        _cleanup_free_ char *maxcpu = xasprintf("max-%s-cpu", x86 ? c->target : "arm");
         c->max_cpu_migratable = qom_has_property(ctx, maxcpu, "migratable");
+    }
 
     dc_qemu_accel *a = c->kvm_enabled ? &c->kvm : &c->tcg;
     a->probed = true;
@@ -529,7 +534,8 @@ static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
         return -EBADMSG;
     }
     c->none_machine_cgs = qom_has_property(ctx, "none-machine", "confidential-guest-support");
-    if (x86 && dc_qemu_has_type(c, "generic-pc-machine"))
+    /* generic-pc-machine is the abstract parent of every pc-i440fx/pc-q35/isapc machine. */
+    if (x86)
         c->pc_machine_i8042 = qom_has_property(ctx, "generic-pc-machine", "i8042");
     probe_cpu_defs(ctx, a);
     probe_tpm(ctx, c);
