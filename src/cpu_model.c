@@ -60,20 +60,26 @@ static char **diff_list(const dc_strv *a, const dc_strv *b, const dc_strv *alias
     return out.v;
 }
 
-void dc_cpu_host_model(const dc_qemu_cpuexp *host, const dc_qemu_cpuexp *models, size_t nmodels,
-                       const dc_strv *aliases, dc_host_model *out)
+void dc_cpu_host_model(const dc_qemu_cpuexp *host, const dc_qemu_cpuexp *models,
+                       const char *const *own_vendors, size_t nmodels, const dc_strv *aliases,
+                       dc_host_model *out)
 {
     const dc_qemu_cpuexp *best = NULL;
     size_t best_cost = SIZE_MAX, best_dis = SIZE_MAX;
+    /*
+     * Under KVM every model's expansion reports the host's vendor, so the
+     * comparison uses each model's own vendor. When none of the models is
+     * known to be of the host's vendor, all of them are candidates.
+     */
     bool vendor_match_exists = false;
     for (size_t i = 0; i < nmodels; i++)
-        if (host->vendor && streq_ptr(models[i].vendor, host->vendor))
+        if (host->vendor && streq_ptr(own_vendors[i], host->vendor))
             vendor_match_exists = true;
 
     for (size_t i = 0; i < nmodels; i++) {
         const dc_qemu_cpuexp *m = &models[i];
         /* A model of another vendor would change what the guest sees as its CPU maker. */
-        if (vendor_match_exists && !streq_ptr(m->vendor, host->vendor))
+        if (vendor_match_exists && !streq_ptr(own_vendors[i], host->vendor))
             continue;
         size_t req = diff_count(&host->features, &m->features);
         size_t dis = diff_count(&m->features, &host->features);
@@ -94,6 +100,29 @@ void dc_cpu_host_model(const dc_qemu_cpuexp *host, const dc_qemu_cpuexp *models,
     out->vendor = vn ? xstrdup(vn) : NULL;
     out->require = diff_list(&host->features, &best->features, aliases);
     out->disable = diff_list(&best->features, &host->features, aliases);
+}
+
+void dc_cpu_host_model_fallback(const dc_qemu_cpuexp *host, const char *model,
+                                const dc_strv *unavailable, const dc_strv *aliases,
+                                dc_host_model *out)
+{
+    out->supported = DC_YES;
+    out->model = xstrdup(model);
+    const char *vn = dc_cpu_vendor_name(host->vendor);
+    out->vendor = vn ? xstrdup(vn) : NULL;
+    /*
+     * Without the model's own feature list the difference is not known: every
+     * host feature is required (those the model already has are harmless) and
+     * the model's features the host lacks, which QEMU names as its
+     * unavailable-features, are disabled. The result is the host's CPU.
+     */
+    dc_strv empty = {0};
+    out->require = diff_list(&host->features, &empty, aliases);
+    dc_strv dis = {0};
+    for (size_t i = 0; unavailable && i < unavailable->n; i++)
+        dc_strv_add_unique(&dis, dc_cpu_feature_spelling(aliases, unavailable->v[i]));
+    dc_strv_sort(&dis);
+    out->disable = dis.v ? dis.v : xcalloc(1, sizeof(char *));
 }
 
 static char **strs_copy(char *const *v)

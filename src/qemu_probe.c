@@ -636,6 +636,65 @@ static const char *model_vendor(const dc_qemu_caps *qc, const dc_qemu_accel *a, 
     return NULL;
 }
 
+static bool is_pseudo_model(const dc_qemu_cpudef *d)
+{
+    return streq(d->name, "host") || streq(d->name, "max") || streq(d->name, "base");
+}
+
+/*
+ * The model host-model is named after when no per-model expansion is known
+ * (a recording without them): the CPU model of QEMU's default machine, else
+ * the first usable model by name, else the first model by name.
+ */
+static const dc_qemu_cpudef *fallback_model(const dc_qemu_accel *a)
+{
+    const char *type = NULL;
+    for (size_t i = 0; i < a->nmachines && !type; i++)
+        if (a->machines[i].is_default)
+            type = a->machines[i].default_cpu_type;
+    for (size_t i = 0; i < a->nmachines && !type; i++)
+        type = a->machines[i].default_cpu_type;
+    for (size_t i = 0; type && i < a->ncpus; i++)
+        if (!is_pseudo_model(&a->cpus[i]) && streq_ptr(a->cpus[i].typename, type))
+            return &a->cpus[i];
+    const dc_qemu_cpudef *usable = NULL, *any = NULL;
+    for (size_t i = 0; i < a->ncpus; i++) {
+        const dc_qemu_cpudef *d = &a->cpus[i];
+        if (is_pseudo_model(d))
+            continue;
+        if (!any || strcmp(d->name, any->name) < 0)
+            any = d;
+        if (d->usable == 1 && !d->deprecated && (!usable || strcmp(d->name, usable->name) < 0))
+            usable = d;
+    }
+    return usable ? usable : any;
+}
+
+/*
+ * host-model is supported whenever QEMU expanded host (KVM) or max (TCG);
+ * the per-model expansions only name the closest model.
+ */
+static void host_model(const dc_qemu_caps *c, dc_qemu_accel *a)
+{
+    a->host_model.supported = DC_NO;
+    if (!a->host.name)
+        return;
+    if (a->nmodels) {
+        const char **own = xcalloc(a->nmodels, sizeof(char *));
+        for (size_t i = 0; i < a->nmodels; i++)
+            own[i] = model_vendor(c, a, a->models[i].name);
+        dc_cpu_host_model(&a->host, a->models, own, a->nmodels, &c->feature_aliases,
+                          &a->host_model);
+        free(own);
+        if (a->host_model.supported == DC_YES)
+            return;
+    }
+    const dc_qemu_cpudef *d = fallback_model(a);
+    if (d)
+        dc_cpu_host_model_fallback(&a->host, d->name, &d->unavailable, &c->feature_aliases,
+                                   &a->host_model);
+}
+
 /*
  * Turns the raw expansions into the answers the document needs (host-model,
  * model vendors, blocker spellings), so that neither the derivation nor a
@@ -649,8 +708,7 @@ static void finalize(dc_qemu_caps *c)
         a->host_model.supported = DC_NO;
         if (!a->probed || !dc_arch_is_x86(c->arch))
             continue;
-        if (a->host.name && a->nmodels)
-            dc_cpu_host_model(&a->host, a->models, a->nmodels, &c->feature_aliases, &a->host_model);
+        host_model(c, a);
         for (size_t i = 0; i < a->ncpus; i++) {
             dc_qemu_cpudef *d = &a->cpus[i];
             const char *vn = dc_cpu_vendor_name(model_vendor(c, a, d->name));
