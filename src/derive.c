@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "derive.h"
 
+#include <strings.h>
+
 #include "arch.h"
 
 #define T(name) dc_qemu_has_type(qc, name)
@@ -105,12 +107,38 @@ static bool has_spapr_core(const dc_qemu_caps *qc, const dc_qemu_cpudef *d)
     if (!d->typename)
         return false;
     const char *suffix = strrchr(d->typename, '-');
-    size_t base = suffix && streq(suffix, "-cpu") ? (size_t)(suffix - d->typename) : strlen(d->typename);
+    size_t base =
+        suffix && streq(suffix, "-cpu") ? (size_t)(suffix - d->typename) : strlen(d->typename);
     /* power9_v2.0-powerpc64-cpu -> power9_v2.0-spapr-cpu-core */
     const char *family = memchr(d->typename, '-', base);
     size_t stem = family ? (size_t)(family - d->typename) : base;
     _cleanup_free_ char *core = xasprintf("%.*s-spapr-cpu-core", (int)stem, d->typename);
     return dc_qemu_has_type(qc, core);
+}
+
+/* Architectures libvirt has a CPU driver for (x86, ARM, ppc64, s390, RISC-V, LoongArch). */
+static bool arch_has_cpu_driver(const char *arch)
+{
+    return dc_arch_is_x86(arch) || dc_arch_is_arm(arch) || dc_arch_is_ppc64(arch) ||
+           dc_arch_is_s390(arch) || streq(arch, "riscv64") || streq(arch, "loongarch64");
+}
+
+/*
+ * libvirt's ppc64 models are the POWER generations, spelled POWER7, POWER8,
+ * POWER9, POWER10. QEMU offers each generation as an alias "power<N>" for its
+ * current revision (power9 -> power9_v2.0) and matches -cpu names without
+ * regard to case, so libvirt's spelling reaches the same CPU. Revisions and
+ * variants (power9_v1.0, power8e, power7+) and the other families (970, e500)
+ * are not listed: libvirt's ppc64 map has none of them. Returns NULL for them.
+ */
+static char *ppc64_generation_name(const char *qemu_name)
+{
+    if (strncasecmp(qemu_name, "power", 5) != 0)
+        return NULL;
+    const char *gen = qemu_name + 5;
+    if (!*gen || gen[0] == '0' || strspn(gen, "0123456789") != strlen(gen))
+        return NULL;
+    return xasprintf("POWER%s", gen);
 }
 
 static void fill_cpu(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qemu_accel *a,
@@ -142,16 +170,17 @@ static void fill_cpu(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qemu_acc
             caps->cpu.host_model.maxphysaddr_limit = host->info.cpu.phys_bits;
     }
 
-    if (!a->have_cpu_defs || a->ncpus == 0) {
+    /* Without a CPU driver for the arch libvirt refuses every custom model. */
+    if (!a->have_cpu_defs || a->ncpus == 0 || !arch_has_cpu_driver(arch)) {
         caps->cpu.custom = DC_NO;
         return;
     }
-    caps->cpu.custom = DC_YES;
-    caps->cpu.models = xcalloc(a->ncpus, sizeof(dc_cpu_model));
+    bool ppc64 = dc_arch_is_ppc64(arch);
     bool spapr_cores = false;
     if (machine_is_pseries(machine))
         for (size_t i = 0; i < qc->types.n && !spapr_cores; i++)
             spapr_cores = endswith(qc->types.v[i], "-spapr-cpu-core");
+    caps->cpu.models = xcalloc(a->ncpus ? a->ncpus : 1, sizeof(dc_cpu_model));
     for (size_t i = 0; i < a->ncpus; i++) {
         const dc_qemu_cpudef *d = &a->cpus[i];
         if (streq(d->name, "host"))
@@ -159,14 +188,18 @@ static void fill_cpu(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qemu_acc
         /* max and base are accepted by QEMU but are not CPU models to offer. */
         if (x86 && (streq(d->name, "max") || streq(d->name, "base")))
             continue;
+        _cleanup_free_ char *power = ppc64 ? ppc64_generation_name(d->name) : NULL;
+        if (ppc64 && !power)
+            continue;
         /* pseries builds its CPUs from sPAPR cores: only models with one can be used. */
         if (spapr_cores && !has_spapr_core(qc, d))
             continue;
         dc_cpu_model *m = &caps->cpu.models[caps->cpu.nmodels++];
-        m->name = xstrdup(d->name);
+        m->name = power ? TAKE_PTR(power) : xstrdup(d->name);
         m->usable = d->usable < 0 ? DC_USABLE_UNKNOWN : d->usable ? DC_USABLE_YES : DC_USABLE_NO;
         m->deprecated = d->deprecated;
-        m->vendor = d->vendor ? xstrdup(d->vendor) : NULL;
+        /* Every POWER generation is IBM's design; QEMU has no vendor for ppc. */
+        m->vendor = ppc64 ? xstrdup("IBM") : d->vendor ? xstrdup(d->vendor) : NULL;
         m->canonical = d->alias_of ? xstrdup(d->alias_of) : NULL;
         if (m->usable == DC_USABLE_NO) {
             dc_strv b = {0};
@@ -175,6 +208,7 @@ static void fill_cpu(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qemu_acc
             m->blockers = b.v;
         }
     }
+    caps->cpu.custom = caps->cpu.nmodels ? DC_YES : DC_NO;
 }
 
 static int cmp_model(const void *a, const void *b)

@@ -90,6 +90,83 @@ static void test_arch_mismatch(void **state)
                              "serve architecture 'x86_64'");
 }
 
+/* Runs a replay that must succeed and returns the document. */
+static char *replay_doc(const char *replies, const char *emulator, const char *arch,
+                        const char *machine)
+{
+    _cleanup_free_ char *path = xasprintf(REPLIES "%s.replies", replies);
+    dc_test_probe p = {.emulator = emulator, .replay = path, .sysroot = ROOTS "debian12-tcg",
+                       .arch = arch, .machine = machine};
+    char *doc = NULL;
+    _cleanup_free_ char *msg = NULL;
+    if (dc_test_run_probe(&p, &doc, &msg) != 0)
+        fail_msg("replay of %s failed: %s", replies, msg);
+    return doc;
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+/*
+ * ppc64 and ppc64le, pseries or not: libvirt's POWER names for the
+ * generations QEMU has, never QEMU's lowercase names or variants.
+ */
+static void test_ppc64_models(void **state)
+{
+    static const struct {
+        const char *arch, *machine;
+    } reqs[] = {{"ppc64", "pseries"}, {"ppc64le", "pseries"}, {"ppc64", "powernv9"},
+                {"ppc64", "mac99"}};
+    for (size_t i = 0; i < ELEMENTSOF(reqs); i++) {
+        _cleanup_free_ char *doc =
+            replay_doc("qemu-7.2-ppc64", "/usr/bin/qemu-system-ppc64", reqs[i].arch, reqs[i].machine);
+        static const char *const want[] = {"POWER7", "POWER8", "POWER9", "POWER10"};
+        for (size_t j = 0; j < ELEMENTSOF(want); j++) {
+            _cleanup_free_ char *m =
+                xasprintf("<model usable='unknown' vendor='IBM'>%s</model>", want[j]);
+            if (!strstr(doc, m))
+                fail_msg("%s %s lacks %s", reqs[i].arch, reqs[i].machine, m);
+        }
+        assert_int_equal(count(doc, "<model usable="), ELEMENTSOF(want));
+        assert_null(strstr(doc, "'>power")); /* no model in QEMU's spelling */
+    }
+}
+
+/*
+ * libvirt refuses custom models where it has no CPU driver (32-bit ppc:
+ * "'ppc' architecture is not supported by CPU driver"), so none is offered
+ * even though QEMU lists some.
+ */
+static void test_custom_needs_cpu_driver(void **state)
+{
+    dc_qemu_caps *qc = xcalloc(1, sizeof(*qc));
+    qc->binary = xstrdup("/usr/bin/qemu-system-ppc");
+    qc->target = xstrdup("ppc");
+    qc->arch = xstrdup("ppc");
+    qc->tcg.probed = qc->tcg.have_cpu_defs = true;
+    qc->tcg.machines = xcalloc(1, sizeof(dc_qemu_machine));
+    qc->tcg.machines[0] = (dc_qemu_machine){.name = xstrdup("g3beige"), .is_default = true,
+                                            .cpu_max = 1, .acpi = -1};
+    qc->tcg.nmachines = 1;
+    qc->tcg.cpus = xcalloc(1, sizeof(dc_qemu_cpudef));
+    qc->tcg.cpus[0] = (dc_qemu_cpudef){.name = xstrdup("g4"), .usable = -1};
+    qc->tcg.ncpus = 1;
+    dc_host host = {0};
+    dc_request req = {0};
+    dc_domcaps *caps = NULL;
+    _cleanup_free_ char *msg = NULL;
+    assert_int_equal(dc_domcaps_derive(qc, &host, &req, &caps, &msg), 0);
+    assert_int_equal(caps->cpu.custom, DC_NO);
+    assert_int_equal(caps->cpu.nmodels, 0);
+    dc_domcaps_free(caps);
+    dc_qemu_caps_free(qc);
+}
+
 /*
  * libvirt's own recording of QEMU 9.2 with KVM: commands domcaps does not
  * send, and some it sends that are missing. Kept out of the tree; used when
@@ -131,7 +208,7 @@ static void test_foreign_recording(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[ELEMENTSOF(cases) + 5];
+    struct CMUnitTest tests[ELEMENTSOF(cases) + 7];
     size_t n = 0;
     for (size_t i = 0; i < ELEMENTSOF(cases); i++)
         tests[n++] = (struct CMUnitTest){cases[i].golden, test_golden, NULL, NULL,
@@ -139,6 +216,8 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_kvm_unavailable);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_unknown_machine);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_arch_mismatch);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_ppc64_models);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_custom_needs_cpu_driver);
     tests[n++] = (struct CMUnitTest){"foreign-kvm", test_foreign_recording, NULL, NULL, "kvm"};
     tests[n++] = (struct CMUnitTest){"foreign-qemu", test_foreign_recording, NULL, NULL, "qemu"};
     return _cmocka_run_group_tests("replay", tests, n, NULL, NULL);
