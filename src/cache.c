@@ -6,8 +6,13 @@
 
 #include "domcaps/domcaps.h"
 
-/* Bumped whenever dc_qemu_caps or this format changes. */
-#define DC_CACHE_FORMAT 3
+/*
+ * Bumped whenever dc_qemu_caps, this format or the meaning of a stored answer
+ * changes. 4: generic-pc-machine's i8042 and the max CPU's migratable are
+ * asked for whether or not qom-list-types lists the class; host-model is
+ * chosen among models of the host's own vendor.
+ */
+#define DC_CACHE_FORMAT 4
 #define DC_CACHE_MAGIC "domcaps-cache"
 #define DC_CACHE_MAX (64u << 20)
 
