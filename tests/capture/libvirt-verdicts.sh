@@ -135,7 +135,7 @@ PY
 
 # Runs one domain through libvirt; prints "verdict<TAB>message".
 libvirt_verdict() {
-  local f=$1 name=$2 off verdict msg state reason extra
+  local f=$1 name=$2 off verdict msg state reason extra panic
   cleanup_dom "$name"            # leftovers of an interrupted run
   off=$(stat -c %s "$logdir/$name.log" 2>/dev/null || echo 0)
   msg=
@@ -155,8 +155,10 @@ libvirt_verdict() {
       paused*|crashed*|pmsuspended*)
         verdict=started; msg="guest $state after start${extra:+: $extra}" ;;
       "shut off"*)
-        if log_since "$name" "$off" | grep -q '^[0-9-]* [0-9:.+]*: panic '; then
-          verdict=started; msg="guest panicked after start: $extra (libvirt: $state)"
+        panic=$(log_since "$name" "$off" | sed -n "s/^[0-9-]* [0-9:.+]*: panic \(.*\)/\1/p" |
+                sed -e "s/ psw-[a-z]*='[^']*'//g" | tail -1)
+        if [ -n "$panic" ]; then
+          verdict=started; msg="guest panicked after start: $panic (libvirt: $state)"
         elif [ "$reason" = shutdown ] || [ "$reason" = destroyed ]; then
           verdict=started; msg="guest stopped after start: $state, reason=$reason${extra:+: $extra}"
         else
@@ -169,7 +171,32 @@ libvirt_verdict() {
   printf '%s\t%s' "$verdict" "${msg:--}"
 }
 
-header='domain\tarch\tmachine\tvirttype\tlibvirt_verdict\tlibvirt_message\tdomcaps_exit\tdomcaps_rules\n'
+# Merges the rows recorded so far into $out (new rows replace old ones; rows
+# of deleted domain files go) and empties $tmp/new. Called every 20 domains,
+# so an interrupted run keeps what it recorded.
+merge() {
+  python3 - "$out" "$tmp/new" "$data/domains" <<'PY'
+import os, sys
+out, new, ddir = sys.argv[1:4]
+rows = {}
+if os.path.exists(out):
+    for line in open(out).read().splitlines()[1:]:
+        if line:
+            rows[line.split("\t", 1)[0]] = line
+for line in open(new).read().splitlines():
+    rows[line.split("\t", 1)[0]] = line
+if os.path.abspath(os.path.dirname(out)) == os.path.abspath(os.path.dirname(ddir.rstrip("/"))):
+    rows = {k: v for k, v in rows.items() if os.path.exists(os.path.join(ddir, k + ".xml"))}
+tmp = out + ".tmp"
+with open(tmp, "w") as f:
+    f.write("domain\tarch\tmachine\tvirttype\tlibvirt_verdict\tlibvirt_message\tdomcaps_exit\tdomcaps_rules\n")
+    for k in sorted(rows):
+        f.write(rows[k] + "\n")
+os.replace(tmp, out)
+PY
+  : >"$tmp/new"
+}
+
 : >"$tmp/new"
 n=0 total=${#files[@]} t0=$(date +%s)
 for f in "${files[@]}"; do
@@ -189,26 +216,8 @@ for f in "${files[@]}"; do
   printf '%s\t%s\t%s\t%s\n' "$base" "$(meta "$f")" "$lv" "$dc" >>"$tmp/new"
   printf '[%d/%d %ds] %-50s %s\n' "$n" "$total" $(($(date +%s) - t0)) "$base" \
     "$(printf '%s' "$lv" | cut -c1-120 | tr '\t' ' ')" >&2
+  [ $((n % 20)) -ne 0 ] || merge
 done
-
-# Merge: new rows replace old ones; rows of deleted domain files go.
-python3 - "$out" "$tmp/new" "$data/domains" <<'PY'
-import os, sys
-out, new, ddir = sys.argv[1:4]
-rows = {}
-if os.path.exists(out):
-    for line in open(out).read().splitlines()[1:]:
-        if line:
-            rows[line.split("\t", 1)[0]] = line
-for line in open(new).read().splitlines():
-    rows[line.split("\t", 1)[0]] = line
-if os.path.abspath(os.path.dirname(out)) == os.path.abspath(os.path.dirname(ddir.rstrip("/"))):
-    rows = {k: v for k, v in rows.items() if os.path.exists(os.path.join(ddir, k + ".xml"))}
-tmp = out + ".tmp"
-with open(tmp, "w") as f:
-    f.write("domain\tarch\tmachine\tvirttype\tlibvirt_verdict\tlibvirt_message\tdomcaps_exit\tdomcaps_rules\n")
-    for k in sorted(rows):
-        f.write(rows[k] + "\n")
-os.replace(tmp, out)
-PY
+merge
 echo "wrote $out ($n domains this run)" >&2
+
