@@ -475,7 +475,7 @@ def features():
     }
     for k, fl in other.items():
         for f in fl:
-            key = "-".join(re.findall(r"<([a-z-]+)", f)[:2] + re.findall(r"='([^']*)'", f)[:1])
+            key = "-".join(re.findall(r"<([a-z0-9-]+)", f)[:2] + re.findall(r"='([^']*)'", f)[:1])
             add(k, "feat-" + key, c, "<features>%s</features> on %s" % (f, T[k][0]), features=f)
 
 
