@@ -520,11 +520,13 @@ static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
     bool x86 = dc_arch_is_x86(c->arch);
     c->memfd_hugetlb = dc_qemu_has_type(c, "memory-backend-memfd") &&
                        qom_has_property(ctx, "memory-backend-memfd", "hugetlb");
-    /* The max CPU class of this binary: max-x86_64-cpu, max-i386-cpu, max-arm-cpu. */
-    if (x86 || dc_arch_is_arm(c->arch)) {
-        _cleanup_free_ char *maxcpu = xasprintf("max-%s-cpu", x86 ? c->target : "arm");
-        c->max_cpu_migratable = qom_has_property(ctx, maxcpu, "migratable");
-    }
+    /*
+     * libvirt asks max-x86_64-cpu on every x86 binary: qemu-system-i386 has only
+     * max-i386-cpu, so libvirt refuses migratable='on' there, and so must we.
+     */
+    if (x86 || dc_arch_is_arm(c->arch))
+        c->max_cpu_migratable =
+            qom_has_property(ctx, x86 ? "max-x86_64-cpu" : "max-arm-cpu", "migratable");
 
     dc_qemu_accel *a = c->kvm_enabled ? &c->kvm : &c->tcg;
     a->probed = true;
