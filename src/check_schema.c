@@ -26,8 +26,8 @@
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/relaxng.h>
-#include <libxml/uri.h>
 #include <libxml/schemasInternals.h>
+#include <libxml/uri.h>
 #include <libxml/xmlIO.h>
 #include <libxml/xmlerror.h>
 #include <libxml/xmlschemastypes.h>
@@ -179,8 +179,8 @@ static char *sentence(const char *s)
 static char *url_display(const char *url)
 {
     xmlURIPtr u = xmlParseURI(url);
-    char *s = xstrdup(u && u->path && (!u->scheme || !strcasecmp(u->scheme, "file")) ? u->path
-                                                                                    : url);
+    char *s =
+        xstrdup(u && u->path && (!u->scheme || !strcasecmp(u->scheme, "file")) ? u->path : url);
     xmlFreeURI(u);
     return s;
 }
@@ -690,12 +690,13 @@ static rng_datatype *datatype_new(xmlNodePtr data)
     _cleanup_free_ char *name = raw ? collapse(raw) : NULL;
     if (!lib || !streq(lib, XSD_DATATYPES) || !name)
         return NULL; /* the built-in library's string and token take any text */
-    static const char *const unchecked[] = {"ID",     "IDREF",    "IDREFS",  "ENTITY",
+    static const char *const unchecked[] = {"ID",       "IDREF",    "IDREFS", "ENTITY",
                                             "ENTITIES", "NOTATION", "QName"};
     for (size_t i = 0; i < ELEMENTSOF(unchecked); i++)
         if (streq(name, unchecked[i]))
             return NULL;
-    xmlSchemaTypePtr type = xmlSchemaGetPredefinedType((const xmlChar *)name, (const xmlChar *)XSD_NS);
+    xmlSchemaTypePtr type =
+        xmlSchemaGetPredefinedType((const xmlChar *)name, (const xmlChar *)XSD_NS);
     if (!type)
         return NULL;
     rng_datatype *d = xcalloc(1, sizeof(*d));
@@ -1367,7 +1368,7 @@ static int model_build_from(const schema_file *files, size_t nfiles, const char 
         for (size_t i = 0; i < m->nelems; i++)
             elem_analyse(m, m->elems[i]);
     }
-    /* What the elements learnt stays (names and values live in the dictionary); the documents go. */
+    /* What the elements learnt stays (names, values: in the dictionary); the documents go. */
     for (size_t i = 0; i < m->nelems; i++)
         m->elems[i]->node = m->elems[i]->content = NULL;
     for (size_t i = 0; i < nfiles; i++)
@@ -1647,8 +1648,8 @@ static void explain_text(const rng_model *m, findings *f, xmlNodePtr n, const pt
         _cleanup_free_ char *want = any_text ? values_describe(&all) : NULL;
         const char *s = any_text ? suggest(v, &all.literals) : NULL;
         if (!any_text)
-            add_finding(f, n, NULL, "Element <%s> must not contain text, but contains '%s'.",
-                        label, shown);
+            add_finding(f, n, NULL, "Element <%s> must not contain text, but contains '%s'.", label,
+                        shown);
         else if (s)
             add_finding(f, n, NULL,
                         "Element <%s> has the value '%s', which is not %s; did you mean '%s'?",
@@ -2016,7 +2017,8 @@ static char *load_failure(const load_state *st, const collector *c, const char *
         const raw_error *e = &c->v[i];
         const char *text = e->message;
         /* libxml2 prefixes some messages with its function's name. */
-        for (const char *const *p = (const char *const[]){"xmlRelaxNGParse: ", "xmlRelaxNG: ", NULL};
+        for (const char *const *p =
+                 (const char *const[]){"xmlRelaxNGParse: ", "xmlRelaxNG: ", NULL};
              *p; p++)
             if (startswith(text, *p))
                 text += strlen(*p);
@@ -2024,8 +2026,8 @@ static char *load_failure(const load_state *st, const collector *c, const char *
                                         ? xstrdup("it has no RelaxNG grammar.")
                                         : sentence(text);
         _cleanup_free_ char *where = e->file ? url_display(e->file) : xstrdup(path);
-        const char *kind = e->domain == XML_FROM_RELAXNGP ? "not a valid RelaxNG schema"
-                                                          : "malformed XML";
+        const char *kind =
+            e->domain == XML_FROM_RELAXNGP ? "not a valid RelaxNG schema" : "malformed XML";
         if (e->line > 0)
             return xasprintf("%s:%d: %s: %s", where, e->line, kind, what);
         return xasprintf("%s: %s: %s", where, kind, what);

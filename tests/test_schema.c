@@ -170,26 +170,26 @@ static void check_mistakes(dc_schema *s, const char *base, const mistake *m, siz
 
 /* ---- the mini schema ------------------------------------------------------------------ */
 
-static const char mini_ok[] = /* line */
-    "<domain type='kvm'>\n"                                         /*  1 */
-    "  <name>vm1</name>\n"                                          /*  2 */
-    "  <memory unit='MiB'>1024</memory>\n"                          /*  3 */
-    "  <vcpu>2</vcpu>\n"                                            /*  4 */
-    "  <devices>\n"                                                 /*  5 */
-    "    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"        /*  6 */
-    "    <disk device='disk'>\n"                                    /*  7 */
-    "      <source file='/var/lib/libvirt/images/vm1.qcow2'/>\n"    /*  8 */
-    "      <target dev='vda' bus='virtio'/>\n"                      /*  9 */
-    "    </disk>\n"                                                 /* 10 */
-    "    <interface type='network'>\n"                              /* 11 */
-    "      <source network='default'/>\n"                           /* 12 */
-    "      <model type='virtio'/>\n"                                /* 13 */
-    "    </interface>\n"                                            /* 14 */
-    "    <interface type='user'/>\n"                                /* 15 */
-    "    <serial type='pty'/>\n"                                    /* 16 */
-    "    <graphics type='vnc'/>\n"                                  /* 17 */
-    "  </devices>\n"                                                /* 18 */
-    "</domain>\n";                                                  /* 19 */
+static const char mini_ok[] =                                    /* line */
+    "<domain type='kvm'>\n"                                      /*  1 */
+    "  <name>vm1</name>\n"                                       /*  2 */
+    "  <memory unit='MiB'>1024</memory>\n"                       /*  3 */
+    "  <vcpu>2</vcpu>\n"                                         /*  4 */
+    "  <devices>\n"                                              /*  5 */
+    "    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"     /*  6 */
+    "    <disk device='disk'>\n"                                 /*  7 */
+    "      <source file='/var/lib/libvirt/images/vm1.qcow2'/>\n" /*  8 */
+    "      <target dev='vda' bus='virtio'/>\n"                   /*  9 */
+    "    </disk>\n"                                              /* 10 */
+    "    <interface type='network'>\n"                           /* 11 */
+    "      <source network='default'/>\n"                        /* 12 */
+    "      <model type='virtio'/>\n"                             /* 13 */
+    "    </interface>\n"                                         /* 14 */
+    "    <interface type='user'/>\n"                             /* 15 */
+    "    <serial type='pty'/>\n"                                 /* 16 */
+    "    <graphics type='vnc'/>\n"                               /* 17 */
+    "  </devices>\n"                                             /* 18 */
+    "</domain>\n";                                               /* 19 */
 
 static void test_mini_valid(void **state)
 {
@@ -201,49 +201,80 @@ static void test_mini_valid(void **state)
 static void test_mini_mistakes(void **state)
 {
     static const mistake m[] = {
-        {"unknown element", "<model type", "<modle type",
+        {"unknown element",
+         "<model type",
+         "<modle type",
          {13, "/domain/devices/interface[1]/modle",
           "Element <modle> is not allowed in <interface>; did you mean <model>?"}},
-        {"unknown device", "<graphics type", "<graphic type",
+        {"unknown device",
+         "<graphics type",
+         "<graphic type",
          {17, "/domain/devices/graphic",
           "Element <graphic> is not allowed in <devices>; did you mean <graphics>?"}},
-        {"unknown element, nothing close", "<serial type='pty'/>", "<watchdog/>",
+        {"unknown element, nothing close",
+         "<serial type='pty'/>",
+         "<watchdog/>",
          {16, "/domain/devices/watchdog", "Element <watchdog> is not allowed in <devices>."}},
-        {"attribute value", "device='disk'", "device='dvd'",
+        {"attribute value",
+         "device='disk'",
+         "device='dvd'",
          {7, "/domain/devices/disk/@device",
           "Attribute 'device' of <disk> has the value 'dvd', which is not one of disk, cdrom."}},
-        {"attribute value, case", "unit='MiB'", "unit='mib'",
+        {"attribute value, case",
+         "unit='MiB'",
+         "unit='mib'",
          {3, "/domain/memory/@unit",
           "Attribute 'unit' of <memory> has the value 'mib', which is not one of KiB, MiB, GiB; "
           "did you mean 'MiB'?"}},
-        {"unknown attribute", "bus='virtio'", "bsu='virtio'",
+        {"unknown attribute",
+         "bus='virtio'",
+         "bsu='virtio'",
          {9, "/domain/devices/disk/target/@bsu",
           "Attribute 'bsu' is not allowed on <target>; did you mean 'bus'?"}},
-        {"missing required element", "<target dev", NULL,
+        {"missing required element",
+         "<target dev",
+         NULL,
          {7, "/domain/devices/disk", "Element <disk> lacks the required child element <target>."}},
-        {"missing name", "<name>", NULL,
+        {"missing name",
+         "<name>",
+         NULL,
          {1, "/domain", "Element <domain> lacks the required child element <name>."}},
-        {"missing required attribute", "<domain type='kvm'>", "<domain>",
+        {"missing required attribute",
+         "<domain type='kvm'>",
+         "<domain>",
          {1, "/domain", "Element <domain> lacks the required attribute 'type'."}},
-        {"required by the element's form", "<source network", NULL,
+        {"required by the element's form",
+         "<source network",
+         NULL,
          {11, "/domain/devices/interface[1]",
           "Element <interface> lacks the required child element <source>."}},
-        {"datatype", "<vcpu>2<", "<vcpu>two<",
+        {"datatype",
+         "<vcpu>2<",
+         "<vcpu>two<",
          {4, "/domain/vcpu",
           "Element <vcpu> has the value 'two', which is not of type unsignedShort (minInclusive "
           "'1')."}},
-        {"facet", "<vcpu>2<", "<vcpu>0<",
+        {"facet",
+         "<vcpu>2<",
+         "<vcpu>0<",
          {4, "/domain/vcpu",
           "Element <vcpu> has the value '0', which is not of type unsignedShort (minInclusive "
           "'1')."}},
-        {"pattern", "dev='vda'", "dev='hda'",
+        {"pattern",
+         "dev='vda'",
+         "dev='hda'",
          {9, "/domain/devices/disk/target/@dev",
           "Attribute 'dev' of <target> has the value 'hda', which is not of type string (pattern "
           "'(sd|vd)[a-z]+')."}},
-        {"text where none is allowed", "<serial type='pty'/>", "<serial type='pty'>x</serial>",
-         {16, "/domain/devices/serial", "Element <serial> must not contain text, but contains 'x'."}},
+        {"text where none is allowed",
+         "<serial type='pty'/>",
+         "<serial type='pty'>x</serial>",
+         {16, "/domain/devices/serial",
+          "Element <serial> must not contain text, but contains 'x'."}},
         /* What the model does not judge (how often an element appears): libxml2's words. */
-        {"twice", "<name>vm1</name>", "<name>vm1</name><name>vm2</name>",
+        {"twice",
+         "<name>vm1</name>",
+         "<name>vm1</name><name>vm2</name>",
          {2, "/domain/name[2]",
           "Element <name> is not allowed here, or its content does not match the schema."}},
     };
@@ -344,26 +375,26 @@ static void test_mini_long_lists(void **state)
 
 /* ---- libvirt's schema ------------------------------------------------------------------- */
 
-static const char libvirt_ok[] = /* line */
-    "<domain type='kvm'>\n"                                          /*  1 */
-    "  <name>vm1</name>\n"                                           /*  2 */
-    "  <memory unit='MiB'>1024</memory>\n"                           /*  3 */
-    "  <vcpu>2</vcpu>\n"                                             /*  4 */
-    "  <os>\n"                                                       /*  5 */
-    "    <type arch='x86_64' machine='q35'>hvm</type>\n"             /*  6 */
-    "  </os>\n"                                                      /*  7 */
-    "  <devices>\n"                                                  /*  8 */
-    "    <disk type='file' device='disk'>\n"                         /*  9 */
-    "      <source file='/var/lib/libvirt/images/a.img'/>\n"         /* 10 */
-    "      <target dev='vda' bus='virtio'/>\n"                       /* 11 */
-    "    </disk>\n"                                                  /* 12 */
-    "    <interface type='network'>\n"                               /* 13 */
-    "      <source network='default'/>\n"                            /* 14 */
-    "      <model type='virtio'/>\n"                                 /* 15 */
-    "    </interface>\n"                                             /* 16 */
-    "    <graphics type='vnc'/>\n"                                   /* 17 */
-    "  </devices>\n"                                                 /* 18 */
-    "</domain>\n";                                                   /* 19 */
+static const char libvirt_ok[] =                             /* line */
+    "<domain type='kvm'>\n"                                  /*  1 */
+    "  <name>vm1</name>\n"                                   /*  2 */
+    "  <memory unit='MiB'>1024</memory>\n"                   /*  3 */
+    "  <vcpu>2</vcpu>\n"                                     /*  4 */
+    "  <os>\n"                                               /*  5 */
+    "    <type arch='x86_64' machine='q35'>hvm</type>\n"     /*  6 */
+    "  </os>\n"                                              /*  7 */
+    "  <devices>\n"                                          /*  8 */
+    "    <disk type='file' device='disk'>\n"                 /*  9 */
+    "      <source file='/var/lib/libvirt/images/a.img'/>\n" /* 10 */
+    "      <target dev='vda' bus='virtio'/>\n"               /* 11 */
+    "    </disk>\n"                                          /* 12 */
+    "    <interface type='network'>\n"                       /* 13 */
+    "      <source network='default'/>\n"                    /* 14 */
+    "      <model type='virtio'/>\n"                         /* 15 */
+    "    </interface>\n"                                     /* 16 */
+    "    <graphics type='vnc'/>\n"                           /* 17 */
+    "  </devices>\n"                                         /* 18 */
+    "</domain>\n";                                           /* 19 */
 
 static void test_libvirt_valid(void **state)
 {
@@ -386,25 +417,41 @@ static void test_libvirt_mistakes(void **state)
 {
     need_libvirt();
     static const mistake m[] = {
-        {"<modle>", "<model type", "<modle type",
+        {"<modle>",
+         "<model type",
+         "<modle type",
          {15, "/domain/devices/interface/modle",
           "Element <modle> is not allowed in <interface>; did you mean <model>?"}},
-        {"<graphic>", "<graphics type", "<graphic type",
+        {"<graphic>",
+         "<graphics type",
+         "<graphic type",
          {17, "/domain/devices/graphic",
           "Element <graphic> is not allowed in <devices>; did you mean <graphics>?"}},
-        {"device='dvd'", "device='disk'", "device='dvd'",
+        {"device='dvd'",
+         "device='disk'",
+         "device='dvd'",
          {9, "/domain/devices/disk/@device",
           "Attribute 'device' of <disk> has the value 'dvd', which is not one of ..."}},
-        {"no <target>", "<target dev", NULL,
+        {"no <target>",
+         "<target dev",
+         NULL,
          {9, "/domain/devices/disk", "Element <disk> lacks the required child element <target>."}},
-        {"no <name>", "<name>", NULL,
+        {"no <name>",
+         "<name>",
+         NULL,
          {1, "/domain", "Element <domain> lacks the required child element <name>."}},
-        {"network without <source>", "<source network", NULL,
+        {"network without <source>",
+         "<source network",
+         NULL,
          {13, "/domain/devices/interface",
           "Element <interface> lacks the required child element <source>."}},
-        {"<vcpu>two</vcpu>", "<vcpu>2<", "<vcpu>two<",
+        {"<vcpu>two</vcpu>",
+         "<vcpu>2<",
+         "<vcpu>two<",
          {4, "/domain/vcpu", "Element <vcpu> has the value 'two', which is not of type ..."}},
-        {"bus='virtoi'", "bus='virtio'", "bus='virtoi'",
+        {"bus='virtoi'",
+         "bus='virtio'",
+         "bus='virtoi'",
          {11, "/domain/devices/disk/target/@bus",
           "Attribute 'bus' of <target> has the value 'virtoi', which is not one of ...; did you "
           "mean 'virtio'?"}},
@@ -442,16 +489,18 @@ static void test_libvirt_10000_devices(void **state)
     for (int i = 0; i < 10000; i++) {
         switch (i % 4) {
         case 0:
-            dc_buf_addf(&b, "<disk type='file' device='disk'>\n<source file='/i/%d.img'/>\n"
-                            "<target dev='vd%c' bus='virtio'/>\n</disk>\n",
+            dc_buf_addf(&b,
+                        "<disk type='file' device='disk'>\n<source file='/i/%d.img'/>\n"
+                        "<target dev='vd%c' bus='virtio'/>\n</disk>\n",
                         i, 'a' + i % 26);
             line += 4;
             break;
         case 1:
             if (i == 5001)
                 typo_line = line + 2;
-            dc_buf_addf(&b, "<interface type='network'>\n<source network='default'/>\n<%s "
-                            "type='virtio'/>\n</interface>\n",
+            dc_buf_addf(&b,
+                        "<interface type='network'>\n<source network='default'/>\n<%s "
+                        "type='virtio'/>\n</interface>\n",
                         i == 5001 ? "modle" : "model");
             line += 4;
             break;
@@ -460,8 +509,9 @@ static void test_libvirt_10000_devices(void **state)
             line++;
             break;
         default:
-            dc_buf_addf(&b, "<channel type='unix'>\n<target type='virtio' name='ch.%d'/>\n"
-                            "</channel>\n",
+            dc_buf_addf(&b,
+                        "<channel type='unix'>\n<target type='virtio' name='ch.%d'/>\n"
+                        "</channel>\n",
                         i);
             line += 3;
         }
@@ -602,10 +652,10 @@ static void test_load_no_network(void **state)
     socklen_t len = sizeof(a);
     assert_int_equal(getsockname(l, (struct sockaddr *)&a, &len), 0);
     tmproot t;
-    _cleanup_free_ char *rng = xasprintf(RNG_HEAD "<include href='http://127.0.0.1:%u/x.rng'/>"
-                                                  "<include href='ftp://127.0.0.1:%u/y.rng'/>" RNG_START
-                                                  "</grammar>",
-                                         ntohs(a.sin_port), ntohs(a.sin_port));
+    _cleanup_free_ char *rng =
+        xasprintf(RNG_HEAD "<include href='http://127.0.0.1:%u/x.rng'/>"
+                           "<include href='ftp://127.0.0.1:%u/y.rng'/>" RNG_START "</grammar>",
+                  ntohs(a.sin_port), ntohs(a.sin_port));
     make_dir(&t, rng, NULL, NULL);
     const load_case c = {"http to a listener", -EPERM, {"is not a file"}};
     expect_load(t.path, &c);
