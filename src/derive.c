@@ -191,6 +191,11 @@ static void fill_cpu(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qemu_acc
         _cleanup_free_ char *power = ppc64 ? ppc64_generation_name(d->name) : NULL;
         if (ppc64 && !power)
             continue;
+        bool listed = false;
+        for (size_t j = 0; power && j < caps->cpu.nmodels; j++)
+            listed |= streq(caps->cpu.models[j].name, power);
+        if (listed)
+            continue;
         /* pseries builds its CPUs from sPAPR cores: only models with one can be used. */
         if (spapr_cores && !has_spapr_core(qc, d))
             continue;
