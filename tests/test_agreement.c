@@ -3,7 +3,7 @@
  * `domcaps check` against what real libvirt 9.0 + QEMU 7.2 did with the same
  * domains (tests/data/libvirt-agreement, see its README):
  *
- *  - builds the capability snapshots of targets.tsv into a temp dir, each by
+ *  - builds the capability snapshots of targets.tsv into a temp dir, all at once, each by
  *    `DC_BINARY --replay ... --sysroot ... --snapshot --no-cache`;
  *  - runs `DC_BINARY check --caps <all> --host host.xml --format json` once
  *    over every domain file in domains/;
@@ -154,8 +154,8 @@ static void load_classes(size_t *stale)
     }
 }
 
-/* Runs argv with stdout and stderr into files; returns the exit status. */
-static int run_to_files(char *const *argv, const char *dir, const char *out, const char *err)
+/* Starts argv with stdout and stderr into files (in dir, when given); returns its pid. */
+static pid_t spawn_to_files(char *const *argv, const char *dir, const char *out, const char *err)
 {
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -171,6 +171,11 @@ static int run_to_files(char *const *argv, const char *dir, const char *out, con
         execv(argv[0], argv);
         _exit(127);
     }
+    return pid;
+}
+
+static int wait_exit(pid_t pid)
+{
     int status;
     assert_int_equal(waitpid(pid, &status, 0), pid);
     return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
@@ -341,6 +346,12 @@ static void test_agreement(void **state)
     dc_strv argv = {0};
     dc_strv_add(&argv, DC_BINARY);
     dc_strv_add(&argv, "check");
+    /* all snapshots at once, then wait for each */
+    typedef struct snap {
+        pid_t pid;
+        char *what, *out, *err;
+    } snap;
+    snap snaps[64];
     size_t nsnap = 0;
     char *save = NULL;
     for (char *line = strtok_r(targets, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -349,21 +360,28 @@ static void test_agreement(void **state)
         char *f[4];
         if (split_tabs(line, f, 4) != 4)
             fail_msg("targets.tsv: want replies, arch, machine, virttype: '%s'", line);
+        assert_true(nsnap < ELEMENTSOF(snaps));
         _cleanup_free_ char *replies = xasprintf(REPLIES_DIR "/%s.replies", f[0]);
-        _cleanup_free_ char *out = xasprintf("%s/%s-%s-%s-%s.xml", tmp.path, f[0], f[1], f[2], f[3]);
-        _cleanup_free_ char *err = xasprintf("%s/snapshot.err", tmp.path);
+        snap *sn = &snaps[nsnap++];
+        sn->what = xasprintf("%s %s %s from %s", f[1], f[2], f[3], f[0]);
+        sn->out = xasprintf("%s/%s-%s-%s-%s.xml", tmp.path, f[0], f[1], f[2], f[3]);
+        sn->err = xasprintf("%s.err", sn->out);
         char *sargv[] = {(char *)DC_BINARY, (char *)"--replay", replies, (char *)"--sysroot",
                          (char *)SYSROOT, (char *)"--arch", f[1], (char *)"--machine", f[2],
                          (char *)"--virttype", f[3], (char *)"--snapshot", (char *)"--no-cache", NULL};
-        int rc = run_to_files(sargv, NULL, out, err);
+        sn->pid = spawn_to_files(sargv, NULL, sn->out, sn->err);
+    }
+    for (size_t i = 0; i < nsnap; i++) {
+        int rc = wait_exit(snaps[i].pid);
         if (rc != 0) {
-            _cleanup_free_ char *msg = slurp(err);
-            fail_msg("snapshot %s %s %s from %s failed with %d: %s", f[1], f[2], f[3], f[0], rc,
-                     msg ? msg : "");
+            _cleanup_free_ char *msg = slurp(snaps[i].err);
+            fail_msg("snapshot %s failed with %d: %s", snaps[i].what, rc, msg ? msg : "");
         }
         dc_strv_add(&argv, "--caps");
-        dc_strv_add(&argv, out);
-        nsnap++;
+        dc_strv_add(&argv, snaps[i].out);
+        free(snaps[i].what);
+        free(snaps[i].out);
+        free(snaps[i].err);
     }
     dc_strv_add(&argv, "--host");
     dc_strv_add(&argv, "host.xml");
@@ -376,7 +394,7 @@ static void test_agreement(void **state)
     /* one check run over every domain */
     _cleanup_free_ char *out = xasprintf("%s/check.json", tmp.path);
     _cleanup_free_ char *err = xasprintf("%s/check.err", tmp.path);
-    int rc = run_to_files(argv.v, AGREE_DIR, out, err);
+    int rc = wait_exit(spawn_to_files(argv.v, AGREE_DIR, out, err));
     double t2 = now_seconds();
     _cleanup_free_ char *json = slurp(out);
     _cleanup_free_ char *errtext = slurp(err);
