@@ -60,6 +60,42 @@ const dc_rule_info dc_rules[] = {
     {"host-tpm", "the TPM passthrough device exists"},
     {"host-smm", "SMM (needed by secure-boot firmware) is available under KVM"},
     {"host-render-node", "OpenGL display backends have a DRM render node"},
+    /* libvirt's device validation (check_validate.c) */
+    {"domain-config", "the domain's name, memory size and units are valid"},
+    {"disk-config", "disk bus, device, cache, io, serial, wwn, readonly and iothread are consistent"},
+    {"controller-config", "controller models and indexes are valid"},
+    {"interface-config", "interface type, backend, MAC, MTU and queues are valid"},
+    {"input-config", "input type and bus fit together and the machine"},
+    {"video-config", "video models and primary/secondary placement are valid"},
+    {"sound-config", "the sound model fits the machine"},
+    {"tpm-config", "TPM count and model fit the machine"},
+    {"filesystem-config", "filesystem type and driver are valid"},
+    {"device-config", "other devices (memballoon, rng, vsock, nvram, shmem, panic, ...) are valid"},
+    /* check_validate.c end */
+    /* character devices (check_chardev.c) */
+    {"chardev", "serial, console, parallel and channel target types and models fit the arch and machine"},
+    /* check_chardev.c end */
+    /* machine-bound rules (check_machine.c) */
+    {"implicit-devices", "the devices libvirt adds (PCI root, USB controller, ...) exist on the machine"},
+    {"pci-topology", "PCI controllers, buses and addresses are consistent"},
+    {"iommu", "the IOMMU model and options fit the machine and accelerator"},
+    {"clock", "timers and tick policies are valid for the arch, machine and accelerator"},
+    {"firmware-config", "firmware features, SMM and loader/NVRAM are consistent"},
+    {"hyperv", "Hyper-V enlightenments fit the arch, the accelerator and each other"},
+    /* check_machine.c end */
+    /* CPU, topology, NUMA, memory (check_cpu.c) */
+    {"cpu-feature", "CPU features exist and the host provides the required ones"},
+    {"cpu-topology", "sockets, dies, cores and threads match the vCPU count and the machine"},
+    {"numa", "guest NUMA cells are consistent with the vCPUs and memory"},
+    {"memory-hotplug", "maxMemory, memory devices and their requirements are consistent"},
+    /* check_cpu.c end */
+    /* host resources (check_hostres.c) */
+    {"host-device-node", "device nodes the domain needs (vhost-net, vhost-vsock, tpm, ...) exist"},
+    {"host-interface", "host network interfaces and bridges the domain names exist"},
+    {"host-tsc", "a requested TSC frequency is within the host's tolerance or TSC scaling exists"},
+    {"host-path", "files and directories the domain opens at start exist"},
+    {"host-endpoint", "sockets and network endpoints the domain connects to at start"},
+    /* check_hostres.c end */
     {NULL, NULL},
 };
 
@@ -386,6 +422,22 @@ static const dc_snapshot *resolve_offline(chk *c, dc_check_env *env, xmlNodePtr 
     return found;
 }
 
+static void set_machine_facts(chk *c)
+{
+    const char *m = c->caps->machine ? c->caps->machine : "";
+    const char *a = c->caps->arch ? c->caps->arch : c->arch;
+    c->kvm = streq(c->virttype, "kvm");
+    c->x86 = streq(a, "x86_64") || streq(a, "i686");
+    c->q35 = c->x86 && (streq(m, "q35") || startswith(m, "pc-q35"));
+    c->pc = c->x86 && (streq(m, "pc") || startswith(m, "pc-i440fx"));
+    c->isapc = c->x86 && streq(m, "isapc");
+    c->microvm = c->x86 && streq(m, "microvm");
+    c->arm_virt = (streq(a, "aarch64") || streq(a, "armv7l")) && (streq(m, "virt") || startswith(m, "virt-"));
+    c->pseries = startswith(a, "ppc64") && (streq(m, "pseries") || startswith(m, "pseries-"));
+    c->s390 = streq(a, "s390x") && startswith(m, "s390-ccw-virtio");
+    c->riscv_virt = startswith(a, "riscv") && streq(m, "virt");
+}
+
 void dc_check_file(dc_check_env *env, const char *path, dc_check_result *ret)
 {
     *ret = (dc_check_result){.file = xstrdup(path)};
@@ -444,19 +496,27 @@ void dc_check_file(dc_check_env *env, const char *path, dc_check_result *ret)
         }
         if (caps) {
             c.caps = caps;
+            set_machine_facts(&c);
             dc_chk_rule_os(&c);
             dc_chk_rule_vcpus(&c);
             dc_chk_rule_cpu(&c);
             dc_chk_rule_memory_backing(&c);
             dc_chk_rule_devices(&c);
             dc_chk_rule_features(&c);
+            dc_chk_rule_validate(&c);
+            dc_chk_rule_chardev(&c);
+            dc_chk_rule_machine(&c);
+            dc_chk_rule_topology(&c);
         } else if (!ret->input_error) {
             for (const dc_rule_info *r = dc_rules; r->id; r++)
                 if (!startswith(r->id, "host-") && !dc_strv_contains(&c.checked, r->id))
                     dc_chk_skip_rule(&c, r->id, "no capabilities for this domain");
         }
-        if (!ret->input_error)
+        if (!ret->input_error) {
             dc_chk_rule_host(&c);
+            if (caps)
+                dc_chk_rule_hostres(&c);
+        }
         dc_domcaps_free(owned);
     }
     /* Rules in table order, so every format lists them the same way. */

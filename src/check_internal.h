@@ -17,6 +17,15 @@ typedef struct chk {
     const char *emulator, *arch, *machine, *virttype;
     dc_check_result *res;
     dc_strv checked, skipped;
+    /* Facts about the target machine, set before the rule groups run. */
+    bool x86;       /* i686 or x86_64 */
+    bool q35, pc;   /* x86 q35 / i440fx families */
+    bool isapc, microvm;
+    bool arm_virt;  /* aarch64 or armv7l virt */
+    bool pseries;   /* ppc64(le) pseries */
+    bool s390;      /* s390-ccw-virtio */
+    bool riscv_virt;
+    bool kvm;       /* type='kvm' */
 } chk;
 
 /* Records that a rule was evaluated for this domain. */
@@ -49,3 +58,13 @@ void dc_chk_rule_memory_backing(chk *c);
 void dc_chk_rule_devices(chk *c);
 void dc_chk_rule_features(chk *c);
 void dc_chk_rule_host(chk *c);
+/* libvirt's XML validation of devices (check_validate.c). */
+void dc_chk_rule_validate(chk *c);
+/* Character devices and the remaining devices (check_chardev.c). */
+void dc_chk_rule_chardev(chk *c);
+/* Machine-bound rules: implicit devices, PCI topology, IOMMU, clock, firmware, hyperv (check_machine.c). */
+void dc_chk_rule_machine(chk *c);
+/* CPU features, topology, NUMA and memory configuration (check_cpu.c). */
+void dc_chk_rule_topology(chk *c);
+/* Host resources a domain names: device nodes, interfaces, TSC, sockets, files (check_hostres.c). */
+void dc_chk_rule_hostres(chk *c);
