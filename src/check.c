@@ -79,10 +79,13 @@ const dc_rule_info dc_rules[] = {
     {"implicit-devices", "the devices libvirt adds (PCI root, USB controller, ...) exist on the machine"},
     {"pci-topology", "PCI controllers, buses and addresses are consistent"},
     {"iommu", "the IOMMU model and options fit the machine and accelerator"},
+    /* check_machine.c end */
+    /* platform features (check_platform.c) */
     {"clock", "timers and tick policies are valid for the arch, machine and accelerator"},
     {"firmware-config", "firmware features, SMM and loader/NVRAM are consistent"},
     {"hyperv", "Hyper-V enlightenments fit the arch, the accelerator and each other"},
-    /* check_machine.c end */
+    {"machine-feature", "machine-specific features (htm, hpt, ccf-assist, ...) fit the machine"},
+    /* check_platform.c end */
     /* CPU, topology, NUMA, memory (check_cpu.c) */
     {"cpu-feature", "CPU features exist and the host provides the required ones"},
     {"cpu-topology", "sockets, dies, cores and threads match the vCPU count and the machine"},
@@ -506,6 +509,7 @@ void dc_check_file(dc_check_env *env, const char *path, dc_check_result *ret)
             dc_chk_rule_validate(&c);
             dc_chk_rule_chardev(&c);
             dc_chk_rule_machine(&c);
+            dc_chk_rule_platform(&c);
             dc_chk_rule_topology(&c);
         } else if (!ret->input_error) {
             for (const dc_rule_info *r = dc_rules; r->id; r++)

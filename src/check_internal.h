@@ -62,8 +62,10 @@ void dc_chk_rule_host(chk *c);
 void dc_chk_rule_validate(chk *c);
 /* Character devices and the remaining devices (check_chardev.c). */
 void dc_chk_rule_chardev(chk *c);
-/* Machine-bound rules: implicit devices, PCI topology, IOMMU, clock, firmware, hyperv (check_machine.c). */
+/* Machine-bound rules: implicit devices, USB, PCI topology, IOMMU (check_machine.c). */
 void dc_chk_rule_machine(chk *c);
+/* Platform features: timers, machine-specific features, firmware/SMM, Hyper-V (check_platform.c). */
+void dc_chk_rule_platform(chk *c);
 /* CPU features, topology, NUMA and memory configuration (check_cpu.c). */
 void dc_chk_rule_topology(chk *c);
 /* Host resources a domain names: device nodes, interfaces, TSC, sockets, files (check_hostres.c). */
