@@ -4,6 +4,9 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
+#include <stdint.h>
+#include <sys/syscall.h>
 #include <time.h>
 
 bool endswith(const char *s, const char *suffix)
@@ -254,6 +257,9 @@ int dc_root_open(const char *path, dc_root **ret)
     dc_root *r = xcalloc(1, sizeof(*r));
     r->dirfd = fd;
     r->path = xstrdup(path);
+    struct stat a, b;
+    r->live =
+        fstat(fd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
     *ret = r;
     return 0;
 }
@@ -286,31 +292,156 @@ char *dc_root_display(const dc_root *r, const char *abspath)
     return xasprintf("%.*s%s", (int)n, p, abspath);
 }
 
+/* At most this many symlinks on one path, as the kernel's own limit. */
+#define ROOT_MAX_SYMLINKS 40
+
+/*
+ * The component walk behind root_openat when openat2 is not available: the
+ * resolved components are kept as a list, '..' pops one (never above the
+ * root), a symlink's target is spliced in front of the rest (an absolute one
+ * restarts at the root). The last open is O_NOFOLLOW, so a symlink swapped in
+ * after the walk is not followed.
+ */
+static int root_walk_open(const dc_root *r, const char *rel, int flags)
+{
+    bool follow_last = !(flags & O_NOFOLLOW);
+    dc_strv done = {0};
+    _cleanup_free_ char *rest = xstrdup(rel);
+    unsigned links = 0;
+    int rc = 0;
+    for (;;) {
+        char *p = rest;
+        while (*p == '/')
+            p++;
+        if (!*p)
+            break;
+        size_t n = strcspn(p, "/");
+        _cleanup_free_ char *comp = xstrndup(p, n);
+        _cleanup_free_ char *tail = xstrdup(p + n);
+        free(rest);
+        rest = TAKE_PTR(tail);
+        if (streq(comp, "."))
+            continue;
+        if (streq(comp, "..")) {
+            if (done.n)
+                free(done.v[--done.n]), done.v[done.n] = NULL;
+            continue;
+        }
+        dc_buf b = {0};
+        for (size_t i = 0; i < done.n; i++)
+            dc_buf_addf(&b, "%s/", done.v[i]);
+        dc_buf_add(&b, comp);
+        struct stat st;
+        if (fstatat(r->dirfd, b.s, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+            rc = -errno;
+            dc_buf_clear(&b);
+            break;
+        }
+        bool last = !rest[strspn(rest, "/")];
+        if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
+            char target[PATH_MAX];
+            ssize_t tl = readlinkat(r->dirfd, b.s, target, sizeof(target) - 1);
+            dc_buf_clear(&b);
+            if (tl < 0) {
+                rc = -errno;
+                break;
+            }
+            target[tl] = '\0';
+            if (++links > ROOT_MAX_SYMLINKS) {
+                rc = -ELOOP;
+                break;
+            }
+            if (target[0] == '/')
+                dc_strv_clear(&done);
+            char *joined = xasprintf("%s/%s", target, rest);
+            free(rest);
+            rest = joined;
+            continue;
+        }
+        dc_buf_clear(&b);
+        dc_strv_add(&done, comp);
+    }
+    int fd = -1;
+    if (rc == 0) {
+        dc_buf b = {0};
+        for (size_t i = 0; i < done.n; i++)
+            dc_buf_addf(&b, "%s%s", i ? "/" : "", done.v[i]);
+        fd = openat(r->dirfd, b.len ? b.s : ".", flags | O_NOFOLLOW | O_CLOEXEC);
+        rc = fd < 0 ? -errno : 0;
+        dc_buf_clear(&b);
+    }
+    dc_strv_clear(&done);
+    return rc < 0 ? rc : fd;
+}
+
+bool dc_root_no_openat2;
+
+/* openat() of abspath inside the root; returns an fd or -errno. */
+static int root_openat(const dc_root *r, const char *abspath, int flags)
+{
+    const char *rel = dc_root_rel(abspath);
+    if (!(flags & O_PATH))
+        flags |= O_NOCTTY;
+    if (r->live) {
+        int fd = openat(r->dirfd, rel, flags | O_CLOEXEC);
+        return fd < 0 ? -errno : fd;
+    }
+#ifdef SYS_openat2
+    if (dc_root_no_openat2)
+        return root_walk_open(r, rel, flags);
+    struct open_how how = {
+        .flags = (uint64_t)(flags | O_CLOEXEC),
+        .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+    };
+    int fd = (int)syscall(SYS_openat2, r->dirfd, rel, &how, sizeof(how));
+    if (fd >= 0)
+        return fd;
+    if (errno != ENOSYS && errno != EPERM)
+        return -errno;
+#endif
+    return root_walk_open(r, rel, flags);
+}
+
 int dc_root_stat(const dc_root *r, const char *abspath, struct stat *ret_st)
 {
-    if (fstatat(r->dirfd, dc_root_rel(abspath), ret_st, 0) < 0)
-        return -errno;
-    return 0;
+    if (r->live)
+        return fstatat(r->dirfd, dc_root_rel(abspath), ret_st, 0) < 0 ? -errno : 0;
+    _cleanup_close_ int fd = root_openat(r, abspath, O_PATH);
+    if (fd < 0)
+        return fd;
+    return fstat(fd, ret_st) < 0 ? -errno : 0;
 }
 
 int dc_root_lstat(const dc_root *r, const char *abspath, struct stat *ret_st)
 {
-    if (fstatat(r->dirfd, dc_root_rel(abspath), ret_st, AT_SYMLINK_NOFOLLOW) < 0)
-        return -errno;
-    return 0;
+    if (r->live)
+        return fstatat(r->dirfd, dc_root_rel(abspath), ret_st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno
+                                                                                        : 0;
+    _cleanup_close_ int fd = root_openat(r, abspath, O_PATH | O_NOFOLLOW);
+    if (fd < 0)
+        return fd;
+    return fstat(fd, ret_st) < 0 ? -errno : 0;
 }
 
 int dc_root_access(const dc_root *r, const char *abspath, int mode)
 {
-    if (faccessat(r->dirfd, dc_root_rel(abspath), mode, AT_EACCESS) < 0)
+    if (r->live)
+        return faccessat(r->dirfd, dc_root_rel(abspath), mode, AT_EACCESS) < 0 ? -errno : 0;
+    _cleanup_close_ int fd = root_openat(r, abspath, O_PATH);
+    if (fd < 0)
+        return fd;
+    if (faccessat(fd, "", mode, AT_EACCESS | AT_EMPTY_PATH) == 0)
+        return 0;
+    if (errno != EINVAL && errno != ENOSYS)
         return -errno;
-    return 0;
+    char proc[64];
+    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+    return faccessat(AT_FDCWD, proc, mode, AT_EACCESS) < 0 ? -errno : 0;
 }
 
 int dc_root_open_file(const dc_root *r, const char *abspath, int flags)
 {
-    int fd = openat(r->dirfd, dc_root_rel(abspath), flags | O_CLOEXEC | O_NOCTTY);
-    return fd < 0 ? -errno : fd;
+    return root_openat(r, abspath, flags);
 }
 
 int dc_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len)
@@ -370,9 +501,11 @@ int dc_root_read_line(const dc_root *r, const char *abspath, char **ret_line)
 
 DIR *dc_root_opendir(const dc_root *r, const char *abspath)
 {
-    int fd = openat(r->dirfd, dc_root_rel(abspath), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0)
+    int fd = root_openat(r, abspath, O_RDONLY | O_DIRECTORY);
+    if (fd < 0) {
+        errno = -fd;
         return NULL;
+    }
     DIR *d = fdopendir(fd);
     if (!d) {
         int e = errno;
@@ -533,7 +666,15 @@ char *dc_cpulist_format(const unsigned *ids, size_t n)
 int dc_root_readlink(const dc_root *r, const char *abspath, char **ret)
 {
     char buf[PATH_MAX];
-    ssize_t n = readlinkat(r->dirfd, dc_root_rel(abspath), buf, sizeof(buf) - 1);
+    ssize_t n;
+    if (r->live) {
+        n = readlinkat(r->dirfd, dc_root_rel(abspath), buf, sizeof(buf) - 1);
+    } else {
+        _cleanup_close_ int fd = root_openat(r, abspath, O_PATH | O_NOFOLLOW);
+        if (fd < 0)
+            return fd;
+        n = readlinkat(fd, "", buf, sizeof(buf) - 1);
+    }
     if (n < 0)
         return -errno;
     buf[n] = '\0';
@@ -541,12 +682,7 @@ int dc_root_readlink(const dc_root *r, const char *abspath, char **ret)
     return 0;
 }
 
-bool dc_root_is_live(const dc_root *r)
-{
-    struct stat a, b;
-    return fstat(r->dirfd, &a) == 0 && stat("/", &b) == 0 && a.st_dev == b.st_dev &&
-           a.st_ino == b.st_ino;
-}
+bool dc_root_is_live(const dc_root *r) { return r->live; }
 
 int dc_read_input_file(const char *what, const char *path, size_t max, char **ret_text,
                        size_t *ret_len, char **ret_msg)

@@ -116,14 +116,21 @@ void dc_diag_warn(dc_diag *d, const char *fmt, ...) _printf_(2, 3);
 
 /*
  * Root-aware file access. Every probe reads host state through a dc_root so
- * that tests can point it at a fixture tree (--sysroot).
+ * that tests can point it at a fixture tree (--sysroot). Inside a root other
+ * than the live /, every path resolves inside it: '..' stops at the root and
+ * symlinks, absolute or relative, are followed as if the root were / (openat2
+ * RESOLVE_IN_ROOT, or a component walk where the kernel lacks it), so a
+ * captured root can never make domcaps read a file of the machine it runs on.
  */
 typedef struct dc_root {
     int dirfd;
     char *path; /* as given, for messages */
+    bool live;  /* the root is this machine's own /: paths are used as they are */
 } dc_root;
 
 int dc_root_open(const char *path, dc_root **ret);
+/* Tests set this to exercise the component walk used where openat2 is missing. */
+extern bool dc_root_no_openat2;
 void dc_root_free(dc_root *r);
 /* Path inside the root, relative (no leading '/'), for *at() calls. */
 const char *dc_root_rel(const char *abspath);

@@ -1,21 +1,49 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The KVM probe against fixture roots, with /dev/kvm's open and ioctls
- * mocked (-Wl,--wrap=dc_kvm_open,dc_kvm_ioctl). The kvm-chardev root's
- * /dev/kvm is a symlink to /dev/null, so it stats as a character device on
- * any machine and the probe takes the path that opens it.
+ * mocked (-Wl,--wrap=dc_kvm_open,dc_kvm_ioctl). The kvm-chardev root is
+ * copied into a temp dir whose /dev/kvm is made a character device (a copy
+ * of /dev/null's numbers), so the probe takes the path that opens it. A
+ * symlink to the host's /dev/null would not do: paths resolve inside the root.
+ * Making the node needs root; without it the tests that need it are skipped.
  */
 #include "test_helpers.h"
 
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/kvm.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 
 #include "arch.h"
 
 #define ROOTS DC_TEST_DATA_DIR "/roots"
 #define REPLIES_X86 DC_TEST_DATA_DIR "/replies/qemu-7.2-x86_64.replies"
+
+static char chardev_root[] = "/tmp/domcaps-kvm-XXXXXX";
+static bool have_chardev_root;
+
+static int make_chardev_root(void **state)
+{
+    (void)state;
+    if (!mkdtemp(chardev_root))
+        return -1;
+    _cleanup_free_ char *cmd = xasprintf("cp -a '%s/kvm-chardev/.' '%s/'", ROOTS, chardev_root);
+    if (system(cmd) != 0)
+        return -1;
+    _cleanup_free_ char *dev = xasprintf("%s/dev", chardev_root);
+    _cleanup_free_ char *node = xasprintf("%s/dev/kvm", chardev_root);
+    (void)mkdir(dev, 0755);
+    have_chardev_root = mknod(node, S_IFCHR | 0666, makedev(1, 3)) == 0 && chmod(node, 0666) == 0;
+    return 0;
+}
+
+static int remove_chardev_root(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", chardev_root);
+    return system(cmd) == 0 ? 0 : -1;
+}
 
 int __wrap_dc_kvm_open(const dc_root *root, int *ret_fd);
 int __wrap_dc_kvm_ioctl(int fd, unsigned long request, unsigned long arg);
@@ -59,6 +87,8 @@ static void expect_smm(int result)
 /* Runs the KVM probe alone against root. */
 static void probe(const char *root_path, dc_host *host)
 {
+    if (root_path == chardev_root && !have_chardev_root)
+        skip(); /* making a character device needs root */
     dc_root *root = NULL;
     assert_int_equal(dc_root_open(root_path, &root), 0);
     *host = (dc_host){.root = root};
@@ -71,7 +101,7 @@ static void test_open_eacces(void **state)
 {
     will_return(__wrap_dc_kvm_open, -EACCES);
     dc_host host;
-    probe(ROOTS "/kvm-chardev", &host);
+    probe(chardev_root, &host);
     const dc_hostkvm *k = &host.info.kvm;
     assert_true(k->exists);
     assert_false(k->usable);
@@ -90,7 +120,7 @@ static void test_open_other_error(void **state)
 {
     will_return(__wrap_dc_kvm_open, -ENXIO);
     dc_host host;
-    probe(ROOTS "/kvm-chardev", &host);
+    probe(chardev_root, &host);
     assert_true(host.info.kvm.exists);
     assert_false(host.info.kvm.usable);
     assert_string_equal(host.info.kvm.reason, "cannot open /dev/kvm: No such device or address");
@@ -102,7 +132,7 @@ static void test_api_version_11(void **state)
     will_return(__wrap_dc_kvm_open, 0);
     expect_ioctl(KVM_GET_API_VERSION, 0, 11);
     dc_host host;
-    probe(ROOTS "/kvm-chardev", &host);
+    probe(chardev_root, &host);
     const dc_hostkvm *k = &host.info.kvm;
     assert_true(k->exists);
     assert_false(k->usable);
@@ -117,7 +147,7 @@ static void test_api_version_fails(void **state)
     will_return(__wrap_dc_kvm_open, 0);
     expect_ioctl(KVM_GET_API_VERSION, 0, -ENOTTY);
     dc_host host;
-    probe(ROOTS "/kvm-chardev", &host);
+    probe(chardev_root, &host);
     assert_false(host.info.kvm.usable);
     assert_int_equal(host.info.kvm.api_version, -1);
     assert_string_equal(host.info.kvm.reason, "cannot query the KVM API version of /dev/kvm: "
@@ -133,7 +163,7 @@ static void test_nr_vcpus_fallback(void **state)
     expect_ioctl(KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS, 240);
     expect_smm(1);
     dc_host host;
-    probe(ROOTS "/kvm-chardev", &host);
+    probe(chardev_root, &host);
     const dc_hostkvm *k = &host.info.kvm;
     assert_true(k->exists);
     assert_true(k->usable);
@@ -158,7 +188,7 @@ static void test_no_vcpu_limit(void **state)
     expect_ioctl(KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS, -EINVAL);
     expect_smm(0);
     dc_host host;
-    probe(ROOTS "/kvm-chardev", &host);
+    probe(chardev_root, &host);
     assert_true(host.info.kvm.usable);
     assert_int_equal(host.info.kvm.max_vcpus, 0);
 #if defined(__x86_64__) || defined(__i386__)
@@ -182,7 +212,7 @@ static void expect_caps_vcpu_max(const char *machine, int kvm_max, const char *w
     expect_smm(1);
     dc_test_probe p = {
         .replay = REPLIES_X86,
-        .sysroot = ROOTS "/kvm-chardev",
+        .sysroot = chardev_root,
         .machine = machine,
         .virttype = "kvm",
     };
@@ -417,5 +447,5 @@ int main(void)
         cmocka_unit_test(test_noaccess_mode_bits_as_nobody),
         cmocka_unit_test(test_noaccess_mode_bits_as_self),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, make_chardev_root, remove_chardev_root);
 }

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The util layer on hostile input: a root whose symlinks and '..' paths try
+ * to leave it (with openat2 and with the component walk used without it).
+ */
+#include "test_helpers.h"
+
+#include <fcntl.h>
+
+static char top[] = "/tmp/domcaps-util-XXXXXX";
+static char *rootdir, *secret;
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/*
+ * top/secret           a file outside the root
+ * top/root/etc/hostname "inside"
+ * top/root/sys/a -> /etc/hostname        absolute: resolves inside the root
+ * top/root/sys/b -> ../../../../secret   relative: '..' stops at the root
+ * top/root/sys/c -> <abs path of top/secret>  absolute to a host file
+ * top/root/sys/d -> d                     a loop
+ * top/root/sys/dir -> ../etc              a directory link
+ */
+static int make_tree(void **state)
+{
+    (void)state;
+    if (!mkdtemp(top))
+        return -1;
+    rootdir = xasprintf("%s/root", top);
+    secret = xasprintf("%s/secret", top);
+    write_file(secret, "host secret\n");
+    _cleanup_free_ char *etc = xasprintf("%s/etc", rootdir);
+    _cleanup_free_ char *sys = xasprintf("%s/sys", rootdir);
+    if (mkdir(rootdir, 0755) < 0 || mkdir(etc, 0755) < 0 || mkdir(sys, 0755) < 0)
+        return -1;
+    _cleanup_free_ char *hn = xasprintf("%s/hostname", etc);
+    write_file(hn, "inside\n");
+    const char *links[][2] = {
+        {"a", "/etc/hostname"}, {"b", "../../../../secret"}, {"c", secret}, {"d", "d"},
+        {"dir", "../etc"},
+    };
+    for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+        _cleanup_free_ char *l = xasprintf("%s/%s", sys, links[i][0]);
+        if (symlink(links[i][1], l) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+static int remove_tree(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", top);
+    free(rootdir);
+    free(secret);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void contained(bool walk)
+{
+    dc_root_no_openat2 = walk;
+    dc_root *r = NULL;
+    assert_int_equal(dc_root_open(rootdir, &r), 0);
+    assert_false(dc_root_is_live(r));
+    char *line = NULL;
+    /* An absolute link is taken relative to the root. */
+    assert_int_equal(dc_root_read_line(r, "/sys/a", &line), 0);
+    assert_string_equal(line, "inside");
+    free(line);
+    /* '..' beyond the root stays at the root: root/secret does not exist. */
+    assert_int_equal(dc_root_read_line(r, "/sys/b", &line), -ENOENT);
+    assert_int_equal(dc_root_read_line(r, "/../../secret", &line), -ENOENT);
+    _cleanup_free_ char *abs_outside = xasprintf("/../../../..%s", secret);
+    assert_int_equal(dc_root_read_line(r, abs_outside, &line), -ENOENT);
+    /* A link to a host file's absolute path names root/<that path>. */
+    assert_int_equal(dc_root_read_line(r, "/sys/c", &line), -ENOENT);
+    struct stat st;
+    assert_int_equal(dc_root_stat(r, "/sys/c", &st), -ENOENT);
+    assert_int_equal(dc_root_access(r, "/sys/c", R_OK), -ENOENT);
+    assert_int_equal(dc_root_lstat(r, "/sys/c", &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    /* A loop ends. */
+    assert_int_equal(dc_root_stat(r, "/sys/d", &st), -ELOOP);
+    /* A directory link inside the root works, for reads and listings. */
+    assert_int_equal(dc_root_read_line(r, "/sys/dir/hostname", &line), 0);
+    assert_string_equal(line, "inside");
+    free(line);
+    DIR *d = dc_root_opendir(r, "/sys/dir");
+    assert_non_null(d);
+    closedir(d);
+    assert_int_equal(dc_root_access(r, "/sys/dir/hostname", R_OK), 0);
+    char *target = NULL;
+    assert_int_equal(dc_root_readlink(r, "/sys/b", &target), 0);
+    assert_string_equal(target, "../../../../secret");
+    free(target);
+    /* O_NOFOLLOW on a link: refused, not followed. */
+    int fd = dc_root_open_file(r, "/sys/a", O_RDONLY | O_NOFOLLOW);
+    assert_true(fd == -ELOOP);
+    dc_root_free(r);
+    dc_root_no_openat2 = false;
+}
+
+static void test_root_openat2(void **state)
+{
+    (void)state;
+    contained(false);
+}
+
+static void test_root_walk(void **state)
+{
+    (void)state;
+    contained(true);
+}
+
+/* The live root uses paths as they are (symlinks to anywhere are the host's own). */
+static void test_root_live(void **state)
+{
+    (void)state;
+    dc_root *r = NULL;
+    assert_int_equal(dc_root_open("/", &r), 0);
+    assert_true(dc_root_is_live(r));
+    _cleanup_free_ char *viaroot = xasprintf("%s/sys/c", rootdir);
+    char *line = NULL;
+    assert_int_equal(dc_root_read_line(r, viaroot, &line), 0);
+    assert_string_equal(line, "host secret");
+    free(line);
+    dc_root_free(r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_root_openat2),
+        cmocka_unit_test(test_root_walk),
+        cmocka_unit_test(test_root_live),
+    };
+    return cmocka_run_group_tests(tests, make_tree, remove_tree);
+}
