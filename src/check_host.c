@@ -7,112 +7,55 @@
 
 /* ---- host rules -------------------------------------------------------------- */
 
-/* Parses a libvirt cpuset/nodeset ("0-3,8,^2") into ids; false when malformed. */
-static bool parse_set(const char *s, dc_strv *ret_ids)
-{
-    if (!s || !*s)
-        return false;
-    _cleanup_free_ char *copy = xstrdup(s);
-    dc_strv add = {0}, del = {0};
-    char *save = NULL;
-    bool ok = true;
-    for (char *t = strtok_r(copy, ",", &save); t && ok; t = strtok_r(NULL, ",", &save)) {
-        while (*t == ' ')
-            t++;
-        bool neg = *t == '^';
-        if (neg)
-            t++;
-        char *end;
-        errno = 0;
-        unsigned long a = strtoul(t, &end, 10), b = a;
-        if (end == t || errno) {
-            ok = false;
-            break;
-        }
-        if (*end == '-') {
-            char *e2;
-            b = strtoul(end + 1, &e2, 10);
-            if (e2 == end + 1 || b < a || b - a > 65536) {
-                ok = false;
-                break;
-            }
-            end = e2;
-        }
-        while (*end == ' ')
-            end++;
-        if (*end) {
-            ok = false;
-            break;
-        }
-        for (unsigned long i = a; i <= b; i++) {
-            char num[24];
-            snprintf(num, sizeof(num), "%lu", i);
-            dc_strv_add_unique(neg ? &del : &add, num);
-        }
-    }
-    for (size_t i = 0; ok && i < add.n; i++)
-        if (!dc_strv_contains(&del, add.v[i]))
-            dc_strv_add(ret_ids, add.v[i]);
-    dc_strv_clear(&add);
-    dc_strv_clear(&del);
-    return ok;
-}
-
-static bool host_has_cpu(const dc_hostinfo *h, unsigned id)
-{
-    for (size_t i = 0; i < h->numa.ncells; i++)
-        for (size_t j = 0; j < h->numa.cells[i].ncpus; j++)
-            if (h->numa.cells[i].cpus[j].id == id)
-                return true;
-    return false;
-}
-
-static const dc_numa_cell *host_cell(const dc_hostinfo *h, unsigned id)
-{
-    for (size_t i = 0; i < h->numa.ncells; i++)
-        if (h->numa.cells[i].id == id)
-            return &h->numa.cells[i];
-    return NULL;
-}
-
 static void check_set(chk *c, const char *rule, xmlNodePtr node, const char *attr, bool nodes)
 {
     _cleanup_free_ char *v = dc_xml_prop(node, attr);
     if (!v)
         return;
     dc_chk_mark(c, rule);
-    _cleanup_strv_ dc_strv ids = {0};
-    if (!parse_set(v, &ids)) {
-        dc_chk_finding(c, rule, DC_SEVERITY_ERROR, node, attr, v, "'%s' is not a valid %s set", v,
-                       nodes ? "node" : "CPU");
+    dc_bitmap ids = {0};
+    int r = dc_bitmap_parse(v, DC_CPUSET_LIMIT, true, &ids);
+    if (r < 0 || !dc_bitmap_count(&ids)) {
+        if (r == -ERANGE)
+            dc_chk_finding(c, rule, DC_SEVERITY_ERROR, node, attr, v,
+                           "'%s' is not a valid %s set: ids must be below %u", v,
+                           nodes ? "node" : "CPU", DC_CPUSET_LIMIT);
+        else
+            dc_chk_finding(c, rule, DC_SEVERITY_ERROR, node, attr, v, "'%s' is not a valid %s set",
+                           v, nodes ? "node" : "CPU");
+        dc_bitmap_clear(&ids);
         return;
     }
-    dc_buf missing = {0};
-    for (size_t i = 0; i < ids.n; i++) {
-        unsigned id = (unsigned)strtoul(ids.v[i], NULL, 10);
-        if (nodes ? !host_cell(c->host, id) : !host_has_cpu(c->host, id)) {
-            if (missing.len)
-                dc_buf_add(&missing, ",");
-            dc_buf_add(&missing, ids.v[i]);
+    /* The host's ids as a bitmap too, so the comparison is linear. */
+    dc_bitmap have = {0};
+    for (size_t i = 0; i < c->host->numa.ncells; i++) {
+        const dc_numa_cell *cell = &c->host->numa.cells[i];
+        if (nodes) {
+            if (cell->id < DC_CPUSET_LIMIT)
+                dc_bitmap_set(&have, cell->id);
+        } else {
+            for (size_t j = 0; j < cell->ncpus; j++)
+                if (cell->cpus[j].id < DC_CPUSET_LIMIT)
+                    dc_bitmap_set(&have, cell->cpus[j].id);
         }
     }
-    if (missing.len) {
+    dc_bitmap missing = {0};
+    for (size_t i = dc_bitmap_next(&ids, 0); i != SIZE_MAX; i = dc_bitmap_next(&ids, i + 1))
+        if (!dc_bitmap_test(&have, i))
+            dc_bitmap_set(&missing, i);
+    if (dc_bitmap_count(&missing)) {
+        _cleanup_free_ char *m = dc_bitmap_format(&missing);
         dc_chk_finding(
             c, rule, DC_SEVERITY_ERROR, node, attr, v, "%s %s of '%s' do%s not exist on this host",
-            nodes ? "NUMA node(s)" : "CPU(s)", missing.s, v, strchr(missing.s, ',') ? "" : "es");
+            nodes ? "NUMA node(s)" : "CPU(s)", m, v, dc_bitmap_count(&missing) > 1 ? "" : "es");
         dc_buf sup = {0};
-        for (size_t i = 0; i < c->host->numa.ncells; i++) {
-            const dc_numa_cell *cell = &c->host->numa.cells[i];
-            if (nodes) {
-                dc_buf_addf(&sup, "%s%u", sup.len ? " " : "", cell->id);
-            } else {
-                for (size_t j = 0; j < cell->ncpus; j++)
-                    dc_buf_addf(&sup, "%s%u", sup.len ? " " : "", cell->cpus[j].id);
-            }
-        }
-        dc_chk_last(c)->supported = dc_buf_steal(&sup);
+        for (size_t i = dc_bitmap_next(&have, 0); i != SIZE_MAX; i = dc_bitmap_next(&have, i + 1))
+            dc_buf_addf(&sup, "%s%zu", sup.len ? " " : "", i);
+        dc_chk_last(c)->supported = sup.len ? dc_buf_steal(&sup) : xstrdup("none");
     }
-    dc_buf_clear(&missing);
+    dc_bitmap_clear(&ids);
+    dc_bitmap_clear(&have);
+    dc_bitmap_clear(&missing);
 }
 
 /* Memory in KiB from a libvirt <memory unit=...> value. */
@@ -229,20 +172,22 @@ static void rule_host_hugepages(chk *c, unsigned long long mem_kib)
     xmlNodePtr nt = dc_xml_child(dc_xml_child(c->root, "numatune"), "memory");
     _cleanup_free_ char *nodeset = dc_xml_prop(nt, "nodeset");
     _cleanup_free_ char *mode = dc_xml_prop(nt, "mode");
-    _cleanup_strv_ dc_strv nodes = {0};
-    bool pinned = nodeset && (!mode || streq(mode, "strict")) && parse_set(nodeset, &nodes);
+    dc_bitmap nodes = {0};
+    bool pinned = nodeset && (!mode || streq(mode, "strict")) &&
+                  dc_bitmap_parse(nodeset, DC_CPUSET_LIMIT, true, &nodes) == 0;
     unsigned long long free_pages = 0;
     for (size_t i = 0; i < c->host->numa.ncells; i++) {
         const dc_numa_cell *cell = &c->host->numa.cells[i];
-        char id[16];
-        snprintf(id, sizeof(id), "%u", cell->id);
-        if (pinned && !dc_strv_contains(&nodes, id))
+        if (pinned && !dc_bitmap_test(&nodes, cell->id))
             continue;
         for (size_t p = 0; p < cell->npages; p++)
             if (cell->pages[p].size_kib == size)
                 free_pages += cell->pages[p].free;
     }
-    unsigned long long need = (mem_kib + size - 1) / size;
+    dc_bitmap_clear(&nodes);
+    if (!size)
+        return; /* a host report with a zero page size is refused when it is read */
+    unsigned long long need = mem_kib / size + (mem_kib % size != 0);
     if (need > free_pages) {
         _cleanup_free_ char *v = xasprintf("%llu", size);
         dc_chk_finding(c, "host-hugepages", DC_SEVERITY_ERROR, page ? page : hp,

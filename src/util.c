@@ -576,71 +576,267 @@ long long dc_now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-#define CPULIST_MAX 65536u
-
 int dc_cmp_unsigned(const void *a, const void *b)
 {
     unsigned x = *(const unsigned *)a, y = *(const unsigned *)b;
     return x < y ? -1 : x > y;
 }
 
-static int parse_cpu_id(const char **p, unsigned *ret)
+int dc_parse_u64(const char *s, int base, uint64_t max, uint64_t *ret)
+{
+    if (!s)
+        return -EINVAL;
+    const char *p = s;
+    if ((base == 0 || base == 16) && p[0] == '0' && (p[1] == 'x' || p[1] == 'X')) {
+        p += 2;
+        base = 16;
+    } else if (base == 0) {
+        base = 10;
+    }
+    if (base == 16 ? !isxdigit((unsigned char)*p) : !isdigit((unsigned char)*p))
+        return -EINVAL;
+    uint64_t v = 0;
+    bool over = false;
+    for (; *p; p++) {
+        unsigned d;
+        if (isdigit((unsigned char)*p))
+            d = (unsigned)(*p - '0');
+        else if (base == 16 && isxdigit((unsigned char)*p))
+            d = (unsigned)(tolower((unsigned char)*p) - 'a' + 10);
+        else
+            return -EINVAL;
+        if (v > (UINT64_MAX - d) / (unsigned)base)
+            over = true;
+        else
+            v = v * (unsigned)base + d;
+    }
+    if (over || v > max)
+        return -ERANGE;
+    *ret = v;
+    return 0;
+}
+
+int dc_parse_uint(const char *s, int base, unsigned *ret)
+{
+    uint64_t v;
+    int r = dc_parse_u64(s, base, UINT_MAX, &v);
+    if (r == 0)
+        *ret = (unsigned)v;
+    return r;
+}
+
+int dc_parse_i64(const char *s, int base, int64_t min, int64_t max, int64_t *ret)
+{
+    if (!s)
+        return -EINVAL;
+    bool neg = *s == '-';
+    uint64_t v;
+    int r = dc_parse_u64(neg ? s + 1 : s, base, neg ? (uint64_t)INT64_MAX + 1 : INT64_MAX, &v);
+    if (r < 0)
+        return r;
+    int64_t x = neg ? (v == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)v) : (int64_t)v;
+    if (x < min || x > max)
+        return -ERANGE;
+    *ret = x;
+    return 0;
+}
+
+int dc_parse_int(const char *s, int base, int *ret)
+{
+    int64_t v;
+    int r = dc_parse_i64(s, base, INT_MIN, INT_MAX, &v);
+    if (r == 0)
+        *ret = (int)v;
+    return r;
+}
+
+int dc_mul_u64(uint64_t a, uint64_t b, uint64_t *ret)
+{
+    if (a && b > UINT64_MAX / a)
+        return -ERANGE;
+    *ret = a * b;
+    return 0;
+}
+
+static void bitmap_grow(dc_bitmap *b, size_t nbits)
+{
+    if (nbits <= b->nbits)
+        return;
+    size_t oldw = (b->nbits + 63) / 64, neww = (nbits + 63) / 64;
+    if (neww > oldw) {
+        b->w = xrealloc(b->w, neww * sizeof(uint64_t));
+        memset(b->w + oldw, 0, (neww - oldw) * sizeof(uint64_t));
+    }
+    b->nbits = nbits;
+}
+
+void dc_bitmap_set(dc_bitmap *b, size_t i)
+{
+    bitmap_grow(b, i + 1);
+    b->w[i / 64] |= UINT64_C(1) << (i % 64);
+}
+
+bool dc_bitmap_test(const dc_bitmap *b, size_t i)
+{
+    return i < b->nbits && (b->w[i / 64] >> (i % 64)) & 1;
+}
+
+/* Sets (or clears) [a, b], a word at a time. */
+static void bitmap_range(dc_bitmap *bm, size_t a, size_t b, bool on)
+{
+    if (on)
+        bitmap_grow(bm, b + 1);
+    else if (a >= bm->nbits)
+        return;
+    else if (b >= bm->nbits)
+        b = bm->nbits - 1;
+    for (size_t i = a; i <= b;) {
+        size_t word = i / 64, lo = i % 64;
+        size_t hi = (b / 64 == word) ? b % 64 : 63;
+        uint64_t mask = (hi == 63 ? ~UINT64_C(0) : ((UINT64_C(1) << (hi + 1)) - 1)) &
+                        ~((UINT64_C(1) << lo) - 1);
+        if (on)
+            bm->w[word] |= mask;
+        else
+            bm->w[word] &= ~mask;
+        i = word * 64 + hi + 1;
+    }
+}
+
+/* One id: digits only, below limit. */
+static int bitmap_id(const char **p, size_t limit, size_t *ret)
 {
     if (!isdigit((unsigned char)**p))
         return -EINVAL;
-    char *end;
-    errno = 0;
-    unsigned long v = strtoul(*p, &end, 10);
-    if (errno || v >= CPULIST_MAX)
-        return -EINVAL;
-    *p = end;
-    *ret = (unsigned)v;
+    uint64_t v = 0;
+    bool over = false;
+    for (; isdigit((unsigned char)**p); (*p)++) {
+        if (v >= limit)
+            over = true; /* keep consuming: the whole number is the error */
+        else
+            v = v * 10 + (uint64_t)(**p - '0');
+    }
+    if (over || v >= limit)
+        return -ERANGE;
+    *ret = (size_t)v;
     return 0;
+}
+
+int dc_bitmap_parse(const char *s, size_t limit, bool allow_negation, dc_bitmap *ret)
+{
+    if (!s)
+        return -EINVAL;
+    dc_bitmap add = {0}, del = {0};
+    const char *p = s;
+    int r = 0;
+    bool any = false;
+    for (;;) {
+        while (*p == ' ' || *p == '\t' || *p == '\n')
+            p++;
+        if (!*p && !any)
+            break; /* an empty set */
+        bool neg = false;
+        if (*p == '^' && allow_negation) {
+            neg = true;
+            p++;
+        }
+        size_t a, b;
+        if ((r = bitmap_id(&p, limit, &a)) < 0)
+            break;
+        b = a;
+        if (*p == '-') {
+            p++;
+            if ((r = bitmap_id(&p, limit, &b)) < 0)
+                break;
+            if (b < a) {
+                r = -EINVAL;
+                break;
+            }
+        }
+        if (neg && b != a) {
+            r = -EINVAL; /* libvirt negates single ids only */
+            break;
+        }
+        bitmap_range(neg ? &del : &add, a, b, true);
+        any = true;
+        while (*p == ' ' || *p == '\t' || *p == '\n')
+            p++;
+        if (*p == ',') {
+            p++;
+            continue;
+        }
+        if (*p)
+            r = -EINVAL;
+        break;
+    }
+    if (r == 0 && !any && *s && s[strspn(s, " \t\n")])
+        r = -EINVAL;
+    if (r < 0) {
+        dc_bitmap_clear(&add);
+        dc_bitmap_clear(&del);
+        return r;
+    }
+    for (size_t i = 0; i < (del.nbits + 63) / 64 && i < (add.nbits + 63) / 64; i++)
+        add.w[i] &= ~del.w[i];
+    dc_bitmap_clear(&del);
+    *ret = add;
+    return 0;
+}
+
+size_t dc_bitmap_next(const dc_bitmap *b, size_t from)
+{
+    for (size_t i = from; i < b->nbits;) {
+        uint64_t w = b->w[i / 64] >> (i % 64);
+        if (w)
+            return i + (size_t)__builtin_ctzll(w);
+        i = (i / 64 + 1) * 64;
+    }
+    return SIZE_MAX;
+}
+
+size_t dc_bitmap_count(const dc_bitmap *b)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < (b->nbits + 63) / 64; i++)
+        n += (size_t)__builtin_popcountll(b->w[i]);
+    return n;
+}
+
+char *dc_bitmap_format(const dc_bitmap *b)
+{
+    dc_buf out = {0};
+    dc_buf_add(&out, "");
+    for (size_t i = dc_bitmap_next(b, 0); i != SIZE_MAX;) {
+        size_t j = i;
+        while (j + 1 < b->nbits && dc_bitmap_test(b, j + 1))
+            j++;
+        if (j > i)
+            dc_buf_addf(&out, "%s%zu-%zu", out.len ? "," : "", i, j);
+        else
+            dc_buf_addf(&out, "%s%zu", out.len ? "," : "", i);
+        i = j + 1 < b->nbits ? dc_bitmap_next(b, j + 1) : SIZE_MAX;
+    }
+    return dc_buf_steal(&out);
+}
+
+void dc_bitmap_clear(dc_bitmap *b)
+{
+    free(b->w);
+    *b = (dc_bitmap){0};
 }
 
 int dc_cpulist_parse(const char *s, unsigned **ret_ids, size_t *ret_n)
 {
-    _cleanup_free_ unsigned *ids = NULL;
-    size_t n = 0;
-    const char *p = s;
-
-    while (isspace((unsigned char)*p))
-        p++;
-    while (*p) {
-        unsigned a, b;
-        if (parse_cpu_id(&p, &a) < 0)
-            return -EINVAL;
-        b = a;
-        if (*p == '-') {
-            p++;
-            if (parse_cpu_id(&p, &b) < 0 || b < a)
-                return -EINVAL;
-        }
-        if (n + (b - a) + 1 > CPULIST_MAX)
-            return -EINVAL;
-        ids = xrealloc(ids, (n + (b - a) + 1) * sizeof(*ids));
-        for (unsigned i = a; i <= b; i++)
-            ids[n++] = i;
-        if (*p == ',') {
-            p++;
-            if (!isdigit((unsigned char)*p))
-                return -EINVAL;
-            continue;
-        }
-        while (isspace((unsigned char)*p))
-            p++;
-        if (*p)
-            return -EINVAL;
-    }
-    if (n > 1) {
-        qsort(ids, n, sizeof(*ids), dc_cmp_unsigned);
-        size_t k = 1;
-        for (size_t i = 1; i < n; i++)
-            if (ids[i] != ids[k - 1])
-                ids[k++] = ids[i];
-        n = k;
-    }
-    *ret_ids = TAKE_PTR(ids);
+    dc_bitmap bm = {0};
+    int r = dc_bitmap_parse(s, DC_CPUSET_LIMIT, false, &bm);
+    if (r < 0)
+        return -EINVAL;
+    size_t n = dc_bitmap_count(&bm), k = 0;
+    unsigned *ids = xcalloc(n ? n : 1, sizeof(*ids));
+    for (size_t i = dc_bitmap_next(&bm, 0); i != SIZE_MAX; i = dc_bitmap_next(&bm, i + 1))
+        ids[k++] = (unsigned)i;
+    dc_bitmap_clear(&bm);
+    *ret_ids = ids;
     *ret_n = n;
     return 0;
 }

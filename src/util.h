@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,42 @@ int dc_root_find_exec(const dc_root *r, const char *name, char **ret_abspath);
 int dc_root_readlink(const dc_root *r, const char *abspath, char **ret);
 /* True when the root is this machine's own / (libraries that ignore roots may be used). */
 bool dc_root_is_live(const dc_root *r);
+
+/*
+ * Strict numbers: the whole string is the number (no sign, no spaces, no
+ * suffix); base 10, 16 (an optional 0x) or 0 (0x means hex, no octal).
+ * Returns 0, -EINVAL when s is not a number, -ERANGE when it exceeds max.
+ */
+int dc_parse_u64(const char *s, int base, uint64_t max, uint64_t *ret);
+int dc_parse_uint(const char *s, int base, unsigned *ret);
+/* As dc_parse_u64 with an optional leading '-', within [min, max]. */
+int dc_parse_i64(const char *s, int base, int64_t min, int64_t max, int64_t *ret);
+int dc_parse_int(const char *s, int base, int *ret);
+/* a * b, or -ERANGE when it does not fit. */
+int dc_mul_u64(uint64_t a, uint64_t b, uint64_t *ret);
+
+/*
+ * Bitmaps of CPU or node ids. dc_bitmap_parse reads libvirt's and the
+ * kernel's set syntax ("0-3,8", with allow_negation also "^2"; spaces around
+ * items allowed) in one pass, in time linear in the string plus limit/64:
+ * every id must be below limit (-ERANGE otherwise), malformed text is
+ * -EINVAL.
+ */
+typedef struct dc_bitmap {
+    uint64_t *w;
+    size_t nbits;
+} dc_bitmap;
+int dc_bitmap_parse(const char *s, size_t limit, bool allow_negation, dc_bitmap *ret);
+bool dc_bitmap_test(const dc_bitmap *b, size_t i);
+void dc_bitmap_set(dc_bitmap *b, size_t i);
+/* The first set bit at or after from, or SIZE_MAX. */
+size_t dc_bitmap_next(const dc_bitmap *b, size_t from);
+size_t dc_bitmap_count(const dc_bitmap *b);
+/* "0-3,8"; "" for an empty set. */
+char *dc_bitmap_format(const dc_bitmap *b);
+void dc_bitmap_clear(dc_bitmap *b);
+/* The largest set id the kernel's and libvirt's CPU lists may name here. */
+#define DC_CPUSET_LIMIT 16384
 
 /* CPU lists as the kernel writes them ("0-3,8"): parsed sorted and unique, and printed back. */
 int dc_cpulist_parse(const char *s, unsigned **ret_ids, size_t *ret_n);

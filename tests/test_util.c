@@ -6,6 +6,7 @@
 #include "test_helpers.h"
 
 #include <fcntl.h>
+#include <limits.h>
 
 static char top[] = "/tmp/domcaps-util-XXXXXX";
 static char *rootdir, *secret;
@@ -133,11 +134,83 @@ static void test_root_live(void **state)
     dc_root_free(r);
 }
 
+static void test_parse_numbers(void **state)
+{
+    (void)state;
+    uint64_t v;
+    assert_int_equal(dc_parse_u64("18446744073709551615", 10, UINT64_MAX, &v), 0);
+    assert_true(v == UINT64_MAX);
+    assert_int_equal(dc_parse_u64("18446744073709551616", 10, UINT64_MAX, &v), -ERANGE);
+    assert_int_equal(dc_parse_u64("99999999999999999999", 10, UINT64_MAX, &v), -ERANGE);
+    assert_int_equal(dc_parse_u64("1024", 10, 1023, &v), -ERANGE);
+    assert_int_equal(dc_parse_u64("", 10, UINT64_MAX, &v), -EINVAL);
+    assert_int_equal(dc_parse_u64("-1", 10, UINT64_MAX, &v), -EINVAL);
+    assert_int_equal(dc_parse_u64(" 1", 10, UINT64_MAX, &v), -EINVAL);
+    assert_int_equal(dc_parse_u64("1 ", 10, UINT64_MAX, &v), -EINVAL);
+    assert_int_equal(dc_parse_u64("12k", 10, UINT64_MAX, &v), -EINVAL);
+    assert_int_equal(dc_parse_u64("0x1f", 0, UINT64_MAX, &v), 0);
+    assert_true(v == 31);
+    assert_int_equal(dc_parse_u64("010", 0, UINT64_MAX, &v), 0);
+    assert_true(v == 10); /* no octal */
+    assert_int_equal(dc_parse_u64("0x", 0, UINT64_MAX, &v), -EINVAL);
+    unsigned u;
+    assert_int_equal(dc_parse_uint("4294967296", 10, &u), -ERANGE);
+    int i;
+    assert_int_equal(dc_parse_int("-2147483648", 10, &i), 0);
+    assert_int_equal(i, INT_MIN);
+    assert_int_equal(dc_parse_int("2147483648", 10, &i), -ERANGE);
+    assert_int_equal(dc_parse_int("--1", 10, &i), -EINVAL);
+    assert_int_equal(dc_mul_u64(UINT64_MAX / 2 + 1, 2, &v), -ERANGE);
+    assert_int_equal(dc_mul_u64(1ULL << 31, 1ULL << 32, &v), 0);
+}
+
+static void test_bitmap(void **state)
+{
+    (void)state;
+    dc_bitmap b = {0};
+    assert_int_equal(dc_bitmap_parse("0-3, 8,^2 ,62-65", DC_CPUSET_LIMIT, true, &b), 0);
+    _cleanup_free_ char *f = dc_bitmap_format(&b);
+    assert_string_equal(f, "0-1,3,8,62-65");
+    assert_int_equal(dc_bitmap_count(&b), 8);
+    assert_true(dc_bitmap_test(&b, 64));
+    assert_false(dc_bitmap_test(&b, 2));
+    assert_false(dc_bitmap_test(&b, 100000));
+    dc_bitmap_clear(&b);
+    assert_int_equal(dc_bitmap_parse("18446744073709551615", DC_CPUSET_LIMIT, true, &b), -ERANGE);
+    assert_int_equal(dc_bitmap_parse("0-18446744073709551615", DC_CPUSET_LIMIT, true, &b), -ERANGE);
+    assert_int_equal(dc_bitmap_parse("0-16384", DC_CPUSET_LIMIT, true, &b), -ERANGE);
+    assert_int_equal(dc_bitmap_parse("0-16383", DC_CPUSET_LIMIT, true, &b), 0);
+    assert_int_equal(dc_bitmap_count(&b), 16384);
+    dc_bitmap_clear(&b);
+    const char *bad[] = {"3-1", "1,", ",1", "1--2", "^1", "a", "1 2", "0-", "-1", "^1-3"};
+    for (size_t k = 0; k < ELEMENTSOF(bad); k++) {
+        bool neg = !streq(bad[k], "^1");
+        assert_int_equal(dc_bitmap_parse(bad[k], DC_CPUSET_LIMIT, neg, &b), -EINVAL);
+    }
+    assert_int_equal(dc_bitmap_parse("", DC_CPUSET_LIMIT, true, &b), 0);
+    assert_int_equal(dc_bitmap_count(&b), 0);
+    dc_bitmap_clear(&b);
+    /* A long list is linear: 100,000 items. */
+    dc_buf big = {0};
+    for (unsigned k = 0; k < 100000; k++)
+        dc_buf_addf(&big, "%s%u", k ? "," : "", k % DC_CPUSET_LIMIT);
+    assert_int_equal(dc_bitmap_parse(big.s, DC_CPUSET_LIMIT, true, &b), 0);
+    assert_int_equal(dc_bitmap_count(&b), DC_CPUSET_LIMIT);
+    dc_bitmap_clear(&b);
+    dc_buf_clear(&big);
+    unsigned *ids = NULL;
+    size_t n = 0;
+    assert_int_equal(dc_cpulist_parse("0-2,5\n", &ids, &n), 0);
+    assert_int_equal(n, 4);
+    assert_int_equal(ids[3], 5);
+    free(ids);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_root_openat2),
-        cmocka_unit_test(test_root_walk),
+        cmocka_unit_test(test_parse_numbers), cmocka_unit_test(test_bitmap),
+        cmocka_unit_test(test_root_openat2),  cmocka_unit_test(test_root_walk),
         cmocka_unit_test(test_root_live),
     };
     return cmocka_run_group_tests(tests, make_tree, remove_tree);

@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Hostile and careless input (tests/data/hostile, from a reliability audit):
+ * runs the built binary over each file and checks that it ends in time,
+ * without a signal, with the documented exit code and a message naming the
+ * input and the cause. Each case is the regression test of one finding.
+ */
+#include "test_helpers.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#ifndef DC_BINARY
+#error "DC_BINARY must be defined by the build"
+#endif
+
+#define H DC_TEST_DATA_DIR "/hostile/"
+
+typedef struct hcase {
+    const char *name;
+    const char *args[12];
+    int exit_code;
+    const char *out_has[3];
+    const char *err_has[3];
+    const char *out_lacks;
+    double max_seconds;
+} hcase;
+
+static const hcase cases[] = {
+    {.name = "cpuset-ulong-max",
+     .args = {"check", "--caps", H "snap.xml", "--host", H "host.xml", H "cpuset-ulong-max.xml"},
+     .exit_code = 1,
+     .out_has = {"'18446744073709551615' is not a valid CPU set: ids must be below 16384"}},
+    {.name = "numatune-ulong-max",
+     .args = {"check", "--caps", H "snap.xml", "--host", H "host.xml", H "numatune-ulong.xml"},
+     .exit_code = 1,
+     .out_has = {"'18446744073709551615' is not a valid node set"}},
+    {.name = "cpuset-large-range",
+     .args = {"check", "--caps", H "snap.xml", "--host", H "host.xml", H "cpuset-quadratic-1.xml"},
+     .exit_code = 1,
+     .out_has = {"'0-65536' is not a valid CPU set"},
+     .max_seconds = 1.0},
+    {.name = "cpuset-two-large-ranges",
+     .args = {"check", "--caps", H "snap.xml", "--host", H "host.xml", H "cpuset-quadratic-2.xml"},
+     .exit_code = 1,
+     .out_has = {"is not a valid CPU set"},
+     .max_seconds = 1.0},
+};
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static char *slurp_fd(int fd)
+{
+    char *buf = NULL;
+    lseek(fd, 0, SEEK_SET);
+    if (dc_read_fd(fd, 64 << 20, &buf, NULL) < 0)
+        buf = xstrdup("");
+    return buf;
+}
+
+static void test_case(void **state)
+{
+    const hcase *tc = *state;
+    char outp[] = "/tmp/domcaps-hostile-out-XXXXXX", errp[] = "/tmp/domcaps-hostile-err-XXXXXX";
+    int outfd = mkstemp(outp), errfd = mkstemp(errp);
+    assert_true(outfd >= 0 && errfd >= 0);
+    unlink(outp);
+    unlink(errp);
+    char *argv[16];
+    size_t argc = 0;
+    argv[argc++] = (char *)DC_BINARY;
+    for (size_t i = 0; i < ELEMENTSOF(tc->args) && tc->args[i]; i++)
+        argv[argc++] = (char *)tc->args[i];
+    argv[argc] = NULL;
+    double limit = tc->max_seconds > 0 ? tc->max_seconds : 5.0;
+    double start = now_seconds();
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(outfd, 1);
+        dup2(errfd, 2);
+        setenv("DOMCAPS_CACHE_DIR", "/nonexistent/domcaps-hostile-cache", 1);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    int st = 0;
+    bool killed = false;
+    for (;;) {
+        pid_t w = waitpid(pid, &st, WNOHANG);
+        if (w == pid)
+            break;
+        if (now_seconds() - start > limit + 10) {
+            kill(pid, SIGKILL);
+            killed = true;
+        }
+        usleep(2000);
+    }
+    double took = now_seconds() - start;
+    _cleanup_free_ char *out = slurp_fd(outfd), *err = slurp_fd(errfd);
+    close(outfd);
+    close(errfd);
+    unsigned failures = 0;
+#define CHECK(cond, ...)                                                                           \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            print_error("[%s] ", tc->name);                                                        \
+            print_error(__VA_ARGS__);                                                              \
+            print_error("\n");                                                                     \
+            failures++;                                                                            \
+        }                                                                                          \
+    } while (0)
+    CHECK(!killed, "still running after %.0f s", limit + 10);
+    CHECK(!WIFSIGNALED(st), "killed by signal %d", WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == tc->exit_code, "exit %d, expected %d",
+          WIFEXITED(st) ? WEXITSTATUS(st) : -1, tc->exit_code);
+    CHECK(took < limit, "took %.2f s, limit %.1f s", took, limit);
+    for (size_t i = 0; i < ELEMENTSOF(tc->out_has) && tc->out_has[i]; i++)
+        CHECK(strstr(out, tc->out_has[i]), "stdout lacks \"%s\"", tc->out_has[i]);
+    for (size_t i = 0; i < ELEMENTSOF(tc->err_has) && tc->err_has[i]; i++)
+        CHECK(strstr(err, tc->err_has[i]), "stderr lacks \"%s\"", tc->err_has[i]);
+    if (tc->out_lacks)
+        CHECK(!strstr(out, tc->out_lacks), "stdout has \"%s\"", tc->out_lacks);
+    if (failures) {
+        print_error("[%s] stdout: %.1500s\n[%s] stderr: %.1500s\n", tc->name, out, tc->name, err);
+        fail_msg("%s: %u check(s) failed", tc->name, failures);
+    }
+}
+
+int main(void)
+{
+    struct CMUnitTest tests[ELEMENTSOF(cases)];
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++)
+        tests[i] = (struct CMUnitTest){
+            .name = cases[i].name, .test_func = test_case, .initial_state = (void *)&cases[i]};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
