@@ -7,6 +7,7 @@
  */
 #include "check_internal.h"
 
+#include <libxml/hash.h>
 #include <libxml/tree.h>
 
 #include "arch.h"
@@ -62,7 +63,8 @@ const dc_rule_info dc_rules[] = {
     {"host-render-node", "OpenGL display backends have a DRM render node"},
     /* libvirt's device validation (check_validate.c) */
     {"domain-config", "the domain's name, memory size and units are valid"},
-    {"disk-config", "disk bus, device, cache, io, serial, wwn, readonly and iothread are consistent"},
+    {"disk-config",
+     "disk bus, device, cache, io, serial, wwn, readonly and iothread are consistent"},
     {"controller-config", "controller models and indexes are valid"},
     {"interface-config", "interface type, backend, MAC, MTU and queues are valid"},
     {"input-config", "input type and bus fit together and the machine"},
@@ -73,10 +75,12 @@ const dc_rule_info dc_rules[] = {
     {"device-config", "other devices (memballoon, rng, vsock, nvram, shmem, panic, ...) are valid"},
     /* check_validate.c end */
     /* character devices (check_chardev.c) */
-    {"chardev", "serial, console, parallel and channel target types and models fit the arch and machine"},
+    {"chardev",
+     "serial, console, parallel and channel target types and models fit the arch and machine"},
     /* check_chardev.c end */
     /* machine-bound rules (check_machine.c) */
-    {"implicit-devices", "the devices libvirt adds (PCI root, USB controller, ...) exist on the machine"},
+    {"implicit-devices",
+     "the devices libvirt adds (PCI root, USB controller, ...) exist on the machine"},
     {"pci-topology", "PCI controllers, buses and addresses are consistent"},
     {"iommu", "the IOMMU model and options fit the machine and accelerator"},
     /* check_machine.c end */
@@ -114,19 +118,61 @@ const char *dc_chk_rule_id(const char *rule)
     abort(); /* a rule not in the table is a programming error */
 }
 
+/*
+ * Each element's position among same-named siblings, computed once per
+ * document (node->_private = index << 1 | has_same_named_siblings), so that a
+ * finding's path costs its depth and not the number of its siblings.
+ */
+static void index_siblings(xmlNodePtr parent)
+{
+    xmlHashTablePtr counts = NULL;
+    for (xmlNodePtr n = parent->children; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if (!counts)
+            counts = xmlHashCreate(16);
+        uintptr_t k = (uintptr_t)xmlHashLookup(counts, n->name) + 1;
+        xmlHashUpdateEntry(counts, n->name, (void *)k, NULL);
+        n->_private = (void *)(k << 1);
+    }
+    for (xmlNodePtr n = parent->children; n; n = n->next) {
+        if (n->type != XML_ELEMENT_NODE)
+            continue;
+        if ((uintptr_t)xmlHashLookup(counts, n->name) > 1)
+            n->_private = (void *)((uintptr_t)n->_private | 1);
+        index_siblings(n);
+    }
+    xmlHashFree(counts, NULL);
+}
+
 static char *dc_chk_node_xpath(xmlNodePtr n, const char *attr)
 {
-    xmlChar *p = xmlGetNodePath(n);
-    char *s = attr ? xasprintf("%s/@%s", (const char *)p, attr) : xstrdup((const char *)p);
-    xmlFree(p);
-    return s;
+    /* Built leaf first, then reversed by element. */
+    xmlNodePtr chain[256];
+    size_t depth = 0;
+    for (xmlNodePtr p = n; p && p->type == XML_ELEMENT_NODE && depth < ELEMENTSOF(chain);
+         p = p->parent)
+        chain[depth++] = p;
+    dc_buf b = {0};
+    for (size_t i = depth; i-- > 0;) {
+        uintptr_t pv = (uintptr_t)chain[i]->_private;
+        dc_buf_addf(&b, "/%s", (const char *)chain[i]->name);
+        if (pv & 1)
+            dc_buf_addf(&b, "[%lu]", (unsigned long)(pv >> 1));
+    }
+    if (attr)
+        dc_buf_addf(&b, "/@%s", attr);
+    return dc_buf_steal(&b);
 }
 
 _printf_(7, 8) void dc_chk_finding(chk *c, const char *rule, dc_severity sev, xmlNodePtr node,
                                    const char *attr, const char *value, const char *fmt, ...)
 {
     dc_check_result *r = c->res;
-    r->findings = xrealloc(r->findings, (r->nfindings + 1) * sizeof(dc_finding));
+    /* Capacity: 8, then doubled: max(8, the next power of two). */
+    size_t n = r->nfindings;
+    if (n == 0 || (n >= 8 && (n & (n - 1)) == 0))
+        r->findings = xrealloc(r->findings, (n < 8 ? 8 : 2 * n) * sizeof(dc_finding));
     dc_finding *f = &r->findings[r->nfindings++];
     va_list ap;
     va_start(ap, fmt);
@@ -435,7 +481,8 @@ static void set_machine_facts(chk *c)
     c->pc = c->x86 && (streq(m, "pc") || startswith(m, "pc-i440fx"));
     c->isapc = c->x86 && streq(m, "isapc");
     c->microvm = c->x86 && streq(m, "microvm");
-    c->arm_virt = (streq(a, "aarch64") || streq(a, "armv7l")) && (streq(m, "virt") || startswith(m, "virt-"));
+    c->arm_virt =
+        (streq(a, "aarch64") || streq(a, "armv7l")) && (streq(m, "virt") || startswith(m, "virt-"));
     c->pseries = startswith(a, "ppc64") && (streq(m, "pseries") || startswith(m, "pseries-"));
     c->s390 = streq(a, "s390x") && startswith(m, "s390-ccw-virtio");
     c->riscv_virt = startswith(a, "riscv") && streq(m, "virt");
@@ -456,6 +503,7 @@ void dc_check_file(dc_check_env *env, const char *path, dc_check_result *ret)
             xasprintf("%s: the root element is <%s>, not <domain>", path, (const char *)root->name);
         return;
     }
+    index_siblings((xmlNodePtr)doc);
     chk c = {.path = path, .root = root, .res = ret, .live = env->live};
     _cleanup_free_ char *virttype = dc_xml_prop(root, "type");
     xmlNodePtr os = dc_xml_child(root, "os");

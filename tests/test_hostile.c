@@ -17,6 +17,8 @@
 #endif
 
 #define H DC_TEST_DATA_DIR "/hostile/"
+/* Arguments starting with this name files the group setup generates. */
+#define G "@G/"
 
 typedef struct hcase {
     const char *name;
@@ -47,7 +49,57 @@ static const hcase cases[] = {
      .exit_code = 1,
      .out_has = {"is not a valid CPU set"},
      .max_seconds = 1.0},
+    /* 100,000 findings: each finding's path costs its depth, not its siblings. */
+    {.name = "many-unsupported-graphics",
+     .args = {"check", "--caps", H "snap.xml", G "graphics-100k.xml"},
+     .exit_code = 1,
+     .out_has = {"graphics[100000]/@type"},
+     .max_seconds = 4.0},
+    {.name = "many-disks",
+     .args = {"check", "--caps", H "snap.xml", G "disks-100k.xml"},
+     .exit_code = 1,
+     .out_has = {"disk[100000]/target/@bus"},
+     .max_seconds = 8.0},
 };
+
+static char gendir[] = "/tmp/domcaps-hostile-XXXXXX";
+
+static void gen_domain(const char *name, bool disks, unsigned n)
+{
+    _cleanup_free_ char *path = xasprintf("%s/%s", gendir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("<domain type='qemu'><name>many</name><memory unit='MiB'>64</memory>"
+          "<os><type arch='x86_64' machine='pc'>hvm</type></os><devices>\n",
+          f);
+    for (unsigned i = 0; i < n; i++)
+        if (disks)
+            fprintf(f,
+                    "<disk type='file' device='disk'><source file='/d%u.img'/>"
+                    "<target dev='vd%u' bus='bogus'/></disk>\n",
+                    i, i);
+        else
+            fputs("<graphics type='bogus'/>\n", f);
+    fputs("</devices></domain>\n", f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    if (!mkdtemp(gendir))
+        return -1;
+    gen_domain("graphics-100k.xml", false, 100000);
+    gen_domain("disks-100k.xml", true, 100000);
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", gendir);
+    return system(cmd) == 0 ? 0 : -1;
+}
 
 static double now_seconds(void)
 {
@@ -74,10 +126,17 @@ static void test_case(void **state)
     unlink(outp);
     unlink(errp);
     char *argv[16];
+    _cleanup_strv_ dc_strv owned = {0};
     size_t argc = 0;
     argv[argc++] = (char *)DC_BINARY;
-    for (size_t i = 0; i < ELEMENTSOF(tc->args) && tc->args[i]; i++)
-        argv[argc++] = (char *)tc->args[i];
+    for (size_t i = 0; i < ELEMENTSOF(tc->args) && tc->args[i]; i++) {
+        if (startswith(tc->args[i], G)) {
+            dc_strv_add_take(&owned, xasprintf("%s/%s", gendir, tc->args[i] + strlen(G)));
+            argv[argc++] = owned.v[owned.n - 1];
+        } else {
+            argv[argc++] = (char *)tc->args[i];
+        }
+    }
     argv[argc] = NULL;
     double limit = tc->max_seconds > 0 ? tc->max_seconds : 5.0;
     double start = now_seconds();
@@ -139,5 +198,5 @@ int main(void)
     for (size_t i = 0; i < ELEMENTSOF(cases); i++)
         tests[i] = (struct CMUnitTest){
             .name = cases[i].name, .test_func = test_case, .initial_state = (void *)&cases[i]};
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
