@@ -7,6 +7,7 @@
  */
 #include "check_internal.h"
 
+#include <dirent.h>
 #include <libxml/hash.h>
 #include <libxml/tree.h>
 
@@ -305,6 +306,61 @@ static const char *nearest_machine(const dc_qemu_accel *a, const char *name)
     return best_len >= 2 ? best : NULL;
 }
 
+/* The emulator a user of this host runs without naming it: qemu-system-* on PATH, qemu-kvm. */
+static bool emulator_on_path(const char *resolved)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    const char *base = strrchr(resolved, '/');
+    base = base ? base + 1 : resolved;
+    for (const char *p = path; *p;) {
+        size_t n = strcspn(p, ":");
+        if (n && p[0] == '/') {
+            _cleanup_free_ char *dir = xasprintf("%.*s", (int)n, p);
+            DIR *d = opendir(dir);
+            for (struct dirent *e; d && (e = readdir(d));) {
+                if (!startswith(e->d_name, "qemu-system-"))
+                    continue;
+                _cleanup_free_ char *cand = xasprintf("%s/%s", dir, e->d_name);
+                _cleanup_free_ char *rc = realpath(cand, NULL);
+                if (rc && streq(rc, resolved)) {
+                    closedir(d);
+                    return true;
+                }
+            }
+            if (d)
+                closedir(d);
+        }
+        p += n;
+        if (*p == ':')
+            p++;
+    }
+    (void)base;
+    _cleanup_free_ char *kvm = realpath("/usr/libexec/qemu-kvm", NULL);
+    return kvm && streq(kvm, resolved);
+}
+
+/* Whether a live check may run the emulator a domain names (see dc_check_env). */
+static bool emulator_trusted(const dc_check_env *env, const char *emu)
+{
+    _cleanup_free_ char *resolved = realpath(emu, NULL);
+    if (!resolved)
+        return false;
+    for (size_t i = 0; i < env->trusted_emulators.n; i++) {
+        _cleanup_free_ char *t = realpath(env->trusted_emulators.v[i], NULL);
+        if (t && streq(t, resolved))
+            return true;
+    }
+    for (size_t i = 0; i < env->trusted_dirs.n; i++) {
+        _cleanup_free_ char *t = realpath(env->trusted_dirs.v[i], NULL);
+        size_t n = t ? strlen(t) : 0;
+        if (t && strncmp(resolved, t, n) == 0 && (resolved[n] == '/' || streq(t, "/")))
+            return true;
+    }
+    return emulator_on_path(resolved);
+}
+
 static char *find_emulator(const char *arch)
 {
     const char *path = getenv("PATH");
@@ -325,7 +381,35 @@ static char *find_emulator(const char *arch)
                 p++;
         }
     }
+    /* RHEL, CentOS and Fedora install the host's own emulator as qemu-kvm. */
+    if (dc_arch_is_native(arch) && access("/usr/libexec/qemu-kvm", X_OK) == 0)
+        return xstrdup("/usr/libexec/qemu-kvm");
     return NULL;
+}
+
+static void add_probed(dc_check_env *env, dc_qemu_caps *qc)
+{
+    env->probed = xrealloc(env->probed, (env->nprobed + 1) * sizeof(*env->probed));
+    env->probed[env->nprobed++] = qc;
+}
+
+/* An untrusted emulator's caps from the cache, never by running it; NULL without an entry. */
+static dc_qemu_caps *cached_only(dc_check_env *env, const char *emulator)
+{
+    for (size_t i = 0; i < env->nprobed; i++)
+        if (streq(env->probed[i]->binary, emulator))
+            return env->probed[i];
+    dc_cache_key key = {0};
+    dc_qemu_caps *qc = NULL;
+    if (env->cache_dir && dc_cache_key_compute(emulator, env->root, &key) == 0) {
+        _cleanup_free_ char *why = NULL;
+        if (dc_cache_load(env->cache_dir, emulator, &key, &qc, &why) != DC_CACHE_HIT)
+            qc = NULL;
+    }
+    dc_cache_key_clear(&key);
+    if (qc)
+        add_probed(env, qc);
+    return qc;
 }
 
 static dc_qemu_caps *live_probe(dc_check_env *env, const char *emulator, char **ret_msg)
@@ -342,8 +426,7 @@ static dc_qemu_caps *live_probe(dc_check_env *env, const char *emulator, char **
     int r = dc_probe_cached(&po, env->root, env->cache_dir, NULL, &qc, ret_msg);
     if (r < 0)
         return NULL;
-    env->probed = xrealloc(env->probed, (env->nprobed + 1) * sizeof(*env->probed));
-    env->probed[env->nprobed++] = qc;
+    add_probed(env, qc);
     return qc;
 }
 
@@ -365,7 +448,23 @@ static dc_domcaps *resolve_live(chk *c, dc_check_env *env, xmlNodePtr type_node,
         return NULL;
     }
     _cleanup_free_ char *msg = NULL;
-    dc_qemu_caps *qc = live_probe(env, emu, &msg);
+    dc_qemu_caps *qc = NULL;
+    if (c->emulator && !emulator_trusted(env, emu)) {
+        /* Domain XML is untrusted input: its <emulator> is never run unless trusted. */
+        qc = cached_only(env, emu);
+        if (!qc) {
+            dc_chk_finding(c, "emulator", DC_SEVERITY_WARNING, emu_node, NULL, emu,
+                           "emulator '%s' was not run: it is neither a qemu-system-* binary on "
+                           "PATH nor /usr/libexec/qemu-kvm, nor named with --emulator or "
+                           "--trust-emulator, and the cache has no entry for it; the rules "
+                           "that need its capabilities were skipped",
+                           emu);
+            dc_chk_hint(c, "to judge against it: domcaps check --emulator %s ...", emu);
+            return NULL;
+        }
+    } else {
+        qc = live_probe(env, emu, &msg);
+    }
     if (!qc) {
         free(c->res->input_error);
         c->res->input_error = xasprintf("probing %s failed: %s", emu, msg ? msg : "unknown error");

@@ -29,6 +29,14 @@ typedef struct dc_check_env {
     size_t nsnapshots;
     dc_hostinfo *host_report; /* --host, NULL when not given */
     int probe_failed;         /* set when a live probe failed: exit 3 */
+    /*
+     * Live: the emulators a domain may have run besides the ones domcaps
+     * would pick itself (qemu-system-* on PATH, /usr/libexec/qemu-kvm):
+     * binaries the caller named (--emulator) and directories it trusts
+     * (--trust-emulator). Any other <emulator> is never run.
+     */
+    dc_strv trusted_emulators;
+    dc_strv trusted_dirs;
 } dc_check_env;
 
 /* Judges one domain file; never fails: input problems land in ret->input_error. */

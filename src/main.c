@@ -19,6 +19,7 @@ static const char usage_text[] =
     "Usage: domcaps [probe] [OPTIONS]\n"
     "       domcaps host [--format xml|json] [--sysroot DIR]\n"
     "       domcaps check [--caps FILE]... [--host FILE] [--format text|json|junit] DOMAIN.xml...\n"
+    "       domcaps check [--emulator PATH]... [--trust-emulator DIR]... DOMAIN.xml...\n"
     "\n"
     "probe (the default) prints the libvirt domainCapabilities document for a\n"
     "QEMU emulator; host prints the host inventory (CPU, KVM, NUMA, PCI, IOMMU\n"
@@ -39,7 +40,10 @@ static const char usage_text[] =
     "\n"
     "check judges libvirt domain XML against the live host (default) or against\n"
     "saved documents: --caps (domcaps --snapshot output, repeatable) and --host\n"
-    "(domcaps host output).\n"
+    "(domcaps host output). Live, a domain's <emulator> is run only when it is a\n"
+    "qemu-system-* binary on PATH, /usr/libexec/qemu-kvm, named with --emulator\n"
+    "or inside a --trust-emulator DIR; any other is judged from the cache or not\n"
+    "at all (a warning says so).\n"
     "\n"
     "Exit status: 0 success (check: every domain can run), 1 check found errors,\n"
     "2 usage or input error, 3 probing failed.\n";
@@ -64,6 +68,7 @@ typedef struct options {
     int timeout_ms;
     bool snapshot;
     dc_strv caps_files;
+    dc_strv trusted_emulators, trusted_dirs; /* check: emulators it may run */
     const char *host_file;
     char **domains;
     int ndomains;
@@ -88,6 +93,7 @@ static int parse_args(int argc, char **argv, options *o)
 {
     enum {
         OPT_EMULATOR = 0x100,
+        OPT_TRUST_EMULATOR,
         OPT_ARCH,
         OPT_MACHINE,
         OPT_VIRTTYPE,
@@ -108,6 +114,7 @@ static int parse_args(int argc, char **argv, options *o)
     };
     static const struct option longopts[] = {
         {"emulator", required_argument, NULL, OPT_EMULATOR},
+        {"trust-emulator", required_argument, NULL, OPT_TRUST_EMULATOR},
         {"arch", required_argument, NULL, OPT_ARCH},
         {"machine", required_argument, NULL, OPT_MACHINE},
         {"virttype", required_argument, NULL, OPT_VIRTTYPE},
@@ -147,6 +154,12 @@ static int parse_args(int argc, char **argv, options *o)
         switch (c) {
         case OPT_EMULATOR:
             o->emulator = optarg;
+            dc_strv_add(&o->trusted_emulators, optarg);
+            break;
+        case OPT_TRUST_EMULATOR:
+            if (o->cmd != CMD_CHECK)
+                return fail_usage("--trust-emulator is an option of 'domcaps check'");
+            dc_strv_add(&o->trusted_dirs, optarg);
             break;
         case OPT_ARCH:
             o->arch = optarg;
@@ -439,7 +452,10 @@ static int run_host(const options *o)
 
 static int run_check(const options *o)
 {
-    dc_check_env env = {.live = o->caps_files.n == 0, .timeout_ms = o->timeout_ms};
+    dc_check_env env = {.live = o->caps_files.n == 0,
+                        .timeout_ms = o->timeout_ms,
+                        .trusted_emulators = o->trusted_emulators,
+                        .trusted_dirs = o->trusted_dirs};
     dc_root *root = NULL;
     _cleanup_free_ char *cache_dir = cache_dir_for(o);
     dc_host host = {0};
@@ -760,6 +776,8 @@ int main(int argc, char **argv)
     int r = parse_args(argc, argv, &o);
     if (r != 0) {
         dc_strv_clear(&o.caps_files);
+        dc_strv_clear(&o.trusted_emulators);
+        dc_strv_clear(&o.trusted_dirs);
         return r < 0 ? DC_EXIT_OK : r;
     }
     switch (o.cmd) {
@@ -777,5 +795,7 @@ int main(int argc, char **argv)
         break;
     }
     dc_strv_clear(&o.caps_files);
+    dc_strv_clear(&o.trusted_emulators);
+    dc_strv_clear(&o.trusted_dirs);
     return r;
 }

@@ -28,6 +28,7 @@ typedef struct hcase {
     const char *err_has[3];
     const char *out_lacks;
     double max_seconds;
+    const char *must_not_exist; /* a G file the run must not create */
 } hcase;
 
 static const hcase cases[] = {
@@ -60,6 +61,17 @@ static const hcase cases[] = {
      .exit_code = 1,
      .out_has = {"disk[100000]/target/@bus"},
      .max_seconds = 8.0},
+    /* Live check of a domain whose <emulator> is an arbitrary script: never run. */
+    {.name = "untrusted-emulator-not-run",
+     .args = {"check", G "evil-emulator.xml"},
+     .exit_code = 0,
+     .out_has = {"was not run", "rules that need its capabilities were skipped"},
+     .must_not_exist = G "evil-ran"},
+    {.name = "trusted-emulator-dir-is-run",
+     .args = {"check", "--trust-emulator", G "", G "evil-emulator.xml"},
+     .exit_code = 3,
+     .out_has = {"does not behave like QEMU"},
+     .out_lacks = "was not run"},
 };
 
 static char gendir[] = "/tmp/domcaps-hostile-XXXXXX";
@@ -91,6 +103,22 @@ static int group_setup(void **state)
         return -1;
     gen_domain("graphics-100k.xml", false, 100000);
     gen_domain("disks-100k.xml", true, 100000);
+    _cleanup_free_ char *evil = xasprintf("%s/evil.sh", gendir);
+    _cleanup_free_ char *script = xasprintf("#!/bin/sh\ntouch '%s/evil-ran'\n", gendir);
+    FILE *f = fopen(evil, "w");
+    assert_non_null(f);
+    fputs(script, f);
+    fclose(f);
+    chmod(evil, 0755);
+    _cleanup_free_ char *dom = xasprintf("%s/evil-emulator.xml", gendir);
+    f = fopen(dom, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "<domain type='qemu'><name>evil</name><memory unit='MiB'>64</memory>"
+            "<os><type arch='x86_64' machine='pc'>hvm</type></os>"
+            "<devices><emulator>%s</emulator></devices></domain>\n",
+            evil);
+    fclose(f);
     return 0;
 }
 
@@ -186,6 +214,10 @@ static void test_case(void **state)
         CHECK(strstr(err, tc->err_has[i]), "stderr lacks \"%s\"", tc->err_has[i]);
     if (tc->out_lacks)
         CHECK(!strstr(out, tc->out_lacks), "stdout has \"%s\"", tc->out_lacks);
+    if (tc->must_not_exist) {
+        _cleanup_free_ char *p = xasprintf("%s/%s", gendir, tc->must_not_exist + strlen(G));
+        CHECK(access(p, F_OK) != 0, "%s exists: the run executed what it must not", p);
+    }
     if (failures) {
         print_error("[%s] stdout: %.1500s\n[%s] stderr: %.1500s\n", tc->name, out, tc->name, err);
         fail_msg("%s: %u check(s) failed", tc->name, failures);
