@@ -44,6 +44,7 @@ typedef struct dc_probe {
 
 extern const dc_probe dc_probe_hostcpu;
 extern const dc_probe dc_probe_kvm;
+extern const dc_probe dc_probe_tsc;
 extern const dc_probe dc_probe_numa;
 extern const dc_probe dc_probe_pci;
 extern const dc_probe dc_probe_vfio;

@@ -5,17 +5,9 @@
 #include "host.h"
 
 const dc_probe *const dc_probes[] = {
-    &dc_probe_hostcpu,
-    &dc_probe_kvm,
-    &dc_probe_numa,
-    &dc_probe_pci,
-    &dc_probe_vfio,
-    &dc_probe_usb,
-    &dc_probe_devnodes,
-    &dc_probe_firmware,
-    &dc_probe_swtpm,
-    &dc_probe_rdp,
-    NULL,
+    &dc_probe_hostcpu,  &dc_probe_kvm,   &dc_probe_tsc, &dc_probe_numa,
+    &dc_probe_pci,      &dc_probe_vfio,  &dc_probe_usb, &dc_probe_devnodes,
+    &dc_probe_firmware, &dc_probe_swtpm, &dc_probe_rdp, NULL,
 };
 
 void dc_host_diag(dc_host *host, const char *probe, const char *fmt, ...)
@@ -88,6 +80,12 @@ void dc_host_probe(dc_host *host, const dc_root *root, const char *xdg_config_ho
     host->what = what;
     host->info.render_nodes = -1; /* unknown until the devnodes probe runs */
     host->info.tpm_device = -1;
+    host->info.devnodes = (dc_hostdevnodes){-1, -1, -1, -1};
+    host->info.vfio.mdev = -1;
+    host->info.tsc_scaling = -1;
+    host->info.smbios = -1;
+    host->info.dmidecode = -1;
+    host->info.numad = -1;
     for (const dc_probe *const *p = dc_probes; *p; p++) {
         if (!((*p)->needed_for & what))
             continue;

@@ -103,6 +103,8 @@ const dc_rule_info dc_rules[] = {
     {"host-tsc", "a requested TSC frequency is within the host's tolerance or TSC scaling exists"},
     {"host-path", "files and directories the domain opens at start exist"},
     {"host-endpoint", "sockets and network endpoints the domain connects to at start"},
+    {"host-smbios", "<smbios mode='host'/> needs the host's SMBIOS tables"},
+    {"host-numad", "placement='auto' needs numad on the host"},
     /* check_hostres.c end */
     {NULL, NULL},
 };

@@ -555,12 +555,15 @@ static void dev_tpm(chk *c, xmlNodePtr d)
             dc_chk_mark(c, "host-tpm");
             const char *p = path ? path : "/dev/tpm0";
             struct stat st;
-            bool from_report =
-                !c->live && c->host && c->host->tpm_device >= 0 && streq(p, "/dev/tpm0");
-            if ((c->live && stat(p, &st) < 0) || (from_report && !c->host->tpm_device))
+            int known = !c->host                  ? -1
+                        : streq(p, "/dev/tpm0")   ? c->host->tpm_device
+                        : streq(p, "/dev/tpmrm0") ? c->host->devnodes.tpmrm
+                                                  : -1;
+            bool from_report = !c->live && known >= 0;
+            if ((c->live && stat(p, &st) < 0) || (from_report && !known))
                 dc_chk_finding(c, "host-tpm", DC_SEVERITY_ERROR, dev ? dev : be,
                                dev ? "path" : "type", p,
-                               "TPM passthrough device %s does not exist on this host", p);
+                               "Path '%s' is not accessible: No such file or directory", p);
             else if (!c->live && !from_report)
                 dc_chk_skip_rule(c, "host-tpm",
                                  "the host report does not say whether the device exists");

@@ -179,11 +179,115 @@ static void xml_pci(dc_buf *b, const dc_hostinfo *h)
     dc_buf_add(b, "  </pci>\n");
 }
 
+static void tri_json(dc_jw *w, const char *key, int v)
+{
+    if (v >= 0)
+        dc_jw_bool(w, key, v);
+    else
+        dc_jw_null(w, key);
+}
+
+static const struct {
+    const char *path, *key; /* the XML's path attribute, the JSON's key */
+    size_t offset;
+} devnode_fields[] = {
+    {"/dev/vhost-net", "vhostNet", offsetof(dc_hostdevnodes, vhost_net)},
+    {"/dev/vhost-vsock", "vhostVsock", offsetof(dc_hostdevnodes, vhost_vsock)},
+    {"/dev/net/tun", "netTun", offsetof(dc_hostdevnodes, net_tun)},
+    {"/dev/tpmrm0", "tpmrm", offsetof(dc_hostdevnodes, tpmrm)},
+};
+
+static int devnode(const dc_hostdevnodes *d, size_t i)
+{
+    return *(const int *)((const char *)d + devnode_fields[i].offset);
+}
+
+/* Device nodes, interfaces, TSC, SMBIOS and numad: what domains name on the host. */
+static void xml_resources(dc_buf *b, const dc_hostinfo *h)
+{
+    bool any = false;
+    for (size_t i = 0; i < ELEMENTSOF(devnode_fields); i++)
+        any |= devnode(&h->devnodes, i) >= 0;
+    if (any) {
+        dc_buf_add(b, "  <devnodes>\n");
+        for (size_t i = 0; i < ELEMENTSOF(devnode_fields); i++)
+            if (devnode(&h->devnodes, i) >= 0)
+                dc_buf_addf(b, "    <node path='%s' present='%s'/>\n", devnode_fields[i].path,
+                            yesno(devnode(&h->devnodes, i)));
+        dc_buf_add(b, "  </devnodes>\n");
+    }
+    if (h->ifaces_known) {
+        dc_buf_addf(b, "  <interfaces probed='yes' num='%zu'", h->nifaces);
+        if (!h->nifaces)
+            dc_buf_add(b, "/>\n");
+        else {
+            dc_buf_add(b, ">\n");
+            for (size_t i = 0; i < h->nifaces; i++) {
+                dc_buf_add(b, "    <interface");
+                attr(b, "name", h->ifaces[i].name);
+                if (h->ifaces[i].bridge)
+                    dc_buf_add(b, " bridge='yes'");
+                dc_buf_add(b, "/>\n");
+            }
+            dc_buf_add(b, "  </interfaces>\n");
+        }
+    }
+    if (h->tsc_hz) {
+        dc_buf_addf(b, "  <tsc frequency='%llu'", h->tsc_hz);
+        if (h->tsc_scaling >= 0)
+            dc_buf_addf(b, " scaling='%s'", yesno(h->tsc_scaling));
+        dc_buf_add(b, "/>\n");
+    }
+    if (h->smbios >= 0 || h->dmidecode >= 0) {
+        dc_buf_add(b, "  <smbios");
+        if (h->smbios >= 0)
+            dc_buf_addf(b, " tables='%s'", yesno(h->smbios));
+        if (h->dmidecode >= 0)
+            dc_buf_addf(b, " dmidecode='%s'", yesno(h->dmidecode));
+        dc_buf_add(b, "/>\n");
+    }
+    if (h->numad >= 0)
+        dc_buf_addf(b, "  <numad present='%s'/>\n", yesno(h->numad));
+}
+
+static void json_resources(dc_jw *w, const dc_hostinfo *h)
+{
+    dc_jw_open(w, "devnodes", '{');
+    for (size_t i = 0; i < ELEMENTSOF(devnode_fields); i++)
+        tri_json(w, devnode_fields[i].key, devnode(&h->devnodes, i));
+    dc_jw_close(w, '}');
+    if (h->ifaces_known) {
+        dc_jw_open(w, "interfaces", '[');
+        for (size_t i = 0; i < h->nifaces; i++) {
+            dc_jw_open(w, NULL, '{');
+            dc_jw_str(w, "name", h->ifaces[i].name);
+            dc_jw_bool(w, "bridge", h->ifaces[i].bridge);
+            dc_jw_close(w, '}');
+        }
+        dc_jw_close(w, ']');
+    } else
+        dc_jw_null(w, "interfaces");
+    dc_jw_open(w, "tsc", '{');
+    if (h->tsc_hz)
+        dc_jw_num(w, "frequency", (long long)h->tsc_hz);
+    else
+        dc_jw_null(w, "frequency");
+    tri_json(w, "scaling", h->tsc_scaling);
+    dc_jw_close(w, '}');
+    dc_jw_open(w, "smbios", '{');
+    tri_json(w, "tables", h->smbios);
+    tri_json(w, "dmidecode", h->dmidecode);
+    dc_jw_close(w, '}');
+    tri_json(w, "numad", h->numad);
+}
+
 static void xml_vfio(dc_buf *b, const dc_hostvfio *v)
 {
     dc_buf_addf(b, "  <vfio usable='%s' devVfio='%s' devIommu='%s' module='%s' iommuGroups='%s'",
                 yesno(v->dev_vfio && v->iommu_groups), yesno(v->dev_vfio), yesno(v->dev_iommu),
                 yesno(v->module), yesno(v->iommu_groups));
+    if (v->mdev >= 0)
+        dc_buf_addf(b, " mdev='%s'", yesno(v->mdev));
     if (!v->ngroups) {
         dc_buf_add(b, "/>\n");
         return;
@@ -249,6 +353,7 @@ char *dc_hostinfo_format_xml(const dc_hostinfo *h)
         dc_buf_addf(&b, "  <drm renderNodes='%d'/>\n", h->render_nodes);
     if (h->tpm_device >= 0)
         dc_buf_addf(&b, "  <tpm device='/dev/tpm0' present='%s'/>\n", yesno(h->tpm_device));
+    xml_resources(&b, h);
     if (h->ndiags) {
         dc_buf_add(&b, "  <diagnostics>\n");
         for (size_t i = 0; i < h->ndiags; i++) {
@@ -410,6 +515,7 @@ static void json_vfio(dc_jw *w, const dc_hostvfio *v)
     dc_jw_bool(w, "devIommu", v->dev_iommu);
     dc_jw_bool(w, "module", v->module);
     dc_jw_bool(w, "iommuGroups", v->iommu_groups);
+    tri_json(w, "mdev", v->mdev);
     dc_jw_open(w, "groups", '[');
     for (size_t i = 0; i < v->ngroups; i++) {
         const dc_iommu_group *g = &v->groups[i];
@@ -464,6 +570,7 @@ char *dc_hostinfo_format_json(const dc_hostinfo *h)
         dc_jw_bool(&w, "tpmDevice", h->tpm_device);
     else
         dc_jw_null(&w, "tpmDevice");
+    json_resources(&w, h);
     dc_jw_open(&w, "diagnostics", '[');
     for (size_t i = 0; i < h->ndiags; i++) {
         dc_jw_open(&w, NULL, '{');

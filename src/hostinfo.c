@@ -49,6 +49,9 @@ void dc_hostinfo_clear(dc_hostinfo *h)
         free(h->usb[i].product);
     }
     free(h->usb);
+    for (size_t i = 0; i < h->nifaces; i++)
+        free(h->ifaces[i].name);
+    free(h->ifaces);
     for (size_t i = 0; i < h->ndiags; i++) {
         free(h->diags[i].probe);
         free(h->diags[i].message);

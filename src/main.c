@@ -463,9 +463,9 @@ static int run_check(const options *o)
     char *msg = NULL;
 
     if (env.live) {
-        int r = dc_root_open("/", &root);
+        int r = dc_root_open(o->sysroot, &root);
         if (r < 0)
-            return fail_usage("cannot open /: %s", strerror(-r));
+            return fail_usage("cannot open sysroot '%s': %s", o->sysroot, strerror(-r));
         _cleanup_free_ char *xdg = xdg_config_home();
         host.cache_dir = cache_dir;
         host.skip_names = true;

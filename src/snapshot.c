@@ -63,6 +63,13 @@ static bool attr_yes(xmlNodePtr n, const char *name)
     return v && streq(v, "yes");
 }
 
+/* yes: 1, no: 0, absent or anything else: -1 (an older report). */
+static int attr_tri(xmlNodePtr n, const char *name)
+{
+    _cleanup_free_ char *v = dc_xml_prop(n, name);
+    return v && streq(v, "yes") ? 1 : v && streq(v, "no") ? 0 : -1;
+}
+
 static unsigned attr_uint(xmlNodePtr n, const char *name, unsigned dflt)
 {
     _cleanup_free_ char *v = dc_xml_prop(n, name);
@@ -507,6 +514,7 @@ static void parse_host_vfio(xmlNodePtr v, dc_hostvfio *o)
     o->dev_iommu = attr_yes(v, "devIommu");
     o->module = attr_yes(v, "module");
     o->iommu_groups = attr_yes(v, "iommuGroups");
+    o->mdev = attr_tri(v, "mdev");
     size_t n = count_children(v, "group");
     o->groups = xcalloc(n ? n : 1, sizeof(dc_iommu_group));
     for (xmlNodePtr g = dc_xml_child(v, "group"); g; g = dc_xml_next(g, "group")) {
@@ -516,6 +524,43 @@ static void parse_host_vfio(xmlNodePtr v, dc_hostvfio *o)
         gr->devices = text_children(g, "device", "address");
         gr->culprits = text_children(g, "culprit", NULL);
     }
+}
+
+static void parse_host_resources(xmlNodePtr root, dc_hostinfo *h)
+{
+    h->devnodes = (dc_hostdevnodes){-1, -1, -1, -1};
+    for (xmlNodePtr n = dc_xml_child(dc_xml_child(root, "devnodes"), "node"); n;
+         n = dc_xml_next(n, "node")) {
+        _cleanup_free_ char *path = dc_xml_prop(n, "path");
+        int present = attr_tri(n, "present");
+        if (!path)
+            continue;
+        if (streq(path, "/dev/vhost-net"))
+            h->devnodes.vhost_net = present;
+        else if (streq(path, "/dev/vhost-vsock"))
+            h->devnodes.vhost_vsock = present;
+        else if (streq(path, "/dev/net/tun"))
+            h->devnodes.net_tun = present;
+        else if (streq(path, "/dev/tpmrm0"))
+            h->devnodes.tpmrm = present;
+    }
+    xmlNodePtr ifs = dc_xml_child(root, "interfaces");
+    h->ifaces_known = attr_yes(ifs, "probed");
+    size_t n = count_children(ifs, "interface");
+    h->ifaces = xcalloc(n ? n : 1, sizeof(dc_hostnet));
+    for (xmlNodePtr i = dc_xml_child(ifs, "interface"); i; i = dc_xml_next(i, "interface")) {
+        char *name = dc_xml_prop(i, "name");
+        if (name)
+            h->ifaces[h->nifaces++] = (dc_hostnet){.name = name, .bridge = attr_yes(i, "bridge")};
+    }
+    xmlNodePtr tsc = dc_xml_child(root, "tsc");
+    long long f = attr_ll(tsc, "frequency", 0);
+    h->tsc_hz = f > 0 ? (unsigned long long)f : 0;
+    h->tsc_scaling = attr_tri(tsc, "scaling");
+    xmlNodePtr smbios = dc_xml_child(root, "smbios");
+    h->smbios = attr_tri(smbios, "tables");
+    h->dmidecode = attr_tri(smbios, "dmidecode");
+    h->numad = attr_tri(dc_xml_child(root, "numad"), "present");
 }
 
 static void parse_host_usb(xmlNodePtr usb, dc_hostinfo *h)
@@ -590,6 +635,7 @@ int dc_hostinfo_load(const char *path, dc_hostinfo *ret, char **ret_msg)
     h.render_nodes = drm ? (int)attr_ll(drm, "renderNodes", -1) : -1;
     xmlNodePtr tpm = dc_xml_child(root, "tpm");
     h.tpm_device = tpm ? attr_yes(tpm, "present") : -1;
+    parse_host_resources(root, &h);
     xmlNodePtr diags = dc_xml_child(root, "diagnostics");
     size_t n = count_children(diags, "diagnostic");
     h.diags = xcalloc(n ? n : 1, sizeof(dc_diagnostic));
@@ -630,6 +676,42 @@ static char **jstrs(json_object *o, const char *key)
 }
 
 static size_t jlen(json_object *a) { return a ? json_object_array_length(a) : 0; }
+
+/* true: 1, false: 0, null or absent: -1. */
+static int jtri(json_object *o, const char *key)
+{
+    json_object *v = dc_json_get(o, key);
+    return v && json_object_is_type(v, json_type_boolean) ? json_object_get_boolean(v) : -1;
+}
+
+static void json_host_resources(json_object *root, dc_hostinfo *h)
+{
+    json_object *dn = dc_json_get_object(root, "devnodes");
+    h->devnodes = (dc_hostdevnodes){
+        .vhost_net = jtri(dn, "vhostNet"),
+        .vhost_vsock = jtri(dn, "vhostVsock"),
+        .net_tun = jtri(dn, "netTun"),
+        .tpmrm = jtri(dn, "tpmrm"),
+    };
+    json_object *ifs = dc_json_get_array(root, "interfaces");
+    h->ifaces_known = ifs != NULL;
+    h->ifaces = xcalloc(jlen(ifs) ? jlen(ifs) : 1, sizeof(dc_hostnet));
+    for (size_t i = 0; i < jlen(ifs); i++) {
+        json_object *o = json_object_array_get_idx(ifs, i);
+        char *name = jstr(o, "name");
+        if (name)
+            h->ifaces[h->nifaces++] =
+                (dc_hostnet){.name = name, .bridge = dc_json_get_bool(o, "bridge", false)};
+    }
+    json_object *tsc = dc_json_get_object(root, "tsc");
+    long long f = dc_json_get_int(tsc, "frequency", 0);
+    h->tsc_hz = f > 0 ? (unsigned long long)f : 0;
+    h->tsc_scaling = jtri(tsc, "scaling");
+    json_object *smbios = dc_json_get_object(root, "smbios");
+    h->smbios = jtri(smbios, "tables");
+    h->dmidecode = jtri(smbios, "dmidecode");
+    h->numad = jtri(root, "numad");
+}
 
 static void json_host(json_object *root, dc_hostinfo *h)
 {
@@ -747,6 +829,7 @@ static void json_host(json_object *root, dc_hostinfo *h)
     h->vfio.dev_iommu = dc_json_get_bool(v, "devIommu", false);
     h->vfio.module = dc_json_get_bool(v, "module", false);
     h->vfio.iommu_groups = dc_json_get_bool(v, "iommuGroups", false);
+    h->vfio.mdev = jtri(v, "mdev");
     json_object *groups = dc_json_get_array(v, "groups");
     h->vfio.groups = xcalloc(jlen(groups) ? jlen(groups) : 1, sizeof(dc_iommu_group));
     for (size_t i = 0; i < jlen(groups); i++) {
@@ -779,6 +862,7 @@ static void json_host(json_object *root, dc_hostinfo *h)
     json_object *tpm = dc_json_get(root, "tpmDevice");
     h->tpm_device =
         tpm && json_object_is_type(tpm, json_type_boolean) ? json_object_get_boolean(tpm) : -1;
+    json_host_resources(root, h);
     json_object *diags = dc_json_get_array(root, "diagnostics");
     h->diags = xcalloc(jlen(diags) ? jlen(diags) : 1, sizeof(dc_diagnostic));
     for (size_t i = 0; i < jlen(diags); i++) {

@@ -61,9 +61,11 @@ static const struct {
     const char *rule;
     bool no_accept, no_reject;
 } live_only[] = {
-    {"emulator", true, true},  /* the binary is only looked at live */
-    {"machine", true, true},   /* offline: the `capabilities` rule */
-    {"arch", true, false},     /* offline only "unknown architecture" */
+    {"emulator", true, true},      /* the binary is only looked at live */
+    {"machine", true, true},       /* offline: the `capabilities` rule */
+    {"arch", true, false},         /* offline only "unknown architecture" */
+    {"host-path", true, true},     /* files the domain opens: stat'ed live only */
+    {"host-endpoint", true, true}, /* sockets the domain connects to: live only */
 };
 
 /* ---- the corpus index ---------------------------------------------------- */
@@ -859,6 +861,91 @@ static void test_no_snapshot_matches(void **state)
     run_result_clear(&r);
 }
 
+/* ---- live: files the domain opens ------------------------------------------------------ */
+
+static const char live_domain[] = "<domain type='qemu'>\n"
+                                  "  <name>hostres-paths</name>\n"
+                                  "  <memory unit='MiB'>128</memory>\n"
+                                  "  <vcpu>1</vcpu>\n"
+                                  "  <os><type arch='x86_64' machine='pc'>hvm</type></os>\n"
+                                  "  <devices>\n"
+                                  "    <emulator>/usr/bin/qemu-system-x86_64</emulator>\n"
+                                  "    <disk type='file' device='disk'>\n"
+                                  "      <driver name='qemu' type='qcow2'/>\n"
+                                  "      <source file='/images/disk.qcow2'/>\n"
+                                  "      <target dev='vda' bus='virtio'/>\n"
+                                  "    </disk>\n"
+                                  "    <interface type='user'>\n"
+                                  "      <model type='e1000'/>\n"
+                                  "      <rom file='/roms/efi-e1000.rom'/>\n"
+                                  "    </interface>\n"
+                                  "  </devices>\n"
+                                  "</domain>\n";
+
+/* The live check's findings of one rule, as "severity: xpath: message" lines. */
+static char *live_findings(const char *file, const char *sysroot, const char *rule, int *ret_exit)
+{
+    char *const argv[] = {(char *)DC_BINARY,  (char *)"check", (char *)"--sysroot", (char *)sysroot,
+                          (char *)"--format", (char *)"json",  (char *)file,        NULL};
+    run_result r;
+    run(argv, 120.0, &r);
+    if (r.exit_code != 0 && r.exit_code != 1) {
+        print_run("live", argv, &r);
+        fail_msg("the live check exited %d", r.exit_code);
+    }
+    *ret_exit = r.exit_code;
+    json_object *root = json_tokener_parse(r.out);
+    if (!root)
+        fail_msg("--format json output does not parse: %.300s", r.out);
+    json_object *f = json_object_array_get_idx(jarr(root, "files"), 0);
+    json_object *findings = jarr(f, "findings");
+    dc_buf b = {0};
+    for (size_t i = 0; i < json_object_array_length(findings); i++) {
+        json_object *fd = json_object_array_get_idx(findings, i);
+        if (streq(jstr(fd, "rule"), rule))
+            dc_buf_addf(&b, "%s: %s: %s\n", jstr(fd, "severity"), jstr(fd, "xpath"),
+                        jstr(fd, "message"));
+    }
+    json_object_put(root);
+    run_result_clear(&r);
+    return b.len ? dc_buf_steal(&b) : xstrdup("");
+}
+
+/*
+ * Live (the default mode), with the real QEMU and a --sysroot: a missing
+ * disk image and a missing NIC rom file are host-path errors in libvirt's
+ * words; with both files in the root there is nothing to say.
+ */
+static void test_live_host_paths(void **state)
+{
+    (void)state;
+    if (access("/usr/bin/qemu-system-x86_64", X_OK) != 0) {
+        print_message("SKIP: /usr/bin/qemu-system-x86_64 is not installed\n");
+        skip();
+    }
+    tmproot t;
+    tmproot_make(&t);
+    tmproot_write(&t, "/domain/hostres-paths.xml", live_domain);
+    _cleanup_free_ char *file = xasprintf("%s/domain/hostres-paths.xml", t.path);
+    int rc;
+    _cleanup_free_ char *missing = live_findings(file, t.path, "host-path", &rc);
+    _cleanup_free_ char *want =
+        xasprintf("error: /domain/devices/disk/source/@file: Cannot access storage file "
+                  "'/images/disk.qcow2' (as uid:%u, gid:%u): No such file or directory\n"
+                  "error: /domain/devices/interface/rom/@file: failed to find romfile "
+                  "\"/roms/efi-e1000.rom\"\n",
+                  (unsigned)geteuid(), (unsigned)getegid());
+    assert_string_equal(missing, want);
+    assert_int_equal(rc, 1);
+
+    tmproot_write(&t, "/images/disk.qcow2", "");
+    tmproot_write(&t, "/roms/efi-e1000.rom", "");
+    _cleanup_free_ char *present = live_findings(file, t.path, "host-path", &rc);
+    assert_string_equal(present, "");
+    assert_int_equal(rc, 0);
+    tmproot_remove(&t);
+}
+
 /* ---- hostile and broken input -------------------------------------------------------- */
 
 static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
@@ -1068,6 +1155,7 @@ int main(void)
         cmocka_unit_test(test_junit),
         cmocka_unit_test(test_caps_only_skips_host_rules),
         cmocka_unit_test(test_no_snapshot_matches),
+        cmocka_unit_test(test_live_host_paths),
         cmocka_unit_test(test_hostile_input),
         cmocka_unit_test(test_usage_errors),
     };

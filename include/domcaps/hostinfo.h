@@ -105,6 +105,7 @@ typedef struct dc_hostvfio {
     bool dev_iommu;    /* /dev/iommu (iommufd) */
     bool module;       /* vfio_pci loaded (or built in) */
     bool iommu_groups; /* /sys/kernel/iommu_groups has entries */
+    int mdev;          /* /sys/class/mdev_bus has parent devices: 1, 0, -1 unknown */
     dc_iommu_group *groups;
     size_t ngroups;
 } dc_hostvfio;
@@ -117,6 +118,19 @@ typedef struct dc_usb_device {
     char *speed;                  /* "low", "full", "high", "super", "super+"; NULL unknown */
     char *manufacturer, *product; /* NULL when unreadable */
 } dc_usb_device;
+
+/* Device nodes domains open directly: 1 present, 0 absent, -1 unknown. */
+typedef struct dc_hostdevnodes {
+    int vhost_net;   /* /dev/vhost-net: vhost for tap and macvtap NICs */
+    int vhost_vsock; /* /dev/vhost-vsock: <vsock> */
+    int net_tun;     /* /dev/net/tun: tap NICs */
+    int tpmrm;       /* /dev/tpmrm0: the TPM resource manager (passthrough, spapr-tpm-proxy) */
+} dc_hostdevnodes;
+
+typedef struct dc_hostnet {
+    char *name; /* as in /sys/class/net */
+    bool bridge;
+} dc_hostnet;
 
 typedef struct dc_hostinfo {
     dc_hostcpu cpu;
@@ -131,6 +145,15 @@ typedef struct dc_hostinfo {
     bool usb_known;
     int render_nodes; /* DRM render nodes (/dev/dri/renderD*), -1 unknown */
     int tpm_device;   /* /dev/tpm0 exists: 1, 0, -1 unknown */
+    dc_hostdevnodes devnodes;
+    dc_hostnet *ifaces; /* network interfaces, sorted by name */
+    size_t nifaces;
+    bool ifaces_known;         /* false: /sys/class/net was not read */
+    unsigned long long tsc_hz; /* the host TSC frequency KVM reports, 0 unknown */
+    int tsc_scaling;           /* KVM_CAP_TSC_CONTROL: 1, 0, -1 unknown */
+    int smbios;                /* SMBIOS/DMI tables in sysfs: 1, 0, -1 unknown */
+    int dmidecode;             /* the dmidecode binary libvirt reads them with */
+    int numad;                 /* the numad binary (placement='auto'): 1, 0, -1 unknown */
     dc_diagnostic *diags;
     size_t ndiags;
 } dc_hostinfo;

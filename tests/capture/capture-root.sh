@@ -53,7 +53,44 @@ for p in /sys/module/kvm_intel/parameters/{nested,tdx} /sys/module/kvm_amd/param
 done
 [ -e /dev/vfio/vfio ] && placeholder /dev/vfio/vfio
 [ -e /dev/iommu ] && placeholder /dev/iommu
+for n in /dev/tpm0 /dev/tpmrm0 /dev/vhost-net /dev/vhost-vsock /dev/net/tun \
+         /sys/firmware/dmi/tables/smbios_entry_point; do
+  [ -e "$n" ] && placeholder "$n"
+done
+# network interfaces: a file per interface (git keeps no empty directory), bridges with bridge/
+for i in /sys/class/net/*; do
+  [ -e "$i" ] || continue
+  placeholder "$i/ifindex"
+  [ -d "$i/bridge" ] && placeholder "$i/bridge/bridge_id"
+done
+for m in /sys/class/mdev_bus/*; do
+  [ -e "$m" ] && placeholder "$m/mdev_supported_types"
+done
+# the binaries libvirt runs for <smbios mode='host'/> and placement='auto', as stubs
+for tool in dmidecode numad; do
+  for dir in /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
+    [ -x "$dir/$tool" ] && [ ! -L "$dir" ] || continue
+    mkdir -p "$dest$dir"
+    printf '#!/bin/sh\n# stub for %s captured by tests/capture/capture-root.sh\nexit 1\n' \
+      "$dir/$tool" > "$dest$dir/$tool"
+    chmod 755 "$dest$dir/$tool"
+    break
+  done
+done
 if [ -z "$nokvm" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
   placeholder /dev/kvm
+  # The host TSC as libvirt asks it (a VM's KVM_CAP_TSC_CONTROL, a vCPU's KVM_GET_TSC_KHZ),
+  # kept in the placeholder for the tsc probe.
+  python3 - >> "$dest/dev/kvm" <<'PY' || true
+import fcntl, os
+KVM_CREATE_VM, KVM_CHECK_EXTENSION, KVM_CREATE_VCPU, KVM_GET_TSC_KHZ = 0xAE01, 0xAE03, 0xAE41, 0xAEA3
+KVM_CAP_TSC_CONTROL = 60
+kvm = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+vm = fcntl.ioctl(kvm, KVM_CREATE_VM, 0)
+scaling = fcntl.ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_TSC_CONTROL) > 0
+vcpu = fcntl.ioctl(vm, KVM_CREATE_VCPU, 0)
+print("tsc-khz %d" % fcntl.ioctl(vcpu, KVM_GET_TSC_KHZ, 0))
+print("tsc-scaling %s" % ("yes" if scaling else "no"))
+PY
 fi
 echo "captured into $dest"
