@@ -74,6 +74,9 @@ const dc_rule_info dc_rules[] = {
     /* check_validate.c end */
     /* character devices (check_chardev.c) */
     {"chardev", "serial, console, parallel and channel target types and models fit the arch and machine"},
+    {"vsock", "the vsock guest CID is valid"},
+    {"nvram", "an nvram device is on a PPC64 guest"},
+    {"shmem", "QEMU has the shared memory device model"},
     /* check_chardev.c end */
     /* machine-bound rules (check_machine.c) */
     {"implicit-devices", "the devices libvirt adds (PCI root, USB controller, ...) exist on the machine"},
