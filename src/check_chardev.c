@@ -201,6 +201,49 @@ static const char *serial_default_model(chk *c, serial_type t)
     return NULL;
 }
 
+/* The address type a serial target type lives on (NULL: none may be given). */
+static const char *serial_address_type(serial_type t)
+{
+    switch (t) {
+    case ST_ISA:
+    case ST_ISA_DEBUG:
+        return "isa";
+    case ST_USB:
+        return "usb";
+    case ST_PCI:
+        return "pci";
+    case ST_SPAPR_VIO:
+        return "spapr-vio";
+    case ST_SYSTEM:
+    case ST_SCLP:
+    case ST_NONE:
+    case _ST_MAX:
+        break;
+    }
+    return NULL;
+}
+
+static bool serial_address(chk *c, xmlNodePtr d, serial_type t)
+{
+    xmlNodePtr a = dc_xml_is(d, "serial") ? dc_xml_child(d, "address") : NULL;
+    _cleanup_free_ char *at = dc_xml_prop(a, "type");
+    if (!at || t == ST_NONE)
+        return true;
+    const char *want = serial_address_type(t);
+    if (!want) {
+        dc_chk_finding(c, "chardev", DC_SEVERITY_ERROR, a, "type", at,
+                       "Target type '%s' cannot have an associated address", serial_type_names[t]);
+        dc_chk_hint(c, "remove the <address> element");
+        return false;
+    }
+    if (!streq(at, want)) {
+        dc_chk_finding(c, "chardev", DC_SEVERITY_ERROR, a, "type", at,
+                       "Target type '%s' requires address type '%s'", serial_type_names[t], want);
+        return false;
+    }
+    return true;
+}
+
 /*
  * One serial port: d is its element (for the port libvirt makes from the first
  * console, the console's), tname and mname what the domain gives (NULL: absent).
@@ -226,6 +269,8 @@ static void serial_target(chk *c, xmlNodePtr d, const char *tname, const char *m
     if (!m)
         m = serial_model_lookup(serial_default_model(c, t));
 
+    if (!serial_address(c, d, t))
+        return;
     if (m && m->type != t) {
         dc_chk_finding(c, "chardev", DC_SEVERITY_ERROR, at, mnode ? "name" : "type", m->name,
                        "Target model '%s' requires target type '%s'", m->name,
