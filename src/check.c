@@ -73,7 +73,8 @@ const dc_rule_info dc_rules[] = {
     {"device-config", "other devices (memballoon, rng, vsock, nvram, shmem, panic, ...) are valid"},
     /* check_validate.c end */
     /* character devices (check_chardev.c) */
-    {"chardev", "serial, console, parallel and channel target types and models fit the arch and machine"},
+    {"chardev",
+     "serial, console, parallel and channel target types and models fit the arch and machine"},
     {"vsock", "the vsock guest CID is valid"},
     {"nvram", "an nvram device is on a PPC64 guest"},
     {"shmem", "QEMU has the shared memory device model"},

@@ -64,7 +64,7 @@ static const serial_model *serial_model_lookup(const char *name)
 
 static bool serial_type_lookup(const char *name, serial_type *ret)
 {
-    for (unsigned t = 0; t < _ST_MAX; t++)
+    for (unsigned t = ST_ISA; t < _ST_MAX; t++) /* "none" is no value to give */
         if (streq(serial_type_names[t], name)) {
             *ret = (serial_type)t;
             return true;
