@@ -78,6 +78,9 @@ const dc_rule_info dc_rules[] = {
     /* character devices (check_chardev.c) */
     {"chardev",
      "serial, console, parallel and channel target types and models fit the arch and machine"},
+    {"vsock", "the vsock guest CID is valid"},
+    {"nvram", "an nvram device is on a PPC64 guest"},
+    {"shmem", "QEMU has the shared memory device model"},
     /* check_chardev.c end */
     /* machine-bound rules (check_machine.c) */
     {"implicit-devices",
