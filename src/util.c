@@ -159,9 +159,56 @@ void dc_buf_addf(dc_buf *b, const char *fmt, ...)
     b->len += (size_t)n;
 }
 
-void dc_buf_add_xml_escaped(dc_buf *b, const char *s)
+/*
+ * The length of the well-formed UTF-8 sequence at p (1..4), or 0 when p does
+ * not start one (stray continuation bytes, overlong forms, surrogates, values
+ * past U+10FFFF, a truncated sequence).
+ */
+static size_t utf8_len(const unsigned char *p)
 {
-    for (; *s; s++) {
+    if (p[0] < 0x80)
+        return 1;
+    size_t n;
+    uint32_t cp;
+    if ((p[0] & 0xe0) == 0xc0)
+        n = 2, cp = p[0] & 0x1fu;
+    else if ((p[0] & 0xf0) == 0xe0)
+        n = 3, cp = p[0] & 0x0fu;
+    else if ((p[0] & 0xf8) == 0xf0)
+        n = 4, cp = p[0] & 0x07u;
+    else
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = cp << 6 | (p[i] & 0x3fu);
+    }
+    static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < min[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    /* U+FFFE and U+FFFF are not characters XML allows. */
+    if (cp == 0xfffe || cp == 0xffff)
+        return 0;
+    return n;
+}
+
+/* What replaces a byte that is not text: U+FFFD. */
+#define REPLACEMENT "\xef\xbf\xbd"
+
+void dc_buf_add_xml_escaped(dc_buf *b, const char *str)
+{
+    for (const char *s = str; *s; s++) {
+        size_t n = utf8_len((const unsigned char *)s);
+        if (n == 0 || ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')) {
+            /* Neither XML 1.0 text nor representable as a character reference. */
+            dc_buf_add(b, REPLACEMENT);
+            continue;
+        }
+        if (n > 1) {
+            dc_buf_addn(b, s, n);
+            s += n - 1;
+            continue;
+        }
         switch (*s) {
         case '<':
             dc_buf_add(b, "&lt;");
@@ -211,10 +258,17 @@ void dc_buf_add_json_string(dc_buf *b, const char *s)
             dc_buf_add(b, "\\f");
             break;
         default:
-            if (*p < 0x20)
+            if (*p < 0x20) {
                 dc_buf_addf(b, "\\u%04x", *p);
-            else
-                dc_buf_addn(b, (const char *)p, 1);
+            } else {
+                size_t n = utf8_len(p);
+                if (n == 0) {
+                    dc_buf_add(b, REPLACEMENT);
+                } else {
+                    dc_buf_addn(b, (const char *)p, n);
+                    p += n - 1;
+                }
+            }
         }
     }
     dc_buf_add(b, "\"");

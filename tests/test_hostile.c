@@ -8,6 +8,8 @@
 #include "test_helpers.h"
 
 #include <fcntl.h>
+#include <json-c/json.h>
+#include <libxml/parser.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -29,6 +31,7 @@ typedef struct hcase {
     const char *out_lacks;
     double max_seconds;
     const char *must_not_exist; /* a G file the run must not create */
+    const char *out_format;     /* "xml" or "json": stdout must be well-formed */
 } hcase;
 
 static const hcase cases[] = {
@@ -72,6 +75,24 @@ static const hcase cases[] = {
      .exit_code = 3,
      .out_has = {"does not behave like QEMU"},
      .out_lacks = "was not run"},
+    /* Control characters and invalid UTF-8 from QEMU or sysfs never reach the output as such. */
+    {.name = "control-chars-replay-xml",
+     .args = {"--replay", H "control-chars.replies", "--no-cache", "--snapshot"},
+     .exit_code = 0,
+     .out_has = {"<domainCapabilities"},
+     .out_format = "xml"},
+    {.name = "control-chars-replay-json",
+     .args = {"--replay", H "control-chars.replies", "--no-cache", "--format", "json"},
+     .exit_code = 0,
+     .out_format = "json"},
+    {.name = "garbage-sysfs-host-xml",
+     .args = {"host", "--sysroot", H "sysroot-garbage-coreid"},
+     .exit_code = 0,
+     .out_format = "xml"},
+    {.name = "garbage-sysfs-host-json",
+     .args = {"host", "--format", "json", "--sysroot", H "sysroot-garbage-coreid"},
+     .exit_code = 0,
+     .out_format = "json"},
 };
 
 static char gendir[] = "/tmp/domcaps-hostile-XXXXXX";
@@ -214,6 +235,19 @@ static void test_case(void **state)
         CHECK(strstr(err, tc->err_has[i]), "stderr lacks \"%s\"", tc->err_has[i]);
     if (tc->out_lacks)
         CHECK(!strstr(out, tc->out_lacks), "stdout has \"%s\"", tc->out_lacks);
+    if (tc->out_format && streq(tc->out_format, "xml")) {
+        xmlDocPtr doc = xmlReadMemory(out, (int)strlen(out), "stdout", NULL,
+                                      XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+        CHECK(doc != NULL, "stdout is not well-formed XML");
+        xmlFreeDoc(doc);
+    } else if (tc->out_format) {
+        json_tokener *tok = json_tokener_new();
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+        json_object *o = json_tokener_parse_ex(tok, out, (int)strlen(out));
+        CHECK(o != NULL, "stdout is not well-formed JSON (or not UTF-8)");
+        json_object_put(o);
+        json_tokener_free(tok);
+    }
     if (tc->must_not_exist) {
         _cleanup_free_ char *p = xasprintf("%s/%s", gendir, tc->must_not_exist + strlen(G));
         CHECK(access(p, F_OK) != 0, "%s exists: the run executed what it must not", p);
