@@ -230,6 +230,9 @@ static bool host_provides(chk *c, const char *f)
     return dc_chk_host_cpu_has(c->host, f);
 }
 
+static void check_host_features(chk *c, xmlNodePtr model, const char *mname, const dc_strv *want,
+                                const dc_strv *off);
+
 static void rule_cpu_features(chk *c)
 {
     xmlNodePtr cpu = dc_xml_child(c->root, "cpu");
@@ -266,21 +269,19 @@ static void rule_cpu_features(chk *c)
     xmlNodePtr model = dc_xml_child(cpu, "model");
     _cleanup_free_ char *mname = dc_xml_text(model);
     _cleanup_free_ char *check = dc_xml_prop(cpu, "check");
-    if (!mname || !c->kvm || (check && streq(check, "none")))
+    if (!mname || (check && streq(check, "none")))
         return;
-    if (!c->host) {
-        dc_chk_skip_rule(c, "cpu-feature", "no host report to compare the CPU model with");
-        return;
-    }
     const dc_qemu_cpuexp *e = dc_qemu_model_expansion(&c->qemu->tcg, mname);
     if (!e)
         e = dc_qemu_model_expansion(&c->qemu->kvm, mname);
-    _cleanup_strv_ dc_strv want = {0}, off = {0};
+    _cleanup_strv_ dc_strv want = {0}, off = {0}, listed = {0};
     for (xmlNodePtr f = dc_xml_child(cpu, "feature"); f; f = dc_xml_next(f, "feature")) {
         _cleanup_free_ char *name = dc_xml_prop(f, "name");
         _cleanup_free_ char *policy = dc_xml_prop(f, "policy");
         if (!name)
             continue;
+        if (!policy || !(streq(policy, "disable") || streq(policy, "forbid")))
+            dc_strv_add(&listed, name);
         if (!policy || streq(policy, "require"))
             dc_strv_add(&want, name);
         else if (streq(policy, "disable") || streq(policy, "forbid"))
@@ -293,11 +294,45 @@ static void rule_cpu_features(chk *c)
     for (size_t i = 0; e && i < ELEMENTSOF(libvirt_model_extras); i++)
         if (streq(libvirt_model_extras[i].model, mname))
             dc_strv_add(&want, libvirt_model_extras[i].feature);
+    if (!c->kvm) {
+        /* TCG: nothing is compared with the host */
+    } else if (!c->host) {
+        dc_chk_skip_rule(c, "cpu-feature", "no host report to compare the CPU model with");
+    } else {
+        check_host_features(c, model, mname, &want, &off);
+    }
+
+    /*
+     * check='full': libvirt refuses a guest CPU with features the definition
+     * lacks. QEMU sets hypervisor on every model, and KVM adds x2apic.
+     */
+    if (check && streq(check, "full") && e) {
+        dc_buf extra = {0};
+        static const char *const added[] = {"x2apic", "hypervisor"};
+        for (size_t i = 0; i < ELEMENTSOF(added); i++) {
+            const char *f = added[i];
+            bool in_model = !streq(f, "hypervisor") && dc_strv_contains(&e->features, f);
+            if (streq(f, "x2apic") && !c->kvm)
+                continue;
+            if (!in_model && !strv_has_feature(&listed, f))
+                dc_buf_addf(&extra, "%s%s", extra.len ? "," : "", f);
+        }
+        if (extra.len)
+            dc_chk_finding(c, "cpu-feature", DC_SEVERITY_ERROR, cpu, "check", check,
+                           "guest CPU doesn't match specification: extra features: %s", extra.s);
+        dc_buf_clear(&extra);
+    }
+}
+
+/* The features of want (less those in off) the host CPU lacks, as libvirt's check='partial'. */
+static void check_host_features(chk *c, xmlNodePtr model, const char *mname, const dc_strv *want,
+                                const dc_strv *off)
+{
     dc_buf lacking = {0};
     _cleanup_strv_ dc_strv seen = {0};
-    for (size_t i = 0; i < want.n; i++) {
-        const char *f = want.v[i];
-        if (strv_has_feature(&off, f) || strv_has_feature(&seen, f))
+    for (size_t i = 0; i < want->n; i++) {
+        const char *f = want->v[i];
+        if (strv_has_feature(off, f) || strv_has_feature(&seen, f))
             continue;
         dc_strv_add(&seen, f);
         if (!host_provides(c, f))
@@ -311,25 +346,6 @@ static void rule_cpu_features(chk *c)
         dc_chk_hint(c, "use mode='host-model', a model the host runs, or disable those features");
     }
     dc_buf_clear(&lacking);
-
-    /*
-     * check='full' under KVM: QEMU adds x2apic and hypervisor to every model,
-     * and libvirt refuses a guest CPU with features the definition lacks.
-     */
-    if (check && streq(check, "full") && e) {
-        dc_buf extra = {0};
-        static const char *const kvm_adds[] = {"x2apic", "hypervisor"};
-        for (size_t i = 0; i < ELEMENTSOF(kvm_adds); i++) {
-            const char *f = kvm_adds[i];
-            bool in_model = !streq(f, "hypervisor") && dc_strv_contains(&e->features, f);
-            if (!in_model && !strv_has_feature(&want, f))
-                dc_buf_addf(&extra, "%s%s", extra.len ? "," : "", f);
-        }
-        if (extra.len)
-            dc_chk_finding(c, "cpu-feature", DC_SEVERITY_ERROR, cpu, "check", check,
-                           "guest CPU doesn't match specification: extra features: %s", extra.s);
-        dc_buf_clear(&extra);
-    }
 }
 
 /* On arm virt QEMU takes only the A-profile models it lists for the machine. */
