@@ -10,9 +10,10 @@
  * Bumped whenever dc_qemu_caps, this format or the meaning of a stored answer
  * changes. 4: generic-pc-machine's i8042 and the max CPU's migratable are
  * asked for whether or not qom-list-types lists the class; host-model is
- * chosen among models of the host's own vendor.
+ * chosen among models of the host's own vendor. 5: the per-model static
+ * expansions and QEMU's CPU feature names are kept for the checker.
  */
-#define DC_CACHE_FORMAT 4
+#define DC_CACHE_FORMAT 5
 #define DC_CACHE_MAGIC "domcaps-cache"
 #define DC_CACHE_MAX (64u << 20)
 
@@ -253,6 +254,13 @@ static void serialize_accel(dc_buf *b, const char *name, const dc_qemu_accel *a)
         dc_buf_add(b, "\n");
         line_strs(b, "unavail", &d->unavailable);
     }
+    for (size_t i = 0; i < a->nmodels; i++) {
+        dc_buf_add(b, "model");
+        word(b, a->models[i].name);
+        word(b, a->models[i].vendor);
+        dc_buf_add(b, "\n");
+        line_strs(b, "mfeat", &a->models[i].features);
+    }
     line_strs(b, "hv", &a->hyperv);
     const dc_host_model *hm = &a->host_model;
     dc_buf_addf(b, "hostmodel %d %d %u", hm->supported, hm->fallback_allow, hm->maxphysaddr_limit);
@@ -304,6 +312,7 @@ char *dc_cache_serialize(const dc_cache_key *key, const dc_qemu_caps *c)
     line_strs(&b, "tpm_model", &c->tpm_models);
     line_strs(&b, "tpm_type", &c->tpm_types);
     line_strs(&b, "falias", &c->feature_aliases);
+    line_strs(&b, "cpuprop", &c->cpu_props);
     serialize_accel(&b, "kvm", &c->kvm);
     serialize_accel(&b, "tcg", &c->tcg);
     dc_buf_add(&b, "end\n");
@@ -399,6 +408,8 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
     dc_cache_key key = {0};
     dc_qemu_accel *a = NULL;
     dc_qemu_cpudef *cpu = NULL;
+    dc_qemu_cpuexp *model = NULL;
+    size_t models_alloc = 0;
     dc_strv req = {0}, dis = {0}; /* the host-model lists of accelerator a */
     size_t cpus_alloc = 0, machines_alloc = 0;
     bool ended = false, header = false;
@@ -426,6 +437,10 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
         }
         if (header && ws.n == 2 && ws.w[1] && cpu && tag[0] == 'u' && streq(tag, "unavail")) {
             dc_strv_add(&cpu->unavailable, ws.w[1]);
+            continue;
+        }
+        if (header && ws.n == 2 && ws.w[1] && model && tag[0] == 'm' && streq(tag, "mfeat")) {
+            dc_strv_add(&model->features, ws.w[1]);
             continue;
         }
         if (!header) {
@@ -476,12 +491,13 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
         } else if (streq(tag, "pcitype") && ws.n == 2 && ws.w[1]) {
             dc_strv_add(&c->pci_types, ws.w[1]);
         } else if ((streq(tag, "type") || streq(tag, "cmd") || streq(tag, "tpm_model") ||
-                    streq(tag, "tpm_type") || streq(tag, "falias")) &&
+                    streq(tag, "tpm_type") || streq(tag, "falias") || streq(tag, "cpuprop")) &&
                    ws.n == 2 && ws.w[1]) {
             dc_strv *sv = streq(tag, "type")        ? &c->types
                           : streq(tag, "cmd")       ? &c->commands
                           : streq(tag, "tpm_model") ? &c->tpm_models
                           : streq(tag, "tpm_type")  ? &c->tpm_types
+                          : streq(tag, "cpuprop")   ? &c->cpu_props
                                                     : &c->feature_aliases;
             dc_strv_add(sv, ws.w[1]);
         } else if (streq(tag, "accel") && ws.n == 6 && ws.w[1] &&
@@ -492,7 +508,8 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
             a->probed = v[0], a->have_cpu_defs = v[1], a->hyperv_valid = v[2];
             a->phys_bits = (unsigned)v[3];
             cpu = NULL;
-            cpus_alloc = machines_alloc = 0;
+            model = NULL;
+            cpus_alloc = machines_alloc = models_alloc = 0;
         } else if (!a) {
             err = "data before the accelerator section";
         } else if (streq(tag, "machine") && ws.n == 8 && ws.w[5] && to_int(ws.w[1], &v[0]) &&
@@ -523,6 +540,13 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
                                     .alias_of = dupn(ws.w[4]),
                                     .vendor = dupn(ws.w[5]),
                                     .typename = dupn(ws.w[6])};
+        } else if (streq(tag, "model") && ws.n == 3 && ws.w[1]) {
+            if (a->nmodels == models_alloc) {
+                models_alloc = models_alloc ? models_alloc * 2 : 64;
+                a->models = xrealloc(a->models, models_alloc * sizeof(dc_qemu_cpuexp));
+            }
+            model = &a->models[a->nmodels++];
+            *model = (dc_qemu_cpuexp){.name = xstrdup(ws.w[1]), .vendor = dupn(ws.w[2])};
         } else if (streq(tag, "unavail") && ws.n == 2 && ws.w[1] && cpu) {
             dc_strv_add(&cpu->unavailable, ws.w[1]);
         } else if (streq(tag, "hostmodel") && ws.n == 6 && to_int(ws.w[1], &v[0]) &&
@@ -560,6 +584,7 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
     dc_strv_sort(&c->types);
     dc_strv_sort(&c->pci_types);
     dc_strv_sort(&c->commands);
+    dc_strv_sort(&c->cpu_props);
     *ret_key = key;
     *ret = c;
     return 0;

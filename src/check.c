@@ -99,6 +99,7 @@ const dc_rule_info dc_rules[] = {
     {"cpu-topology", "sockets, dies, cores and threads match the vCPU count and the machine"},
     {"numa", "guest NUMA cells are consistent with the vCPUs and memory"},
     {"memory-hotplug", "maxMemory, memory devices and their requirements are consistent"},
+    {"memory-config", "memory sizes and units parse and the initial memory is not empty"},
     /* check_cpu.c end */
     /* host resources (check_hostres.c) */
     {"host-device-node", "device nodes the domain needs (vhost-net, vhost-vsock, tpm, ...) exist"},

@@ -60,19 +60,24 @@ void dc_chk_rule_vcpus(chk *c)
         dc_chk_last(c)->supported = xasprintf("1-%u", c->caps->vcpu_max);
     }
 
-    /* A blind spot of libvirt: GICv2 on aarch64 virt addresses at most 8 CPUs. */
+    /*
+     * A blind spot of libvirt: GICv2 on arm virt addresses at most 8 CPUs.
+     * Without a version libvirt passes none under TCG and QEMU's default is v2.
+     */
     if (dc_arch_is_arm(c->caps->arch) && startswith(c->caps->machine, "virt")) {
         dc_chk_mark(c, "vcpu-gicv2");
         xmlNodePtr gic = dc_xml_child(dc_xml_child(c->root, "features"), "gic");
         _cleanup_free_ char *ver = dc_xml_prop(gic, "version");
         bool v2 = ver ? streq(ver, "2")
-                      : (c->caps->features.gic == DC_YES &&
-                         !dc_enum_has(&c->caps->features.gic_version, DC_GIC_V3));
+                      : (!streq(c->caps->domain, "kvm") ||
+                         (c->caps->features.gic == DC_YES &&
+                          !dc_enum_has(&c->caps->features.gic_version, DC_GIC_V3)));
         if (v2 && n > 8) {
             _cleanup_free_ char *v = xasprintf("%u", n);
             dc_chk_finding(c, "vcpu-gicv2", DC_SEVERITY_ERROR, node, NULL, v,
-                           "%u vCPUs requested but GICv2 supports at most 8 on machine %s", n,
-                           c->caps->machine);
+                           "Number of SMP CPUs requested (%u) exceeds max CPUs supported by "
+                           "machine 'mach-virt' (8)",
+                           n);
             dc_chk_hint(c, "use <gic version='3'/>");
         }
     }
@@ -292,7 +297,7 @@ static const char *nearest_usable_model(const dc_domcaps *caps, const char *name
 }
 
 /* A QEMU feature name in the host's /proc/cpuinfo flags (spellings differ a little). */
-static bool host_cpu_has(const dc_hostinfo *h, const char *feature)
+bool dc_chk_host_cpu_has(const dc_hostinfo *h, const char *feature)
 {
     /* Paravirtual and hypervisor-defined bits never appear among the host's flags. */
     if (startswith(feature, "kvm") || streq(feature, "hypervisor") || startswith(feature, "vmx-"))
@@ -374,6 +379,18 @@ void dc_chk_rule_cpu(chk *c)
     }
     if (m->usable != DC_USABLE_NO)
         return;
+    /* s390x QEMU refuses a model with unavailable features whatever check= says. */
+    if (dc_arch_is_s390(c->caps->arch)) {
+        dc_buf all = {0};
+        for (char **f = m->blockers; f && *f; f++)
+            dc_buf_addf(&all, "%s%s", all.len ? " " : "", *f);
+        dc_chk_finding(c, "cpu-model", DC_SEVERITY_ERROR, model, NULL, mname,
+                       "Some features requested in the CPU model are not available in the "
+                       "configuration: %s",
+                       all.len ? all.s : "(unknown)");
+        dc_buf_clear(&all);
+        return;
+    }
     /*
      * What libvirt does with a model QEMU calls unusable depends on check=
      * (partial for custom mode): 'full' refuses; 'partial' under KVM refuses
@@ -388,7 +405,7 @@ void dc_chk_rule_cpu(chk *c)
     dc_buf all = {0}, lacking = {0};
     for (char **f = m->blockers; f && *f; f++) {
         dc_buf_addf(&all, "%s%s", all.len ? ", " : "", *f);
-        if (kvm && c->host && !host_cpu_has(c->host, *f))
+        if (kvm && c->host && !dc_chk_host_cpu_has(c->host, *f))
             dc_buf_addf(&lacking, "%s%s", lacking.len ? ", " : "", *f);
     }
     const char *near = nearest_usable_model(c->caps, mname);

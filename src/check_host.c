@@ -147,6 +147,9 @@ static void rule_host_hugepages(chk *c, unsigned long long mem_kib)
         size = c->host->numa.default_hugepage_kib;
     if (!size && c0->npages > 1)
         size = c0->pages[1].size_kib;
+    /* A page of the base size is an ordinary page, as libvirt treats it. */
+    if (size && c0->npages && size == c0->pages[0].size_kib)
+        return;
     bool offered = false;
     dc_buf sup = {0};
     for (size_t p = 1; p < c0->npages; p++) {

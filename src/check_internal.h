@@ -47,6 +47,8 @@ bool dc_chk_dev_check(chk *c, const char *rule, dc_device_kind kind, const char 
                       xmlNodePtr node, const char *attr, const char *dflt, const char *what);
 bool dc_chk_has_type(chk *c, const char *t);
 unsigned long long dc_chk_parse_ull(const char *s, bool *ok);
+/* A QEMU (or libvirt) x86 feature name among the host CPU's flags; true when they are unknown. */
+bool dc_chk_host_cpu_has(const dc_hostinfo *h, const char *feature);
 /* The descriptor libvirt's firmware autoselection picks (live only), or NULL. */
 const dc_firmware *dc_chk_picked_firmware(chk *c, const char *fw);
 

@@ -276,6 +276,8 @@ static void parse_full_expansion(dc_qemu_caps *c, dc_qemu_accel *a, json_object 
                 dc_strv_add(&a->hyperv, key);
             }
         }
+        if (dc_arch_is_x86(c->arch) && json_object_is_type(val, json_type_boolean))
+            dc_strv_add_unique(&c->cpu_props, key);
         if (streq(key, "phys-bits") && json_object_is_type(val, json_type_int) &&
             json_object_get_int64(val) > 0 && json_object_get_int64(val) < 64)
             a->phys_bits = (unsigned)json_object_get_int64(val);
@@ -699,11 +701,12 @@ static void host_model(const dc_qemu_caps *c, dc_qemu_accel *a)
 
 /*
  * Turns the raw expansions into the answers the document needs (host-model,
- * model vendors, blocker spellings), so that neither the derivation nor a
- * cache entry has to carry every model's feature list.
+ * model vendors, blocker spellings), so that the derivation never needs
+ * every model's feature list (only the checker's feature rules read them).
  */
 static void finalize(dc_qemu_caps *c)
 {
+    dc_strv_sort(&c->cpu_props);
     dc_qemu_accel *accels[] = {&c->kvm, &c->tcg};
     for (size_t k = 0; k < ELEMENTSOF(accels); k++) {
         dc_qemu_accel *a = accels[k];
@@ -826,6 +829,7 @@ void dc_qemu_caps_free(dc_qemu_caps *c)
     free(c->sev_cpu0_id);
     free(c->sgx_sections);
     dc_strv_clear(&c->feature_aliases);
+    dc_strv_clear(&c->cpu_props);
     free(c);
 }
 

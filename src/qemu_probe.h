@@ -46,13 +46,15 @@ typedef struct dc_qemu_accel {
     unsigned phys_bits; /* host phys-bits from the full expansion, 0 if unknown */
     /*
      * Static expansion of each named model (x86). They differ per accelerator:
-     * under KVM models gain kvm_* features and take the host's vendor.
+     * under KVM models gain kvm_* features and take the host's vendor. Kept
+     * in the cache and (TCG's) in snapshots: the checker compares a model's
+     * features with the host's.
      */
     dc_qemu_cpuexp *models;
     size_t nmodels;
     /*
      * Computed once from the expansions above when the probe ends (and kept
-     * in the cache instead of them): the host-model answer for this accel.
+     * in the cache beside them): the host-model answer for this accel.
      */
     dc_host_model host_model;
 } dc_qemu_accel;
@@ -99,6 +101,8 @@ typedef struct dc_qemu_caps {
     bool memfd_hugetlb;      /* memory-backend-memfd has hugetlb */
 
     dc_strv feature_aliases; /* pairs: canonical name, alias with underscores */
+    /* x86: the boolean properties of the full expansions (QEMU's CPU feature names), sorted */
+    dc_strv cpu_props;
 } dc_qemu_caps;
 
 typedef struct dc_probe_opts {

@@ -40,6 +40,33 @@ char *dc_snapshot_format_extension(const dc_qemu_caps *qc, bool kvm)
             dc_buf_add(&b, " deprecated='yes'");
         dc_buf_add(&b, "/>\n");
     }
+    /*
+     * x86: each named model's features as TCG expands them (QEMU's own
+     * definition, without the accelerator's defaults), and the CPU feature
+     * names QEMU knows, for the checker's feature rules.
+     */
+    const dc_qemu_accel *ma = qc->tcg.nmodels ? &qc->tcg : a;
+    for (size_t i = 0; ma && i < ma->nmodels; i++) {
+        const dc_qemu_cpuexp *e = &ma->models[i];
+        dc_buf_add(&b, "    <cpuModel name='");
+        dc_buf_add_xml_escaped(&b, e->name);
+        dc_buf_add(&b, "' features='");
+        for (size_t j = 0; j < e->features.n; j++) {
+            if (j)
+                dc_buf_add(&b, " ");
+            dc_buf_add_xml_escaped(&b, e->features.v[j]);
+        }
+        dc_buf_add(&b, "'/>\n");
+    }
+    if (qc->cpu_props.n) {
+        dc_buf_add(&b, "    <cpuFeatures names='");
+        for (size_t j = 0; j < qc->cpu_props.n; j++) {
+            if (j)
+                dc_buf_add(&b, " ");
+            dc_buf_add_xml_escaped(&b, qc->cpu_props.v[j]);
+        }
+        dc_buf_add(&b, "'/>\n");
+    }
     for (size_t i = 0; i < qc->types.n; i++) {
         dc_buf_add(&b, "    <type name='");
         dc_buf_add_xml_escaped(&b, qc->types.v[i]);
@@ -90,6 +117,15 @@ static long long attr_ll(xmlNodePtr n, const char *name, long long dflt)
     return *end ? dflt : x;
 }
 
+/* The blank-separated words of attribute name, added to ret. */
+static void split_words(xmlNodePtr n, const char *name, dc_strv *ret)
+{
+    _cleanup_free_ char *v = dc_xml_prop(n, name);
+    char *save = NULL;
+    for (char *t = v ? strtok_r(v, " \t\n", &save) : NULL; t; t = strtok_r(NULL, " \t\n", &save))
+        dc_strv_add(ret, t);
+}
+
 static dc_qemu_caps *parse_extension(xmlNodePtr q, const dc_domcaps *caps)
 {
     dc_qemu_caps *qc = xcalloc(1, sizeof(*qc));
@@ -117,6 +153,20 @@ static dc_qemu_caps *parse_extension(xmlNodePtr q, const dc_domcaps *caps)
         out->is_default = attr_yes(m, "default");
         out->deprecated = attr_yes(m, "deprecated");
     }
+    /* The models are TCG's expansions whichever accelerator the document is for. */
+    n = count_children(q, "cpuModel");
+    qc->tcg.models = xcalloc(n ? n : 1, sizeof(dc_qemu_cpuexp));
+    for (xmlNodePtr m = dc_xml_child(q, "cpuModel"); m; m = dc_xml_next(m, "cpuModel")) {
+        char *name = dc_xml_prop(m, "name");
+        if (!name)
+            continue;
+        dc_qemu_cpuexp *e = &qc->tcg.models[qc->tcg.nmodels++];
+        e->name = name;
+        split_words(m, "features", &e->features);
+        dc_strv_sort(&e->features);
+    }
+    split_words(dc_xml_child(q, "cpuFeatures"), "names", &qc->cpu_props);
+    dc_strv_sort(&qc->cpu_props);
     for (xmlNodePtr t = dc_xml_child(q, "type"); t; t = dc_xml_next(t, "type")) {
         char *name = dc_xml_prop(t, "name");
         if (!name)
