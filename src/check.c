@@ -603,6 +603,14 @@ void dc_check_file(dc_check_env *env, const char *path, dc_check_result *ret)
         return;
     }
     xmlNodePtr root = xmlDocGetRootElement(doc);
+    if (dc_xml_is(root, "domain") && root->ns) {
+        ret->input_error = xasprintf("%s: the root element <%s%s%s> is in namespace '%s', not "
+                                     "libvirt's <domain>",
+                                     path, root->ns->prefix ? (const char *)root->ns->prefix : "",
+                                     root->ns->prefix ? ":" : "", (const char *)root->name,
+                                     (const char *)root->ns->href);
+        return;
+    }
     if (!dc_xml_is(root, "domain")) {
         ret->input_error =
             xasprintf("%s: the root element is <%s>, not <domain>", path, (const char *)root->name);

@@ -75,6 +75,21 @@ typedef enum size_status {
  * unit attribute beside it (KiB when absent). Bad numbers and units are
  * findings in libvirt's words; xpath names the value in them.
  */
+int dc_chk_parse_size(const char *num, const char *unit, unsigned long long dflt_scale,
+                      unsigned long long *ret_kib)
+{
+    unsigned long long v, scale = unit_scale(unit, dflt_scale);
+    if (!parse_number(num, &v))
+        return -EINVAL;
+    if (!scale)
+        return -ENOENT;
+    if (v && scale > ULLONG_MAX / v)
+        return -ERANGE;
+    /* libvirt rounds up to whole KiB */
+    *ret_kib = v * scale / 1024 + (v * scale % 1024 != 0);
+    return 0;
+}
+
 static size_status read_size(chk *c, xmlNodePtr n, const char *num_attr, const char *xpath,
                              unsigned long long *ret_kib)
 {
@@ -84,24 +99,22 @@ static size_status read_size(chk *c, xmlNodePtr n, const char *num_attr, const c
     _cleanup_free_ char *unit = dc_xml_prop(n, "unit");
     if (!num)
         return SIZE_ABSENT;
-    unsigned long long v, scale = unit_scale(unit, 1024);
-    if (!parse_number(num, &v)) {
+    int r = dc_chk_parse_size(num, unit, 1024, ret_kib);
+    if (r == -EINVAL) {
         dc_chk_finding(c, "memory-config", DC_SEVERITY_ERROR, n, num_attr, num,
                        "Invalid value '%s' for element or attribute '%s'", num, xpath);
         return SIZE_BAD;
     }
-    if (!scale) {
+    if (r == -ENOENT) {
         dc_chk_finding(c, "memory-config", DC_SEVERITY_ERROR, n, "unit", unit,
                        "unknown suffix '%s'", unit);
         return SIZE_BAD;
     }
-    if (v && scale > ULLONG_MAX / v) {
+    if (r == -ERANGE) {
         dc_chk_finding(c, "memory-config", DC_SEVERITY_ERROR, n, num_attr, num,
                        "value too large: %s%s", num, unit ? unit : "");
         return SIZE_BAD;
     }
-    /* libvirt rounds up to whole KiB */
-    *ret_kib = (v * scale + 1023) / 1024;
     return SIZE_OK;
 }
 

@@ -58,45 +58,12 @@ static void check_set(chk *c, const char *rule, xmlNodePtr node, const char *att
     dc_bitmap_clear(&missing);
 }
 
-/* Memory in KiB from a libvirt <memory unit=...> value. */
+/* Memory in KiB from a libvirt <memory unit=...> value (memory-config reports bad ones). */
 static bool memory_kib(xmlNodePtr n, unsigned long long *ret)
 {
     _cleanup_free_ char *t = dc_xml_text(n);
     _cleanup_free_ char *unit = dc_xml_prop(n, "unit");
-    bool ok;
-    unsigned long long v = dc_chk_parse_ull(t, &ok);
-    if (!ok)
-        return false;
-    static const struct {
-        const char *u;
-        unsigned long long mul, div;
-    } units[] = {
-        {"b", 1, 1024},
-        {"bytes", 1, 1024},
-        {"KB", 1000, 1024},
-        {"k", 1, 1},
-        {"KiB", 1, 1},
-        {"MB", 1000000, 1024},
-        {"M", 1024, 1},
-        {"MiB", 1024, 1},
-        {"GB", 1000000000, 1024},
-        {"G", 1048576, 1},
-        {"GiB", 1048576, 1},
-        {"TB", 1000000000000ULL, 1024},
-        {"T", 1073741824ULL, 1},
-        {"TiB", 1073741824ULL, 1},
-    };
-    if (!unit) {
-        *ret = v;
-        return true;
-    }
-    for (size_t i = 0; i < ELEMENTSOF(units); i++)
-        if (streq(units[i].u, unit)) {
-            *ret =
-                v / units[i].div * units[i].mul + (v % units[i].div) * units[i].mul / units[i].div;
-            return true;
-        }
-    return false;
+    return t && dc_chk_parse_size(t, unit, 1024, ret) == 0;
 }
 
 static void rule_host_memory(chk *c, unsigned long long *ret_kib)
@@ -134,12 +101,13 @@ static void rule_host_hugepages(chk *c, unsigned long long mem_kib)
     if (page) {
         _cleanup_free_ char *sz = dc_xml_prop(page, "size");
         _cleanup_free_ char *unit = dc_xml_prop(page, "unit");
-        bool ok;
-        size = dc_chk_parse_ull(sz, &ok);
-        if (ok && unit && (streq(unit, "M") || streq(unit, "MiB")))
-            size *= 1024;
-        else if (ok && unit && (streq(unit, "G") || streq(unit, "GiB")))
-            size *= 1048576;
+        /* A page size without a unit is in KiB. */
+        if (sz && dc_chk_parse_size(sz, unit, 1024, &size) < 0) {
+            dc_chk_finding(c, "host-hugepages", DC_SEVERITY_ERROR, page, "size", sz,
+                           "hugepage size '%s%s%s' is not a valid size", sz, unit ? " " : "",
+                           unit ? unit : "");
+            return;
+        }
     }
     /* The hugepage sizes offered: every size but the base page on the first cell. */
     const dc_numa_cell *c0 = &c->host->numa.cells[0];

@@ -18,14 +18,14 @@ typedef struct chk {
     dc_check_result *res;
     dc_strv checked, skipped;
     /* Facts about the target machine, set before the rule groups run. */
-    bool x86;       /* i686 or x86_64 */
-    bool q35, pc;   /* x86 q35 / i440fx families */
+    bool x86;     /* i686 or x86_64 */
+    bool q35, pc; /* x86 q35 / i440fx families */
     bool isapc, microvm;
-    bool arm_virt;  /* aarch64 or armv7l virt */
-    bool pseries;   /* ppc64(le) pseries */
-    bool s390;      /* s390-ccw-virtio */
+    bool arm_virt; /* aarch64 or armv7l virt */
+    bool pseries;  /* ppc64(le) pseries */
+    bool s390;     /* s390-ccw-virtio */
     bool riscv_virt;
-    bool kvm;       /* type='kvm' */
+    bool kvm; /* type='kvm' */
 } chk;
 
 /* Records that a rule was evaluated for this domain. */
@@ -47,6 +47,13 @@ bool dc_chk_dev_check(chk *c, const char *rule, dc_device_kind kind, const char 
                       xmlNodePtr node, const char *attr, const char *dflt, const char *what);
 bool dc_chk_has_type(chk *c, const char *t);
 unsigned long long dc_chk_parse_ull(const char *s, bool *ok);
+/*
+ * A libvirt scaled size (number plus unit, dflt_scale bytes when the unit is
+ * absent) in KiB, rounded up: 0, -EINVAL (not a number), -ENOENT (unknown
+ * unit) or -ERANGE (does not fit).
+ */
+int dc_chk_parse_size(const char *num, const char *unit, unsigned long long dflt_scale,
+                      unsigned long long *ret_kib);
 /* A QEMU (or libvirt) x86 feature name among the host CPU's flags; true when they are unknown. */
 bool dc_chk_host_cpu_has(const dc_hostinfo *h, const char *feature);
 /* The descriptor libvirt's firmware autoselection picks (live only), or NULL. */
@@ -66,9 +73,11 @@ void dc_chk_rule_validate(chk *c);
 void dc_chk_rule_chardev(chk *c);
 /* Machine-bound rules: implicit devices, USB, PCI topology, IOMMU (check_machine.c). */
 void dc_chk_rule_machine(chk *c);
-/* Platform features: timers, machine-specific features, firmware/SMM, Hyper-V (check_platform.c). */
+/* Platform features: timers, machine-specific features, firmware/SMM, Hyper-V (check_platform.c).
+ */
 void dc_chk_rule_platform(chk *c);
 /* CPU features, topology, NUMA and memory configuration (check_cpu.c). */
 void dc_chk_rule_topology(chk *c);
-/* Host resources a domain names: device nodes, interfaces, TSC, sockets, files (check_hostres.c). */
+/* Host resources a domain names: device nodes, interfaces, TSC, sockets, files (check_hostres.c).
+ */
 void dc_chk_rule_hostres(chk *c);

@@ -97,24 +97,79 @@ static int attr_tri(xmlNodePtr n, const char *name)
     return v && streq(v, "yes") ? 1 : v && streq(v, "no") ? 0 : -1;
 }
 
-static unsigned attr_uint(xmlNodePtr n, const char *name, unsigned dflt)
+/*
+ * The first malformed or out-of-range number met while reading one document
+ * (a snapshot or a host report); the loaders refuse the document with it.
+ * Numbers are never silently replaced by a default.
+ */
+static _Thread_local char *load_error;
+
+static void bad_number(xmlNodePtr n, const char *name, const char *v, int r)
+{
+    if (load_error)
+        return;
+    load_error =
+        xasprintf("line %ld: <%s> %s%s%s'%s' is %s", n ? xmlGetLineNo(n) : 0L,
+                  n ? (const char *)n->name : "?", name ? "attribute '" : "", name ? name : "",
+                  name ? "': " : "", v, r == -ERANGE ? "out of range" : "not a number");
+}
+
+/* Takes the recorded error (or NULL) and clears the slot. */
+static char *take_load_error(void)
+{
+    char *e = load_error;
+    load_error = NULL;
+    return e;
+}
+
+static unsigned long long attr_u64(xmlNodePtr n, const char *name, unsigned long long dflt,
+                                   unsigned long long max)
 {
     _cleanup_free_ char *v = dc_xml_prop(n, name);
     if (!v)
         return dflt;
-    char *end;
-    unsigned long x = strtoul(v, &end, 0);
-    return *end ? dflt : (unsigned)x;
+    uint64_t x;
+    int r = dc_parse_u64(v, 0, max, &x);
+    if (r < 0) {
+        bad_number(n, name, v, r);
+        return dflt;
+    }
+    return x;
 }
 
+static unsigned attr_uint(xmlNodePtr n, const char *name, unsigned dflt)
+{
+    return (unsigned)attr_u64(n, name, dflt, UINT_MAX);
+}
+
+/* Signed attributes: ids where -1 means unknown. */
 static long long attr_ll(xmlNodePtr n, const char *name, long long dflt)
 {
     _cleanup_free_ char *v = dc_xml_prop(n, name);
     if (!v)
         return dflt;
-    char *end;
-    long long x = strtoll(v, &end, 0);
-    return *end ? dflt : x;
+    int64_t x;
+    int r = dc_parse_i64(v, 0, INT_MIN, INT64_MAX, &x);
+    if (r < 0) {
+        bad_number(n, name, v, r);
+        return dflt;
+    }
+    return x;
+}
+
+/* An element's text as a number. */
+static unsigned long long text_u64(xmlNodePtr n, unsigned long long max)
+{
+    _cleanup_free_ char *v = dc_xml_text(n);
+    if (!v)
+        return 0;
+    uint64_t x;
+    int r = dc_parse_u64(v, 10, max, &x);
+    if (r < 0) {
+        bad_number(n, NULL, v, r);
+        return 0;
+    }
+    return x;
 }
 
 /* The blank-separated words of attribute name, added to ret. */
@@ -291,14 +346,13 @@ static void parse_features(xmlNodePtr f, dc_domcaps *caps)
     xmlNodePtr sev = dc_xml_child(f, "sev");
     caps->features.sev.supported = supported(sev);
     if (caps->features.sev.supported == DC_YES) {
-        _cleanup_free_ char *cb = dc_xml_text(dc_xml_child(sev, "cbitpos"));
-        _cleanup_free_ char *rp = dc_xml_text(dc_xml_child(sev, "reducedPhysBits"));
-        _cleanup_free_ char *mg = dc_xml_text(dc_xml_child(sev, "maxGuests"));
-        _cleanup_free_ char *me = dc_xml_text(dc_xml_child(sev, "maxESGuests"));
-        caps->features.sev.cbitpos = cb ? (unsigned)strtoul(cb, NULL, 10) : 0;
-        caps->features.sev.reduced_phys_bits = rp ? (unsigned)strtoul(rp, NULL, 10) : 0;
-        caps->features.sev.max_guests = mg ? (unsigned)strtoul(mg, NULL, 10) : 0;
-        caps->features.sev.max_es_guests = me ? (unsigned)strtoul(me, NULL, 10) : 0;
+        caps->features.sev.cbitpos = (unsigned)text_u64(dc_xml_child(sev, "cbitpos"), UINT_MAX);
+        caps->features.sev.reduced_phys_bits =
+            (unsigned)text_u64(dc_xml_child(sev, "reducedPhysBits"), UINT_MAX);
+        caps->features.sev.max_guests =
+            (unsigned)text_u64(dc_xml_child(sev, "maxGuests"), UINT_MAX);
+        caps->features.sev.max_es_guests =
+            (unsigned)text_u64(dc_xml_child(sev, "maxESGuests"), UINT_MAX);
         caps->features.sev.cpu0_id = dc_xml_text(dc_xml_child(sev, "cpu0Id"));
     }
     xmlNodePtr sgx = dc_xml_child(f, "sgx");
@@ -307,11 +361,12 @@ static void parse_features(xmlNodePtr f, dc_domcaps *caps)
         _cleanup_free_ char *flc = dc_xml_text(dc_xml_child(sgx, "flc"));
         _cleanup_free_ char *s1 = dc_xml_text(dc_xml_child(sgx, "sgx1"));
         _cleanup_free_ char *s2 = dc_xml_text(dc_xml_child(sgx, "sgx2"));
-        _cleanup_free_ char *ss = dc_xml_text(dc_xml_child(sgx, "section_size"));
+
         caps->features.sgx.flc = flc && streq(flc, "yes");
         caps->features.sgx.sgx1 = s1 && streq(s1, "yes");
         caps->features.sgx.sgx2 = s2 && streq(s2, "yes");
-        caps->features.sgx.section_size_kib = ss ? strtoull(ss, NULL, 10) : 0;
+        caps->features.sgx.section_size_kib =
+            text_u64(dc_xml_child(sgx, "section_size"), UINT64_MAX);
         xmlNodePtr secs = dc_xml_child(sgx, "sections");
         size_t n = count_children(secs, "section");
         caps->features.sgx.sections = xcalloc(n ? n : 1, sizeof(dc_sgx_section));
@@ -341,6 +396,7 @@ int dc_snapshot_load(const char *path, dc_snapshot *ret, char **ret_msg)
                              (const char *)root->name);
         return -EINVAL;
     }
+    free(take_load_error());
     dc_domcaps *caps = xcalloc(1, sizeof(*caps));
     caps->path = dc_xml_text(dc_xml_child(root, "path"));
     caps->domain = dc_xml_text(dc_xml_child(root, "domain"));
@@ -414,6 +470,13 @@ int dc_snapshot_load(const char *path, dc_snapshot *ret, char **ret_msg)
     for (xmlNodePtr n = dc_xml_child(root, NULL); n; n = dc_xml_next(n, NULL))
         if (dc_xml_is(n, "qemu") && n->ns && streq((const char *)n->ns->href, DC_SNAPSHOT_NS))
             qc = parse_extension(n, caps);
+    _cleanup_free_ char *bad = take_load_error();
+    if (bad) {
+        *ret_msg = xasprintf("%s: %s", path, bad);
+        dc_domcaps_free(caps);
+        dc_qemu_caps_free(qc);
+        return -EINVAL;
+    }
     *ret = (dc_snapshot){.file = xstrdup(path), .caps = caps, .qemu = qc};
     return 0;
 }
@@ -485,8 +548,8 @@ static void parse_host_numa(xmlNodePtr topo, dc_numa *n)
 {
     _cleanup_free_ char *numa = dc_xml_prop(topo, "numa");
     n->available = numa && streq(numa, "yes");
-    n->default_hugepage_kib = (unsigned long long)attr_ll(topo, "defaultHugepageKiB", 0);
-    n->memory_kib = (unsigned long long)attr_ll(topo, "memoryKiB", 0);
+    n->default_hugepage_kib = attr_u64(topo, "defaultHugepageKiB", 0, UINT64_MAX / 1024);
+    n->memory_kib = attr_u64(topo, "memoryKiB", 0, UINT64_MAX);
     xmlNodePtr cells = dc_xml_child(topo, "cells");
     size_t count = count_children(cells, "cell");
     n->cells = xcalloc(count ? count : 1, sizeof(dc_numa_cell));
@@ -494,17 +557,18 @@ static void parse_host_numa(xmlNodePtr topo, dc_numa *n)
         dc_numa_cell *o = &n->cells[n->ncells++];
         o->id = attr_uint(c, "id", 0);
         xmlNodePtr mem = dc_xml_child(c, "memory");
-        _cleanup_free_ char *mt = dc_xml_text(mem);
-        o->memory_kib = mt ? strtoull(mt, NULL, 10) : 0;
-        o->free_kib = (unsigned long long)attr_ll(mem, "free", 0);
+        o->memory_kib = text_u64(mem, UINT64_MAX);
+        o->free_kib = attr_u64(mem, "free", 0, UINT64_MAX);
         size_t np = count_children(c, "pages");
         o->pages = xcalloc(np ? np : 1, sizeof(dc_numa_pages));
         for (xmlNodePtr p = dc_xml_child(c, "pages"); p; p = dc_xml_next(p, "pages")) {
             dc_numa_pages *pg = &o->pages[o->npages++];
-            _cleanup_free_ char *t = dc_xml_text(p);
-            pg->size_kib = (unsigned long long)attr_ll(p, "size", 0);
-            pg->free = (unsigned long long)attr_ll(p, "free", 0);
-            pg->total = t ? strtoull(t, NULL, 10) : 0;
+            pg->size_kib = attr_u64(p, "size", 0, UINT64_MAX / 1024);
+            pg->free = attr_u64(p, "free", 0, UINT64_MAX);
+            pg->total = text_u64(p, UINT64_MAX);
+            if (!pg->size_kib && !load_error)
+                load_error =
+                    xasprintf("line %ld: <pages> without a positive size", xmlGetLineNo(p));
         }
         xmlNodePtr dist = dc_xml_child(c, "distances");
         size_t nd = count_children(dist, "sibling");
@@ -527,6 +591,18 @@ static void parse_host_numa(xmlNodePtr topo, dc_numa *n)
     }
 }
 
+/* DDDD:BB:SS.F, each part hex and in range. */
+static bool pci_address(const char *a, dc_pci_device *o)
+{
+    unsigned d, b, sl, f;
+    int n = -1;
+    if (sscanf(a, "%4x:%2x:%2x.%1x%n", &d, &b, &sl, &f, &n) != 4 || n < 0 || a[n] ||
+        strlen(a) != 12 || sl > 0x1f || f > 7)
+        return false;
+    o->domain = d, o->bus = b, o->slot = sl, o->function = f;
+    return true;
+}
+
 static void parse_host_pci(xmlNodePtr pci, dc_hostinfo *h)
 {
     h->pci_known = attr_yes(pci, "probed");
@@ -538,7 +614,8 @@ static void parse_host_pci(xmlNodePtr pci, dc_hostinfo *h)
             continue;
         dc_pci_device *o = &h->pci[h->npci++];
         o->address = addr;
-        sscanf(addr, "%x:%x:%x.%x", &o->domain, &o->bus, &o->slot, &o->function);
+        if (!pci_address(addr, o) && !load_error)
+            load_error = xasprintf("line %ld: '%s' is not a PCI address", xmlGetLineNo(d), addr);
         o->vendor_id = attr_uint(d, "vendor", 0);
         o->device_id = attr_uint(d, "device", 0);
         o->subsys_vendor_id = attr_uint(d, "subsysVendor", 0);
@@ -649,7 +726,14 @@ static int hostinfo_load_json(const char *path, const char *text, size_t len, dc
         return -EINVAL;
     }
     dc_hostinfo h = {0};
+    free(take_load_error());
     json_host(root, &h);
+    _cleanup_free_ char *bad = take_load_error();
+    if (bad) {
+        *ret_msg = xasprintf("%s: %s", path, bad);
+        dc_hostinfo_clear(&h);
+        return -EINVAL;
+    }
     *ret = h;
     return 0;
 }
@@ -661,9 +745,11 @@ int dc_hostinfo_load(const char *path, dc_hostinfo *ret, char **ret_msg)
     int rr = dc_read_input_file("", path, DC_XML_MAX_SIZE, &text, &len, ret_msg);
     if (rr < 0)
         return rr;
-    const char *first = text + strspn(text, " \t\r\n");
+    /* A UTF-8 byte order mark is not content: JSON and XML both follow it. */
+    size_t skip = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    const char *first = text + skip + strspn(text + skip, " \t\r\n");
     if (*first == '{')
-        return hostinfo_load_json(path, text, len, ret, ret_msg);
+        return hostinfo_load_json(path, text + skip, len - skip, ret, ret_msg);
     _cleanup_xml_ xmlDocPtr doc = NULL;
     int r = dc_xml_parse(path, text, len, &doc, ret_msg);
     if (r < 0)
@@ -675,6 +761,7 @@ int dc_hostinfo_load(const char *path, dc_hostinfo *ret, char **ret_msg)
         return -EINVAL;
     }
     dc_hostinfo h = {0};
+    free(take_load_error());
     parse_host_cpu(dc_xml_child(root, "cpu"), &h.cpu);
     parse_host_kvm(dc_xml_child(root, "kvm"), &h.kvm);
     parse_host_numa(dc_xml_child(root, "topology"), &h.numa);
@@ -695,6 +782,12 @@ int dc_hostinfo_load(const char *path, dc_hostinfo *ret, char **ret_msg)
         h.diags[h.ndiags++] = (dc_diagnostic){.probe = probe ? probe : xstrdup(""),
                                               .message = msg ? msg : xstrdup("")};
     }
+    _cleanup_free_ char *bad = take_load_error();
+    if (bad) {
+        *ret_msg = xasprintf("%s: %s", path, bad);
+        dc_hostinfo_clear(&h);
+        return -EINVAL;
+    }
     *ret = h;
     return 0;
 }
@@ -710,7 +803,36 @@ static char *jstr(json_object *o, const char *key)
 static unsigned jhex(json_object *o, const char *key)
 {
     const char *v = dc_json_get_string(o, key);
-    return v ? (unsigned)strtoul(v, NULL, 0) : 0;
+    if (!v)
+        return 0;
+    unsigned x;
+    int r = dc_parse_uint(v, 0, &x);
+    if (r < 0) {
+        if (!load_error)
+            load_error = xasprintf("\"%s\": \"%s\" is %s", key, v,
+                                   r == -ERANGE ? "out of range" : "not a number");
+        return 0;
+    }
+    return x;
+}
+
+/* An integer member within [min, max], or dflt when absent; anything else is an error. */
+static long long jint(json_object *o, const char *key, long long dflt, long long min, long long max)
+{
+    json_object *v = dc_json_get(o, key);
+    if (!v || json_object_is_type(v, json_type_null))
+        return dflt;
+    errno = 0;
+    int64_t x = json_object_get_int64(v);
+    if (!json_object_is_type(v, json_type_int) || errno || x < min || x > max ||
+        (x == INT64_MAX && max == INT64_MAX && json_object_get_uint64(v) > INT64_MAX)) {
+        if (!load_error)
+            load_error = xasprintf("\"%s\": %s is %s", key, json_object_to_json_string(v),
+                                   json_object_is_type(v, json_type_int) ? "out of range"
+                                                                         : "not an integer");
+        return dflt;
+    }
+    return x;
 }
 
 static char **jstrs(json_object *o, const char *key)
@@ -754,7 +876,7 @@ static void json_host_resources(json_object *root, dc_hostinfo *h)
                 (dc_hostnet){.name = name, .bridge = dc_json_get_bool(o, "bridge", false)};
     }
     json_object *tsc = dc_json_get_object(root, "tsc");
-    long long f = dc_json_get_int(tsc, "frequency", 0);
+    long long f = jint(tsc, "frequency", 0, 0, INT64_MAX);
     h->tsc_hz = f > 0 ? (unsigned long long)f : 0;
     h->tsc_scaling = jtri(tsc, "scaling");
     json_object *smbios = dc_json_get_object(root, "smbios");
@@ -769,17 +891,17 @@ static void json_host(json_object *root, dc_hostinfo *h)
     h->cpu.arch = jstr(cpu, "arch");
     h->cpu.vendor = jstr(cpu, "vendor");
     h->cpu.model_name = jstr(cpu, "model");
-    h->cpu.family = (int)dc_json_get_int(cpu, "family", -1);
-    h->cpu.model = (int)dc_json_get_int(cpu, "modelNumber", -1);
-    h->cpu.stepping = (int)dc_json_get_int(cpu, "stepping", -1);
+    h->cpu.family = (int)jint(cpu, "family", -1, -1, INT_MAX);
+    h->cpu.model = (int)jint(cpu, "modelNumber", -1, -1, INT_MAX);
+    h->cpu.stepping = (int)jint(cpu, "stepping", -1, -1, INT_MAX);
     h->cpu.microcode = jstr(cpu, "microcode");
     json_object *topo = dc_json_get_object(cpu, "topology");
-    h->cpu.sockets = (unsigned)dc_json_get_int(topo, "sockets", 0);
-    h->cpu.dies = (unsigned)dc_json_get_int(topo, "dies", 0);
-    h->cpu.cores = (unsigned)dc_json_get_int(topo, "cores", 0);
-    h->cpu.threads = (unsigned)dc_json_get_int(topo, "threads", 0);
-    h->cpu.online_cpus = (unsigned)dc_json_get_int(cpu, "onlineCpus", 0);
-    h->cpu.phys_bits = (unsigned)dc_json_get_int(cpu, "physAddrBits", 0);
+    h->cpu.sockets = (unsigned)jint(topo, "sockets", 0, 0, UINT_MAX);
+    h->cpu.dies = (unsigned)jint(topo, "dies", 0, 0, UINT_MAX);
+    h->cpu.cores = (unsigned)jint(topo, "cores", 0, 0, UINT_MAX);
+    h->cpu.threads = (unsigned)jint(topo, "threads", 0, 0, UINT_MAX);
+    h->cpu.online_cpus = (unsigned)jint(cpu, "onlineCpus", 0, 0, UINT_MAX);
+    h->cpu.phys_bits = (unsigned)jint(cpu, "physAddrBits", 0, 0, UINT_MAX);
     h->cpu.vmx = dc_json_get_bool(cpu, "vmx", false);
     h->cpu.svm = dc_json_get_bool(cpu, "svm", false);
     h->cpu.flags = jstrs(cpu, "flags");
@@ -788,8 +910,8 @@ static void json_host(json_object *root, dc_hostinfo *h)
     h->kvm.exists = dc_json_get_bool(k, "present", false);
     h->kvm.usable = dc_json_get_bool(k, "usable", false);
     h->kvm.reason = jstr(k, "reason");
-    h->kvm.api_version = (int)dc_json_get_int(k, "apiVersion", -1);
-    h->kvm.max_vcpus = (unsigned)dc_json_get_int(k, "maxVcpus", 0);
+    h->kvm.api_version = (int)jint(k, "apiVersion", -1, -1, INT_MAX);
+    h->kvm.max_vcpus = (unsigned)jint(k, "maxVcpus", 0, 0, UINT_MAX);
     h->kvm.module = jstr(k, "module");
     h->kvm.nested = dc_json_get_bool(k, "nested", false);
     json_object *smm = dc_json_get(k, "smm");
@@ -804,42 +926,45 @@ static void json_host(json_object *root, dc_hostinfo *h)
 
     json_object *t = dc_json_get_object(root, "topology");
     h->numa.available = dc_json_get_bool(t, "numa", false);
-    h->numa.memory_kib = (unsigned long long)dc_json_get_int(t, "memoryKiB", 0);
-    h->numa.default_hugepage_kib = (unsigned long long)dc_json_get_int(t, "defaultHugepageKiB", 0);
+    h->numa.memory_kib = (unsigned long long)jint(t, "memoryKiB", 0, 0, INT64_MAX);
+    h->numa.default_hugepage_kib =
+        (unsigned long long)jint(t, "defaultHugepageKiB", 0, 0, INT64_MAX);
     json_object *cells = dc_json_get_array(t, "cells");
     h->numa.cells = xcalloc(jlen(cells) ? jlen(cells) : 1, sizeof(dc_numa_cell));
     for (size_t i = 0; i < jlen(cells); i++) {
         json_object *c = json_object_array_get_idx(cells, i);
         dc_numa_cell *o = &h->numa.cells[h->numa.ncells++];
-        o->id = (unsigned)dc_json_get_int(c, "id", 0);
-        o->memory_kib = (unsigned long long)dc_json_get_int(c, "memoryKiB", 0);
-        o->free_kib = (unsigned long long)dc_json_get_int(c, "freeKiB", 0);
+        o->id = (unsigned)jint(c, "id", 0, 0, UINT_MAX);
+        o->memory_kib = (unsigned long long)jint(c, "memoryKiB", 0, 0, INT64_MAX);
+        o->free_kib = (unsigned long long)jint(c, "freeKiB", 0, 0, INT64_MAX);
         json_object *pages = dc_json_get_array(c, "pages");
         o->pages = xcalloc(jlen(pages) ? jlen(pages) : 1, sizeof(dc_numa_pages));
         for (size_t j = 0; j < jlen(pages); j++) {
             json_object *p = json_object_array_get_idx(pages, j);
             o->pages[o->npages++] = (dc_numa_pages){
-                .size_kib = (unsigned long long)dc_json_get_int(p, "sizeKiB", 0),
-                .total = (unsigned long long)dc_json_get_int(p, "total", 0),
-                .free = (unsigned long long)dc_json_get_int(p, "free", 0),
+                .size_kib = (unsigned long long)jint(p, "sizeKiB", 0, 0, INT64_MAX),
+                .total = (unsigned long long)jint(p, "total", 0, 0, INT64_MAX),
+                .free = (unsigned long long)jint(p, "free", 0, 0, INT64_MAX),
             };
+            if (!o->pages[o->npages - 1].size_kib && !load_error)
+                load_error = xstrdup("a \"pages\" entry without a positive \"sizeKiB\"");
         }
         json_object *dist = dc_json_get_array(c, "distances");
         o->distances = xcalloc(jlen(dist) ? jlen(dist) : 1, sizeof(*o->distances));
         for (size_t j = 0; j < jlen(dist); j++) {
             json_object *d = json_object_array_get_idx(dist, j);
-            o->distances[o->ndistances].id = (unsigned)dc_json_get_int(d, "id", 0);
-            o->distances[o->ndistances++].value = (unsigned)dc_json_get_int(d, "value", 0);
+            o->distances[o->ndistances].id = (unsigned)jint(d, "id", 0, 0, UINT_MAX);
+            o->distances[o->ndistances++].value = (unsigned)jint(d, "value", 0, 0, UINT_MAX);
         }
         json_object *cpus = dc_json_get_array(c, "cpus");
         o->cpus = xcalloc(jlen(cpus) ? jlen(cpus) : 1, sizeof(dc_numa_cpu));
         for (size_t j = 0; j < jlen(cpus); j++) {
             json_object *u = json_object_array_get_idx(cpus, j);
             o->cpus[o->ncpus++] = (dc_numa_cpu){
-                .id = (unsigned)dc_json_get_int(u, "id", 0),
-                .socket_id = (int)dc_json_get_int(u, "socketId", -1),
-                .die_id = (int)dc_json_get_int(u, "dieId", -1),
-                .core_id = (int)dc_json_get_int(u, "coreId", -1),
+                .id = (unsigned)jint(u, "id", 0, 0, UINT_MAX),
+                .socket_id = (int)jint(u, "socketId", -1, -1, INT_MAX),
+                .die_id = (int)jint(u, "dieId", -1, -1, INT_MAX),
+                .core_id = (int)jint(u, "coreId", -1, -1, INT_MAX),
                 .siblings = jstr(u, "siblings"),
             };
         }
@@ -855,7 +980,8 @@ static void json_host(json_object *root, dc_hostinfo *h)
             continue;
         dc_pci_device *o = &h->pci[h->npci++];
         o->address = addr;
-        sscanf(addr, "%x:%x:%x.%x", &o->domain, &o->bus, &o->slot, &o->function);
+        if (!pci_address(addr, o) && !load_error)
+            load_error = xasprintf("\"%s\" is not a PCI address", addr);
         o->vendor_id = jhex(d, "vendor");
         o->device_id = jhex(d, "device");
         o->subsys_vendor_id = jhex(d, "subsysVendor");
@@ -865,12 +991,12 @@ static void json_host(json_object *root, dc_hostinfo *h)
         o->device_name = jstr(d, "deviceName");
         o->class_name = jstr(d, "className");
         o->driver = jstr(d, "driver");
-        o->iommu_group = (int)dc_json_get_int(d, "iommuGroup", -1);
-        o->numa_node = (int)dc_json_get_int(d, "numaNode", -1);
+        o->iommu_group = (int)jint(d, "iommuGroup", -1, -1, INT_MAX);
+        o->numa_node = (int)jint(d, "numaNode", -1, -1, INT_MAX);
         o->is_bridge = dc_json_get_bool(d, "bridge", false);
         json_object *sriov = dc_json_get_object(d, "sriov");
-        o->sriov_totalvfs = sriov ? (int)dc_json_get_int(sriov, "totalvfs", -1) : -1;
-        o->sriov_numvfs = sriov ? (int)dc_json_get_int(sriov, "numvfs", -1) : -1;
+        o->sriov_totalvfs = sriov ? (int)jint(sriov, "totalvfs", -1, -1, INT_MAX) : -1;
+        o->sriov_numvfs = sriov ? (int)jint(sriov, "numvfs", -1, -1, INT_MAX) : -1;
         o->physfn = jstr(d, "physfn");
     }
 
@@ -885,7 +1011,7 @@ static void json_host(json_object *root, dc_hostinfo *h)
     for (size_t i = 0; i < jlen(groups); i++) {
         json_object *g = json_object_array_get_idx(groups, i);
         dc_iommu_group *o = &h->vfio.groups[h->vfio.ngroups++];
-        o->id = (unsigned)dc_json_get_int(g, "id", 0);
+        o->id = (unsigned)jint(g, "id", 0, 0, UINT_MAX);
         o->viable = dc_json_get_bool(g, "viable", false);
         o->devices = jstrs(g, "devices");
         o->culprits = jstrs(g, "culprits");
@@ -897,8 +1023,8 @@ static void json_host(json_object *root, dc_hostinfo *h)
     for (size_t i = 0; i < jlen(usb); i++) {
         json_object *u = json_object_array_get_idx(usb, i);
         h->usb[h->nusb++] = (dc_usb_device){
-            .bus = (unsigned)dc_json_get_int(u, "bus", 0),
-            .address = (unsigned)dc_json_get_int(u, "address", 0),
+            .bus = (unsigned)jint(u, "bus", 0, 0, UINT_MAX),
+            .address = (unsigned)jint(u, "address", 0, 0, UINT_MAX),
             .port_path = jstr(u, "port"),
             .vendor_id = jhex(u, "vendor"),
             .product_id = jhex(u, "product"),
@@ -908,7 +1034,7 @@ static void json_host(json_object *root, dc_hostinfo *h)
             .product = jstr(u, "productName"),
         };
     }
-    h->render_nodes = (int)dc_json_get_int(root, "renderNodes", -1);
+    h->render_nodes = (int)jint(root, "renderNodes", -1, -1, INT_MAX);
     json_object *tpm = dc_json_get(root, "tpmDevice");
     h->tpm_device =
         tpm && json_object_is_type(tpm, json_type_boolean) ? json_object_get_boolean(tpm) : -1;
