@@ -1015,28 +1015,10 @@ void dc_chk_rule_features(chk *c)
                                c->caps->arch, c->caps->machine);
                 continue;
             }
-            /* libvirt verifies enlightenments against the host under KVM only; TCG ignores them. */
-            if (c->caps->features.hyperv.supported != DC_YES || !streq(c->caps->domain, "kvm"))
-                continue;
-            _cleanup_free_ char *mode = dc_xml_prop(f, "mode");
-            if (mode && streq(mode, "passthrough"))
-                continue;
-            for (xmlNodePtr h = dc_xml_child(f, NULL); h; h = dc_xml_next(h, NULL)) {
-                _cleanup_free_ char *hs = dc_xml_prop(h, "state");
-                if (hs && streq(hs, "off"))
-                    continue;
-                const char *hn = (const char *)h->name;
-                int v = dc_enum_value_lookup(DC_E_HYPERV, hn);
-                if (v < 0)
-                    continue; /* not one domcaps reports on */
-                if (!dc_enum_has(&c->caps->features.hyperv.features, (unsigned)v)) {
-                    dc_chk_finding(c, "features", DC_SEVERITY_ERROR, h, NULL, hn,
-                                   "host doesn't support hyperv '%s' feature", hn);
-                    _cleanup_free_ char *sup =
-                        dc_chk_enum_list(DC_E_HYPERV, &c->caps->features.hyperv.features);
-                    dc_chk_last(c)->supported = xstrdup(sup);
-                }
-            }
+            /*
+             * Which enlightenments a host can run is judged by the hyperv rule
+             * (check_platform.c): libvirt does not hold them against this enum.
+             */
         }
     }
     xmlNodePtr genid = dc_xml_child(c->root, "genid");

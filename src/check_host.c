@@ -326,6 +326,14 @@ static const char *smm_reason(chk *c, char **ret_owned)
         *ret_owned = xasprintf("the firmware libvirt picks (%s) requires it", f->descriptor);
         return *ret_owned;
     }
+    /* Offline: libvirt prefers the secure-boot builds, which require SMM, unless ruled out. */
+    xmlNodePtr fwel = dc_xml_child(os, "firmware");
+    for (xmlNodePtr fe = dc_xml_child(fwel, "feature"); fe; fe = dc_xml_next(fe, "feature")) {
+        _cleanup_free_ char *name = dc_xml_prop(fe, "name");
+        _cleanup_free_ char *en = dc_xml_prop(fe, "enabled");
+        if (name && en && streq(name, "secure-boot") && streq(en, "no"))
+            return NULL;
+    }
     if (!c->live_host && dc_enum_has(&c->caps->os.loader.secure, DC_YES_V))
         return "a firmware for this machine requires it (the snapshot lists one)";
     return NULL;
