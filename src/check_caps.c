@@ -706,6 +706,11 @@ static void dev_controller(chk *c, xmlNodePtr d)
     if (type && streq(type, "pci") && model &&
         (streq(model, "pci-root") || streq(model, "pcie-root")))
         return;
+    /* 'auto' is libvirt's pick; the virtio (non-)transitional names are judged per bus in
+     * check_validate.c. */
+    if (model && (streq(model, "auto") || streq(model, "virtio-transitional") ||
+                  streq(model, "virtio-non-transitional")))
+        return;
     device_model(c, d, "model", "controller", model, controller_models,
                  ELEMENTSOF(controller_models));
 }
