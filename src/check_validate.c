@@ -513,6 +513,56 @@ static void rule_other(chk *c, xmlNodePtr devices)
             _cleanup_free_ char *model = dc_xml_prop(d, "model");
             virtio_model_device(c, R, d, d, "model", model, kinds[k].base, false);
         }
+    /* Guest CIDs 0-2 are reserved (hypervisor, local, host). */
+    for (xmlNodePtr d = dc_xml_child(devices, "vsock"); d; d = dc_xml_next(d, "vsock")) {
+        xmlNodePtr cid = dc_xml_child(d, "cid");
+        _cleanup_free_ char *addr = dc_xml_prop(cid, "address");
+        bool ok;
+        unsigned long long v = dc_chk_parse_ull(addr, &ok);
+        if (ok && v == 0)
+            dc_chk_finding(c, R, DC_SEVERITY_ERROR, cid, "address", addr,
+                           "Invalid value for attribute 'address' in element 'cid': Zero is not "
+                           "permitted");
+        else if (ok && v < 3)
+            dc_chk_finding(c, R, DC_SEVERITY_ERROR, cid, "address", addr,
+                           "guest CIDs must be >= 3");
+    }
+
+    xmlNodePtr nvram = dc_xml_child(devices, "nvram");
+    if (nvram && !startswith(c->caps->arch, "ppc64"))
+        dc_chk_finding(c, R, DC_SEVERITY_ERROR, nvram, NULL, NULL,
+                       "nvram device is only supported for PPC64");
+
+    /* The shmem model is a QEMU device of that name; legacy 'ivshmem' (the default) is gone. */
+    for (xmlNodePtr d = dc_xml_child(devices, "shmem"); d && c->qemu; d = dc_xml_next(d, "shmem")) {
+        xmlNodePtr m = dc_xml_child(d, "model");
+        _cleanup_free_ char *model = dc_xml_prop(m, "type");
+        const char *t = model ? model : "ivshmem";
+        if ((streq(t, "ivshmem") || streq(t, "ivshmem-plain") || streq(t, "ivshmem-doorbell")) &&
+            !dc_chk_has_type(c, t))
+            dc_chk_finding(c, R, DC_SEVERITY_ERROR, m ? m : d, m ? "type" : NULL, t,
+                           "%s device is not supported with this QEMU binary", t);
+    }
+
+    /* Panic models libvirt 9.0 knows, and where each exists. */
+    for (xmlNodePtr d = dc_xml_child(devices, "panic"); d; d = dc_xml_next(d, "panic")) {
+        _cleanup_free_ char *model = dc_xml_prop(d, "model");
+        const char *m = model ? model : c->pseries ? "pseries" : c->s390 ? "s390" : "isa";
+        if (!streq(m, "isa") && !streq(m, "pseries") && !streq(m, "hyperv") && !streq(m, "s390"))
+            dc_chk_finding(c, R, DC_SEVERITY_ERROR, d, "model", m, "unknown panic model '%s'", m);
+        else if (streq(m, "s390") && !streq(c->caps->arch, "s390x"))
+            dc_chk_finding(c, R, DC_SEVERITY_ERROR, d, "model", m,
+                           "only S390 guests support panic device of model 's390'");
+        else if (streq(m, "pseries") && !c->pseries)
+            dc_chk_finding(c, R, DC_SEVERITY_ERROR, d, "model", m,
+                           "only pSeries guests support panic device of model 'pseries'");
+        else if (streq(m, "hyperv") && !c->x86)
+            dc_chk_finding(c, R, DC_SEVERITY_ERROR, d, "model", m,
+                           "only i686 and x86_64 guests support panic device of model 'hyperv'");
+        else if (streq(m, "isa") && c->qemu && !dc_chk_has_type(c, "pvpanic"))
+            dc_chk_finding(c, R, DC_SEVERITY_ERROR, d, "model", m,
+                           "the QEMU binary does not support the ISA panic device");
+    }
 }
 
 void dc_chk_rule_validate(chk *c)
