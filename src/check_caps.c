@@ -479,9 +479,10 @@ static void dev_disk(chk *c, xmlNodePtr d)
     if (model)
         dc_chk_dev_check(c, "disk", DC_DEV_DISK, "model", d, "model", NULL, "disk model");
     _cleanup_free_ char *device = dc_xml_prop(d, "device");
+    _cleanup_free_ char *dev = dc_xml_prop(target, "dev");
     if (device && streq(device, "cdrom") && bus && (streq(bus, "virtio") || streq(bus, "sd")))
         dc_chk_finding(c, "disk", DC_SEVERITY_ERROR, target, "bus", bus,
-                       "disk type of '%s' does not support ejectable media", bus);
+                       "disk type of '%s' does not support ejectable media", dev ? dev : bus);
 }
 
 static void dev_hostdev(chk *c, xmlNodePtr d)
@@ -725,6 +726,11 @@ static void dev_controller(chk *c, xmlNodePtr d)
     }
     if (type && streq(type, "pci") && model &&
         (streq(model, "pci-root") || streq(model, "pcie-root")))
+        return;
+    /* 'auto' is libvirt's pick; the virtio (non-)transitional names are judged per bus in
+     * check_validate.c. */
+    if (model && (streq(model, "auto") || streq(model, "virtio-transitional") ||
+                  streq(model, "virtio-non-transitional")))
         return;
     device_model(c, d, "model", "controller", model, controller_models,
                  ELEMENTSOF(controller_models));

@@ -190,6 +190,10 @@ static dc_qemu_caps *parse_extension(xmlNodePtr q, const dc_domcaps *caps)
         qc->target = xstrdup(caps->arch);
     qc->arch = xstrdup(caps->arch);
     qc->kvm_enabled = attr_yes(q, "kvm");
+    _cleanup_free_ char *ver = dc_xml_prop(q, "version");
+    if (!ver ||
+        sscanf(ver, "%d.%d.%d", &qc->version_major, &qc->version_minor, &qc->version_micro) != 3)
+        qc->version_major = qc->version_minor = qc->version_micro = 0;
     qc->memfd_hugetlb = attr_yes(q, "memfdHugetlb");
     dc_qemu_accel *a = streq(caps->domain, "kvm") ? &qc->kvm : &qc->tcg;
     a->probed = true;
