@@ -139,7 +139,11 @@ static void index_siblings(xmlNodePtr parent)
         if (!counts)
             counts = xmlHashCreate(16);
         uintptr_t k = (uintptr_t)xmlHashLookup(counts, n->name) + 1;
-        xmlHashUpdateEntry(counts, n->name, (void *)k, NULL);
+        /* AddEntry for a new name: only it grows the table. */
+        if (k == 1)
+            xmlHashAddEntry(counts, n->name, (void *)k);
+        else
+            xmlHashUpdateEntry(counts, n->name, (void *)k, NULL);
         n->_private = (void *)(k << 1);
     }
     for (xmlNodePtr n = parent->children; n; n = n->next) {

@@ -7,6 +7,8 @@
  */
 #include "check_internal.h"
 
+#include <libxml/hash.h>
+
 #include <ctype.h>
 
 #include "xmlsafe.h"
@@ -219,24 +221,28 @@ static void disk_one(chk *c, xmlNodePtr d, const dc_strv *iothreads)
 static void rule_disks(chk *c, xmlNodePtr devices, const dc_strv *iothreads)
 {
     dc_chk_mark(c, "disk-config");
+    /* target dev -> the last disk with it, so duplicates cost one lookup each */
+    xmlHashTablePtr seen = xmlHashCreate(64);
     for (xmlNodePtr d = dc_xml_child(devices, "disk"); d; d = dc_xml_next(d, "disk")) {
         disk_one(c, d, iothreads);
         xmlNodePtr t = dc_xml_child(d, "target");
         _cleanup_free_ char *dev = dc_xml_prop(t, "dev");
         if (!dev)
             continue;
-        for (xmlNodePtr e = dc_xml_next(d, "disk"); e; e = dc_xml_next(e, "disk")) {
-            _cleanup_free_ char *edev = dc_xml_prop(dc_xml_child(e, "target"), "dev");
-            if (!edev || !streq(dev, edev))
-                continue;
-            _cleanup_free_ char *s1 = disk_source(d);
-            _cleanup_free_ char *s2 = disk_source(e);
-            dc_chk_finding(c, "disk-config", DC_SEVERITY_ERROR, dc_xml_child(e, "target"), "dev",
-                           dev, "target '%s' duplicated for disk sources '%s' and '%s'", dev, s1,
-                           s2);
-            break;
+        xmlNodePtr prev = xmlHashLookup(seen, (const xmlChar *)dev);
+        if (prev) {
+            _cleanup_free_ char *s1 = disk_source(prev);
+            _cleanup_free_ char *s2 = disk_source(d);
+            dc_chk_finding(c, "disk-config", DC_SEVERITY_ERROR, t, "dev", dev,
+                           "target '%s' duplicated for disk sources '%s' and '%s'", dev, s1, s2);
         }
+        /* AddEntry for a new key: only it grows the table (UpdateEntry does not). */
+        if (prev)
+            xmlHashUpdateEntry(seen, (const xmlChar *)dev, d, NULL);
+        else
+            xmlHashAddEntry(seen, (const xmlChar *)dev, d);
     }
+    xmlHashFree(seen, NULL);
 }
 
 /* ---- controllers --------------------------------------------------------------- */
