@@ -135,6 +135,11 @@ static const hcase cases[] = {
      .args = {"check", "--caps", H "snap.xml", "--host", H "host-utf8-bom.json", H "mem-huge.xml"},
      .exit_code = 1,
      .out_has = {"Invalid value"}},
+    /* A snapshot with two extension elements is refused, not half-read and leaked. */
+    {.name = "snapshot-two-extensions",
+     .args = {"check", "--caps", H "caps-two-extensions-leak.xml", H "mem-huge.xml"},
+     .exit_code = 2,
+     .err_has = {"unusable capabilities snapshot", "a second domcaps extension element"}},
 };
 
 static char gendir[] = "/tmp/domcaps-hostile-XXXXXX";
