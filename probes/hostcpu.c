@@ -88,7 +88,7 @@ static bool has_flag(char **flags, const char *name)
     return false;
 }
 
-/* libvirt's arch name from cpuinfo alone: uname(2) would describe this machine, not the root. */
+/* libvirt's arch name from cpuinfo alone; NULL when cpuinfo does not tell (ppc64 or ppc64le?). */
 static const char *cpuinfo_arch(const char *text, bool x86, char **flags)
 {
     if (x86)
@@ -105,7 +105,7 @@ static const char *cpuinfo_arch(const char *text, bool x86, char **flags)
     _cleanup_free_ char *vendor = cpuinfo_value(text, "vendor_id");
     if (vendor && streq(vendor, "IBM/S390"))
         return "s390x";
-    return dc_arch_host();
+    return NULL;
 }
 
 static void parse_cpuinfo(dc_host *host, const char *text)
@@ -126,7 +126,9 @@ static void parse_cpuinfo(dc_host *host, const char *text)
             cpu->flags = split_flags(features);
     }
 
-    cpu->arch = xstrdup(cpuinfo_arch(text, x86, cpu->flags));
+    const char *arch = cpuinfo_arch(text, x86, cpu->flags);
+    if (!cpu->arch && arch)
+        cpu->arch = xstrdup(arch);
     /* ARM has no vendor string; its implementer code ("0x41") is the equivalent. */
     cpu->vendor = vendor ? TAKE_PTR(vendor) : cpuinfo_value(text, "CPU implementer");
     cpu->model_name = cpuinfo_value(text, "model name");
@@ -149,8 +151,6 @@ static void parse_cpuinfo(dc_host *host, const char *text)
                          "cannot read the physical address size from /proc/cpuinfo: '%s'", sizes);
     }
 }
-
-
 
 typedef struct core {
     unsigned package, die;
@@ -248,15 +248,44 @@ static void read_topology(dc_host *host)
     count_topology(host, online, n);
 }
 
+/*
+ * The host's arch, the one whose KVM runs the guests: the kernel's own name
+ * (/proc/sys/kernel/arch, which a captured root records and a personality
+ * such as `setarch i686` does not change), else what /proc/cpuinfo tells
+ * (parse_cpuinfo), else for the live root only, this machine's. A captured
+ * root that records neither leaves it unknown: never this machine's uname().
+ */
+static void read_kernel_arch(dc_host *host)
+{
+    _cleanup_free_ char *v = NULL;
+    int r = dc_root_read_line(host->root, "/proc/sys/kernel/arch", &v);
+    if (r == -ENOENT)
+        return;
+    if (r < 0) {
+        dc_host_diag(host, "hostcpu", "cannot read /proc/sys/kernel/arch: %s", strerror(-r));
+        return;
+    }
+    const char *arch = dc_arch_normalize(v);
+    if (!arch) {
+        dc_host_diag(host, "hostcpu", "/proc/sys/kernel/arch names an unknown architecture '%s'",
+                     v);
+        return;
+    }
+    host->info.cpu.arch = xstrdup(arch);
+}
+
 static int probe_hostcpu(dc_host *host)
 {
     host->info.cpu.family = host->info.cpu.model = host->info.cpu.stepping = -1;
+    read_kernel_arch(host);
     _cleanup_free_ char *text = NULL;
     int r = dc_root_read_file(host->root, "/proc/cpuinfo", 16u << 20, &text, NULL);
     if (r < 0)
         dc_host_diag(host, "hostcpu", "cannot read /proc/cpuinfo: %s", strerror(-r));
     else
         parse_cpuinfo(host, text);
+    if (!host->info.cpu.arch && dc_root_is_live(host->root))
+        host->info.cpu.arch = xstrdup(dc_arch_host());
     /* Sockets, dies and cores are inventory: a caps run (the warm path) skips them. */
     if (host->what & DC_PROBE_FOR_INVENTORY)
         read_topology(host);

@@ -4,8 +4,12 @@
  * the KVM module that is loaded, nesting and secure guests.
  *
  * A captured root holds /dev/kvm as a regular placeholder file: it is judged
- * by its mode alone and never opened. Anything else is opened through the
- * seam (dc_kvm_open) and asked with ioctls only when it is a character device.
+ * by its mode alone and never opened as a device; the answers the capture
+ * script got from the real one are lines in it ("api-version 12",
+ * "max-vcpus 1024", "smm yes|no"), each unknown when absent. On the live
+ * root a regular file is no device and KVM is not usable. Anything else is
+ * opened through the seam (dc_kvm_open) and asked with ioctls only when it
+ * is a character device.
  */
 #include <fcntl.h>
 #include <grp.h>
@@ -181,6 +185,54 @@ static void query_device(dc_host *host, int fd)
 #endif
 }
 
+/* The captured answers in a placeholder; a malformed line is diagnosed and ignored. */
+static void from_placeholder(dc_host *host)
+{
+    dc_hostkvm *k = &host->info.kvm;
+    _cleanup_free_ char *text = NULL;
+    int r = dc_root_read_file(host->root, "/dev/kvm", 1 << 16, &text, NULL);
+    if (r < 0) {
+        dc_host_diag(host, "kvm", "cannot read the /dev/kvm placeholder: %s", strerror(-r));
+        return;
+    }
+    unsigned line = 0;
+    char *save = NULL;
+    for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        line++;
+        char *sp = strchr(l, ' ');
+        if (!sp)
+            continue;
+        *sp = '\0';
+        const char *key = l, *val = sp + 1;
+        unsigned u;
+        bool bad = false;
+        if (streq(key, "api-version")) {
+            if (dc_parse_uint(val, 10, &u) < 0 || u > INT32_MAX)
+                bad = true;
+            else
+                k->api_version = (int)u;
+        } else if (streq(key, "max-vcpus")) {
+            if (dc_parse_uint(val, 10, &u) < 0 || u == 0)
+                bad = true;
+            else
+                k->max_vcpus = u;
+        } else if (streq(key, "smm")) {
+            if (streq(val, "yes") || streq(val, "no"))
+                k->smm = streq(val, "yes");
+            else
+                bad = true;
+        }
+        if (bad)
+            dc_host_diag(host, "kvm",
+                         "the /dev/kvm placeholder has a malformed %s on line %u: '%s'", key, line,
+                         val);
+    }
+    if (k->api_version >= 0 && k->api_version != KVM_API_VERSION) {
+        k->usable = false;
+        k->reason = xasprintf("unexpected KVM API version %d", k->api_version);
+    }
+}
+
 static int probe_kvm(dc_host *host)
 {
     const dc_root *root = host->root;
@@ -217,9 +269,10 @@ static int probe_kvm(dc_host *host)
         k->reason = access_reason(root, &st, "is not accessible", NULL);
         return 0;
     }
-    if (S_ISREG(st.st_mode)) {
-        /* A captured root's placeholder: accessible, nothing to ask it. */
+    if (S_ISREG(st.st_mode) && !dc_root_is_live(root)) {
+        /* A captured root's placeholder: accessible; what it records stands for the ioctls. */
         k->usable = true;
+        from_placeholder(host);
         return 0;
     }
     if (!S_ISCHR(st.st_mode)) {

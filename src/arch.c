@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "arch.h"
 
+#include <fcntl.h>
 #include <sys/utsname.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -87,26 +89,49 @@ bool dc_arch_served_by(const char *arch, const char *emu_arch)
     return false;
 }
 
+const char *dc_arch_normalize(const char *machine)
+{
+    if (!machine)
+        return NULL;
+    if (streq(machine, "i386") || streq(machine, "i486") || streq(machine, "i586"))
+        return "i686";
+    if (streq(machine, "arm64"))
+        return "aarch64";
+    if (streq(machine, "amd64"))
+        return "x86_64";
+    for (size_t i = 0; i < ELEMENTSOF(archs); i++)
+        if (streq(archs[i].arch, machine))
+            return archs[i].arch;
+    return NULL;
+}
+
+/*
+ * The kernel's own machine name (kernel.arch), which a personality such as
+ * `setarch i686` does not change; uname() only where that file is missing.
+ */
 const char *dc_arch_host(void)
 {
     static char cached[65];
     if (!cached[0]) {
+        char buf[65] = "";
+        int fd = open("/proc/sys/kernel/arch", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            ssize_t n = read(fd, buf, sizeof(buf) - 1);
+            close(fd);
+            buf[n > 0 ? n : 0] = '\0';
+            buf[strcspn(buf, "\n")] = '\0';
+        }
+        const char *a = dc_arch_normalize(buf);
         struct utsname u;
-        if (uname(&u) < 0)
-            return "unknown";
-        const char *m = u.machine;
-        if (streq(m, "i386") || streq(m, "i486") || streq(m, "i586"))
-            m = "i686";
-        else if (streq(m, "arm64"))
-            m = "aarch64";
-        snprintf(cached, sizeof(cached), "%s", m);
+        if (!a && uname(&u) == 0)
+            a = dc_arch_normalize(u.machine) ? dc_arch_normalize(u.machine) : u.machine;
+        snprintf(cached, sizeof(cached), "%s", a ? a : "unknown");
     }
     return cached;
 }
 
-bool dc_arch_is_native(const char *arch)
+bool dc_arch_native_to(const char *arch, const char *host)
 {
-    const char *host = dc_arch_host();
     if (streq(arch, host))
         return true;
     /* A 64-bit host runs its 32-bit guests under KVM too. */
@@ -115,6 +140,8 @@ bool dc_arch_is_native(const char *arch)
            (streq(host, "ppc64le") && streq(arch, "ppc64")) ||
            (streq(host, "ppc64") && streq(arch, "ppc64le"));
 }
+
+bool dc_arch_is_native(const char *arch) { return dc_arch_native_to(arch, dc_arch_host()); }
 
 bool dc_arch_is_x86(const char *arch) { return streq(arch, "x86_64") || streq(arch, "i686"); }
 bool dc_arch_is_arm(const char *arch) { return streq(arch, "aarch64") || startswith(arch, "armv"); }

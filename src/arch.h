@@ -12,9 +12,17 @@ const char *dc_arch_from_qemu(const char *target);
 const char *dc_arch_to_qemu(const char *arch);
 /* True when a binary whose own arch is emu_arch can run guests of arch. */
 bool dc_arch_served_by(const char *arch, const char *emu_arch);
-/* The arch of this host in libvirt's spelling. */
+/* libvirt's spelling of a kernel machine name (i586 -> i686, arm64 -> aarch64); NULL if unknown. */
+const char *dc_arch_normalize(const char *machine);
+/*
+ * The arch of the machine running domcaps, in libvirt's spelling: the
+ * kernel's (/proc/sys/kernel/arch), else uname(). Only for the live root and
+ * for choosing a local emulator; a captured root or a recording has its own.
+ */
 const char *dc_arch_host(void);
-/* True when guests of arch run natively on this host (KVM possible). */
+/* True when guests of arch run under KVM on a host of arch host (x86_64 runs i686). */
+bool dc_arch_native_to(const char *arch, const char *host);
+/* dc_arch_native_to(arch, dc_arch_host()): for live decisions only. */
 bool dc_arch_is_native(const char *arch);
 bool dc_arch_is_x86(const char *arch);
 bool dc_arch_is_arm(const char *arch);

@@ -63,7 +63,21 @@ static bool machine_supports_floppy(const dc_qemu_caps *qc, const char *arch, co
     return false;
 }
 
-static void fill_os(dc_domcaps *caps, const dc_host *host, const char *arch, const char *machine)
+/*
+ * Secure-boot builds of OVMF require SMM; a KVM without KVM_CAP_X86_SMM
+ * (some nested hosts) cannot start them, so under KVM they are not offered.
+ * libvirt 9.0 lists them anyway; the host report says smm='no' and check
+ * refuses such a domain (host-smm). An unknown answer (-1) offers them.
+ */
+static bool firmware_runs(const dc_firmware *fw, const dc_host *host, bool kvm, const char *arch)
+{
+    if (kvm && dc_arch_is_x86(arch) && host->info.kvm.smm == 0)
+        return !dc_firmware_has_feature(fw, "requires-smm");
+    return true;
+}
+
+static void fill_os(dc_domcaps *caps, const dc_host *host, bool kvm, const char *arch,
+                    const char *machine)
 {
     caps->os.supported = DC_YES;
     caps->os.firmware.report = true;
@@ -73,7 +87,8 @@ static void fill_os(dc_domcaps *caps, const dc_host *host, const char *arch, con
     for (size_t i = 0; i < host->firmware.n; i++) {
         const dc_firmware *fw = &host->firmware.items[i];
         /* A descriptor whose image is missing cannot boot anything: skip it. */
-        if (!fw->executable_exists || !dc_firmware_matches(fw, arch, machine))
+        if (!fw->executable_exists || !dc_firmware_matches(fw, arch, machine) ||
+            !firmware_runs(fw, host, kvm, arch))
             continue;
         any = true;
         if (fw->interfaces & DC_FW_IFACE_BIOS)
@@ -146,7 +161,8 @@ static void fill_cpu(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qemu_acc
 {
     bool x86 = dc_arch_is_x86(arch);
 
-    caps->cpu.host_passthrough = kvm && dc_arch_is_native(arch) ? DC_YES : DC_NO;
+    /* kvm is only chosen for an arch native to the host (kvm_unavailable_reason). */
+    caps->cpu.host_passthrough = kvm ? DC_YES : DC_NO;
     if (caps->cpu.host_passthrough == DC_YES) {
         if (qc->max_cpu_migratable)
             dc_enum_set(&caps->cpu.host_passthrough_migratable, DC_ON_V);
@@ -470,8 +486,12 @@ static void fill_features(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qem
     bool tdx = streq(arch, "x86_64") && kvm && T("tdx-guest") && host->info.kvm.tdx;
     f[DC_FEAT_TDX] = tdx ? DC_YES : DC_NO;
 
-    /* SEV needs the host side too: QEMU answers query-sev-capabilities only with it. */
-    bool sev = kvm && qc->sev_valid && host->info.kvm.sev;
+    /*
+     * QEMU answers query-sev-capabilities only where the host has SEV (it
+     * opens /dev/sev and asks the firmware), so its answer is the host side,
+     * as recorded; the root's kvm_amd parameters are not asked again.
+     */
+    bool sev = kvm && qc->sev_valid;
     caps->features.sev.supported = sev ? DC_YES : DC_NO;
     if (sev) {
         caps->features.sev.cbitpos = qc->sev_cbitpos;
@@ -521,11 +541,25 @@ static void fill_features(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qem
         caps->features.launch_security.sectype.values ? DC_YES : DC_NO;
 }
 
+/*
+ * The arch of the host KVM would run on, for guests of the emulator's arch.
+ * A QEMU that enabled KVM (live, or as recorded) ran on a host native to its
+ * own target: that settles it, whatever machine replays the recording. Else
+ * the root's arch (recorded in a captured root, the kernel's for the live
+ * one); NULL when neither says, and the other checks decide.
+ */
+static const char *kvm_host_arch(const dc_qemu_caps *qc, const dc_host *host)
+{
+    if (qc->kvm_enabled)
+        return qc->arch;
+    return host->info.cpu.arch;
+}
+
 static char *kvm_unavailable_reason(const dc_qemu_caps *qc, const dc_host *host, const char *arch)
 {
-    if (!dc_arch_is_native(arch))
-        return xasprintf("guest architecture '%s' is not native to this %s host", arch,
-                         dc_arch_host());
+    const char *host_arch = kvm_host_arch(qc, host);
+    if (host_arch && !dc_arch_native_to(arch, host_arch))
+        return xasprintf("guest architecture '%s' is not native to this %s host", arch, host_arch);
     if (!host->info.kvm.exists)
         return xstrdup("/dev/kvm does not exist");
     if (!host->info.kvm.usable)
@@ -590,7 +624,7 @@ int dc_domcaps_derive(const dc_qemu_caps *qc, const dc_host *host, const dc_requ
         caps->vcpu_max = host->info.kvm.max_vcpus;
     caps->iothreads = DC_YES;
 
-    fill_os(caps, host, arch, m->name);
+    fill_os(caps, host, kvm, arch, m->name);
     fill_cpu(caps, qc, a, host, kvm, arch, m->name);
     if (caps->cpu.nmodels > 1)
         qsort(caps->cpu.models, caps->cpu.nmodels, sizeof(dc_cpu_model), cmp_model);

@@ -12,10 +12,10 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/kvm.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/sysmacros.h>
 #include <sys/wait.h>
-
-#include "arch.h"
 
 #define ROOTS DC_TEST_DATA_DIR "/roots"
 #define REPLIES_X86 DC_TEST_DATA_DIR "/replies/qemu-7.2-x86_64.replies"
@@ -204,8 +204,7 @@ static void test_no_vcpu_limit(void **state)
 /* The caps document caps the machine's vCPU limit with KVM's, through the whole probe. */
 static void expect_caps_vcpu_max(const char *machine, int kvm_max, const char *want)
 {
-    if (!streq(dc_arch_host(), "x86_64"))
-        skip(); /* KVM for an x86_64 guest needs an x86_64 host */
+    /* The recording enabled KVM for x86_64: that, not this machine's arch, makes it native. */
     will_return(__wrap_dc_kvm_open, 0);
     expect_ioctl(KVM_GET_API_VERSION, 0, 12);
     expect_ioctl(KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS, kvm_max);
@@ -310,6 +309,7 @@ static void tmp_root_remove(tmp_root *t)
     rmdir(t->dir);
 }
 
+#define SKIP_EXIT_KVM 77
 #define NOBODY 65534
 #define SKIP_EXIT 77
 
@@ -432,6 +432,93 @@ static void test_noaccess_mode_bits_as_self(void **state)
     assert_string_equal(out, want);
 }
 
+/* A captured placeholder's recorded answers stand for the ioctls it never gets. */
+static void test_placeholder_facts(void **state)
+{
+    tmproot t;
+    tmproot_make(&t);
+    tmproot_write(&t, "/dev/kvm",
+                  "placeholder for /dev/kvm captured by tests/capture/capture-root.sh\n"
+                  "api-version 12\nmax-vcpus 710\nsmm no\ntsc-khz 2596146\n");
+    dc_host host;
+    probe(t.path, &host); /* no will_return: an open or ioctl would fail the test */
+    const dc_hostkvm *k = &host.info.kvm;
+    assert_true(k->usable);
+    assert_int_equal(k->api_version, 12);
+    assert_int_equal(k->max_vcpus, 710);
+    assert_int_equal(k->smm, 0);
+    assert_int_equal(host.info.ndiags, 0);
+    dc_host_clear(&host);
+
+    /* Strict numbers: a malformed line is named and ignored; another API version is refused. */
+    tmproot_write(&t, "/dev/kvm", "api-version 11\nmax-vcpus 12x\nsmm maybe\n");
+    probe(t.path, &host);
+    assert_false(k->usable);
+    assert_string_equal(k->reason, "unexpected KVM API version 11");
+    assert_int_equal(k->max_vcpus, 0);
+    assert_int_equal(k->smm, -1);
+    assert_int_equal(host.info.ndiags, 2);
+    assert_string_equal(host.info.diags[0].message,
+                        "the /dev/kvm placeholder has a malformed max-vcpus on line 2: '12x'");
+    assert_string_equal(host.info.diags[1].message,
+                        "the /dev/kvm placeholder has a malformed smm on line 3: 'maybe'");
+    dc_host_clear(&host);
+    tmproot_remove(&t);
+}
+
+/*
+ * On the live root a regular file at /dev/kvm (a container's stray file) is
+ * no device: the placeholder shortcut is for captured roots only. A private
+ * mount namespace bind-mounts a file over /dev/kvm for the child alone.
+ */
+static void test_live_regular_file(void **state)
+{
+    char file[] = "/tmp/domcaps-kvmfile-XXXXXX";
+    int fd = mkstemp(file);
+    assert_true(fd >= 0);
+    assert_true(write(fd, "api-version 12\n", 15) == 15);
+    close(fd);
+    assert_int_equal(chmod(file, 0666), 0);
+    int p[2];
+    assert_int_equal(pipe(p), 0);
+    fflush(NULL);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(p[0]);
+        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+            _exit(SKIP_EXIT_KVM);
+        struct stat st;
+        if (stat("/dev/kvm", &st) < 0 || mount(file, "/dev/kvm", NULL, MS_BIND, NULL) < 0)
+            _exit(SKIP_EXIT_KVM);
+        dc_root *root = NULL;
+        if (dc_root_open("/", &root) < 0)
+            _exit(1);
+        dc_host host = {.root = root};
+        if (dc_probe_kvm.run(&host) < 0)
+            _exit(1);
+        const char *out = host.info.kvm.usable ? "usable" : host.info.kvm.reason;
+        if (!out || write(p[1], out, strlen(out)) != (ssize_t)strlen(out))
+            _exit(1);
+        _exit(0);
+    }
+    close(p[1]);
+    char *out = NULL;
+    assert_int_equal(dc_read_fd(p[0], 4096, &out, NULL), 0);
+    close(p[0]);
+    int status;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    unlink(file);
+    assert_true(WIFEXITED(status));
+    if (WEXITSTATUS(status) == SKIP_EXIT_KVM) {
+        free(out);
+        skip(); /* no private mount namespace here (not root), or no /dev/kvm to cover */
+    }
+    assert_int_equal(WEXITSTATUS(status), 0);
+    assert_string_equal(out, "/dev/kvm is not a character device");
+    free(out);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -444,6 +531,8 @@ int main(void)
         cmocka_unit_test(test_caps_vcpu_max),
         cmocka_unit_test(test_nokvm),
         cmocka_unit_test(test_kvm_sev),
+        cmocka_unit_test(test_placeholder_facts),
+        cmocka_unit_test(test_live_regular_file),
         cmocka_unit_test(test_noaccess_mode_bits_as_nobody),
         cmocka_unit_test(test_noaccess_mode_bits_as_self),
     };

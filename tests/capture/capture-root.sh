@@ -40,20 +40,36 @@ for tool in swtpm swtpm_setup swtpm_ioctl; do
   chmod 755 "$dest$path"
 done
 
-mkdir -p "$dest/proc" "$dest/sys/kernel/iommu_groups" "$dest/dev"
+mkdir -p "$dest/proc/sys/kernel" "$dest/sys/kernel/iommu_groups" "$dest/dev"
 grep -m1 '^address sizes' /proc/cpuinfo > "$dest/proc/cpuinfo" || true
+# The host's arch as its kernel names it (a personality such as setarch does not change it):
+# replays decide KVM nativeness, host-passthrough and host-model from it, not from the
+# machine that replays.
+if [ -r /proc/sys/kernel/arch ]; then
+  cat /proc/sys/kernel/arch > "$dest/proc/sys/kernel/arch"
+else
+  uname -m > "$dest/proc/sys/kernel/arch"
+fi
 for g in /sys/kernel/iommu_groups/*; do
   [ -e "$g" ] && mkdir -p "$dest$g"
 done
-for p in /sys/module/kvm_intel/parameters/{nested,tdx} /sys/module/kvm_amd/parameters/{nested,sev} \
-         /sys/module/kvm/parameters/nested; do
-  [ -r "$p" ] || continue
-  mkdir -p "$dest$(dirname "$p")"
-  cat "$p" > "$dest$p"
+# KVM module parameters (each module's directory is how the probe knows it is loaded)
+for m in kvm kvm_intel kvm_amd kvm_hv; do
+  [ -d "/sys/module/$m/parameters" ] || continue
+  for p in /sys/module/$m/parameters/*; do
+    [ -f "$p" ] && [ -r "$p" ] || continue
+    mkdir -p "$dest$(dirname "$p")"
+    cat "$p" > "$dest$p" 2>/dev/null || rm -f "$dest$p"
+  done
 done
+# s390 secure execution: the ultravisor directory and the one kernel argument that enables it
+if [ -d /sys/firmware/uv ]; then
+  placeholder /sys/firmware/uv/placeholder
+  grep -o 'prot_virt=[^ ]*' /proc/cmdline > "$dest/proc/cmdline" || true
+fi
 [ -e /dev/vfio/vfio ] && placeholder /dev/vfio/vfio
 [ -e /dev/iommu ] && placeholder /dev/iommu
-for n in /dev/tpm0 /dev/tpmrm0 /dev/vhost-net /dev/vhost-vsock /dev/net/tun \
+for n in /dev/sev /dev/tpm0 /dev/tpmrm0 /dev/vhost-net /dev/vhost-vsock /dev/net/tun \
          /sys/firmware/dmi/tables/smbios_entry_point; do
   [ -e "$n" ] && placeholder "$n"
 done
@@ -79,13 +95,24 @@ for tool in dmidecode numad; do
 done
 if [ -z "$nokvm" ] && [ -r /dev/kvm ] && [ -w /dev/kvm ]; then
   placeholder /dev/kvm
-  # The host TSC as libvirt asks it (a VM's KVM_CAP_TSC_CONTROL, a vCPU's KVM_GET_TSC_KHZ),
-  # kept in the placeholder for the tsc probe.
+  # What the kvm probe asks the device (API version, vCPU limit, SMM on x86) and the host
+  # TSC as libvirt asks it (a VM's KVM_CAP_TSC_CONTROL, a vCPU's KVM_GET_TSC_KHZ), kept in
+  # the placeholder for the kvm and tsc probes.
   python3 - >> "$dest/dev/kvm" <<'PY' || true
-import fcntl, os
-KVM_CREATE_VM, KVM_CHECK_EXTENSION, KVM_CREATE_VCPU, KVM_GET_TSC_KHZ = 0xAE01, 0xAE03, 0xAE41, 0xAEA3
-KVM_CAP_TSC_CONTROL = 60
+import fcntl, os, platform
+KVM_GET_API_VERSION, KVM_CREATE_VM, KVM_CHECK_EXTENSION = 0xAE00, 0xAE01, 0xAE03
+KVM_CREATE_VCPU, KVM_GET_TSC_KHZ = 0xAE41, 0xAEA3
+KVM_CAP_NR_VCPUS, KVM_CAP_MAX_VCPUS, KVM_CAP_TSC_CONTROL, KVM_CAP_X86_SMM = 9, 66, 60, 117
 kvm = os.open("/dev/kvm", os.O_RDWR | os.O_CLOEXEC)
+print("api-version %d" % fcntl.ioctl(kvm, KVM_GET_API_VERSION, 0))
+vcpus = fcntl.ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS)
+if vcpus <= 0:
+    vcpus = fcntl.ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS)
+if vcpus > 0:
+    print("max-vcpus %d" % vcpus)
+if platform.machine() in ("x86_64", "i386", "i486", "i586", "i686"):
+    smm = fcntl.ioctl(kvm, KVM_CHECK_EXTENSION, KVM_CAP_X86_SMM) > 0
+    print("smm %s" % ("yes" if smm else "no"))
 vm = fcntl.ioctl(kvm, KVM_CREATE_VM, 0)
 scaling = fcntl.ioctl(vm, KVM_CHECK_EXTENSION, KVM_CAP_TSC_CONTROL) > 0
 vcpu = fcntl.ioctl(vm, KVM_CREATE_VCPU, 0)
