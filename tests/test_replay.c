@@ -384,19 +384,31 @@ static bool in_path(const char *prog)
     return false;
 }
 
-/* Host report lines that change while the test runs (free memory, a ballooned node's size). */
+/*
+ * Host report lines that change while the test runs (free memory, a ballooned
+ * node's size): every run of digits on them becomes one '#', so numbers of
+ * different lengths compare equal too.
+ */
 static void mask_volatile(char *report)
 {
-    for (char *line = report; line && *line;) {
-        char *nl = strchr(line, '\n');
-        size_t n = nl ? (size_t)(nl - line) : strlen(line);
-        if (memmem(line, n, "<memory unit=", 13) || memmem(line, n, "<pages unit=", 12) ||
-            memmem(line, n, "\"free\"", 6))
-            for (size_t i = 0; i < n; i++)
-                if (line[i] >= '0' && line[i] <= '9')
-                    line[i] = '#';
-        line = nl ? nl + 1 : NULL;
+    char *w = report;
+    for (const char *line = report; *line;) {
+        const char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) + 1 : strlen(line);
+        bool vol = memmem(line, n, "<memory unit=", 13) || memmem(line, n, "<pages unit=", 12) ||
+                   memmem(line, n, "\"free\"", 6);
+        for (size_t i = 0; i < n; i++) {
+            bool digit = line[i] >= '0' && line[i] <= '9';
+            if (vol && digit) {
+                if (w == report || w[-1] != '#')
+                    *w++ = '#';
+            } else {
+                *w++ = line[i];
+            }
+        }
+        line += n;
     }
+    *w = '\0';
 }
 
 static char *host_report(const char *sysroot)
@@ -410,6 +422,24 @@ static char *host_report(const char *sysroot)
     dc_root_free(root);
     mask_volatile(doc);
     return doc;
+}
+
+/* Fails naming the first line where the replayed document differs from the live one. */
+static void same_lines(const char *what, const char *rep, const char *live)
+{
+    unsigned line = 1;
+    const char *a = rep, *b = live;
+    while (*a && *a == *b) {
+        if (*a == '\n')
+            line++;
+        a++, b++;
+    }
+    if (!*a && !*b)
+        return;
+    while (a > rep && a[-1] != '\n')
+        a--, b--;
+    fail_msg("%s line %u differs: replay '%.*s', live '%.*s'", what, line,
+             (int)strcspn(a, "\n"), a, (int)strcspn(b, "\n"), b);
 }
 
 /*
@@ -451,8 +481,8 @@ static void test_live_standin(void **state)
         fail_msg("the live probe failed (%d): %s", rc, live_msg);
     if (rrc != 0)
         fail_msg("the replay failed (%d): %s", rrc, rep_msg);
-    assert_string_equal(rep_doc, live_doc);
-    assert_string_equal(rep_host, live_host);
+    same_lines("domainCapabilities", rep_doc, live_doc);
+    same_lines("host report", rep_host, live_host);
 }
 
 /* In --key-cases mode: the personality must really be in effect, or the run proves nothing. */
