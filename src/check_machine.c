@@ -5,4 +5,609 @@
  */
 #include "check_internal.h"
 
-void dc_chk_rule_machine(chk *c) { (void)c; }
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "xmlsafe.h"
+
+/* ---- machine facts ---------------------------------------------------------- */
+
+typedef enum {
+    ROOT_UNKNOWN, /* a machine we do not model: the rules that need the root stay quiet */
+    ROOT_NONE,    /* isapc, microvm, s390-ccw-virtio: libvirt adds no PCI root */
+    ROOT_PCI,     /* pc (i440fx), pseries */
+    ROOT_PCIE,    /* q35, arm and riscv virt */
+} pci_root;
+
+static pci_root machine_pci_root(const chk *c)
+{
+    if (c->pc || c->pseries)
+        return ROOT_PCI;
+    if (c->q35 || c->arm_virt || c->riscv_virt)
+        return ROOT_PCIE;
+    if (c->isapc || c->microvm || c->s390)
+        return ROOT_NONE;
+    return ROOT_UNKNOWN;
+}
+
+/* Whether libvirt adds a USB controller when the domain names none: -1 unknown. */
+static int machine_default_usb(const chk *c)
+{
+    if (c->x86)
+        return !c->isapc;
+    if (c->pseries)
+        return 1;
+    if (c->arm_virt || c->riscv_virt || c->s390)
+        return 0;
+    return -1;
+}
+
+/* ---- small XML helpers ------------------------------------------------------- */
+
+static bool prop_is(xmlNodePtr n, const char *attr, const char *value)
+{
+    _cleanup_free_ char *v = dc_xml_prop(n, attr);
+    return v && streq(v, value);
+}
+
+/* The type of the device's own <address> (not a hostdev's source address), or NULL. */
+static char *address_type(xmlNodePtr dev)
+{
+    return dc_xml_prop(dc_xml_child(dev, "address"), "type");
+}
+
+static bool parse_num(const char *s, unsigned long long *ret)
+{
+    bool ok = false;
+    if (!s)
+        return false;
+    unsigned long long v = dc_chk_parse_ull(s, &ok);
+    if (ok)
+        *ret = v;
+    return ok;
+}
+
+static bool prop_num(xmlNodePtr n, const char *attr, unsigned long long *ret)
+{
+    _cleanup_free_ char *v = dc_xml_prop(n, attr);
+    return parse_num(v, ret);
+}
+
+/* PCI address parts are C integers to libvirt: 0x12, 18 (and 022) are the same. */
+static bool parse_addr_part(const char *s, unsigned long long *ret)
+{
+    if (!s || !*s || *s == '-' || *s == '+')
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (errno || *end)
+        return false;
+    *ret = v;
+    return true;
+}
+
+static bool addr_num(xmlNodePtr a, const char *attr, unsigned long long *ret)
+{
+    _cleanup_free_ char *v = dc_xml_prop(a, attr);
+    return parse_addr_part(v, ret);
+}
+
+#define FOREACH_DEVICE(c, d)                                                                       \
+    for (xmlNodePtr d = dc_xml_child(dc_xml_child((c)->root, "devices"), NULL); d;                 \
+         d = dc_xml_next(d, NULL))
+
+static size_t count_devices(chk *c, const char *name)
+{
+    size_t n = 0;
+    FOREACH_DEVICE(c, d)
+    {
+        if (dc_xml_is(d, name))
+            n++;
+    }
+    return n;
+}
+
+static bool has_controller(chk *c, const char *type)
+{
+    FOREACH_DEVICE(c, d)
+    {
+        if (dc_xml_is(d, "controller") && prop_is(d, "type", type))
+            return true;
+    }
+    return false;
+}
+
+/* ---- implicit devices: PCI ----------------------------------------------------- */
+
+static bool disk_is_virtio(xmlNodePtr d)
+{
+    xmlNodePtr t = dc_xml_child(d, "target");
+    _cleanup_free_ char *bus = dc_xml_prop(t, "bus");
+    if (bus)
+        return streq(bus, "virtio");
+    _cleanup_free_ char *dev = dc_xml_prop(t, "dev");
+    return dev && startswith(dev, "vd");
+}
+
+/*
+ * Whether libvirt gives the device a PCI address when the domain names none:
+ * the device's description when it does, NULL when it needs none (ISA, USB,
+ * platform devices, an explicit non-PCI address).
+ */
+static const char *needs_pci(xmlNodePtr d)
+{
+    _cleanup_free_ char *atype = address_type(d);
+    if (atype && !streq(atype, "pci"))
+        return NULL;
+    const char *name = (const char *)d->name;
+    if (streq(name, "disk"))
+        return disk_is_virtio(d) ? "a virtio disk" : NULL;
+    if (streq(name, "interface") || streq(name, "rng") || streq(name, "shmem") ||
+        streq(name, "vsock") || streq(name, "crypto") || streq(name, "filesystem"))
+        return name;
+    if (streq(name, "memballoon"))
+        return prop_is(d, "model", "none") ? NULL : "memballoon";
+    if (streq(name, "watchdog"))
+        return prop_is(d, "model", "i6300esb") ? "an i6300esb watchdog" : NULL;
+    if (streq(name, "input"))
+        return prop_is(d, "bus", "virtio") ? "a virtio input device" : NULL;
+    if (streq(name, "iommu"))
+        return prop_is(d, "model", "virtio") ? "a virtio IOMMU" : NULL;
+    if (streq(name, "video")) {
+        xmlNodePtr m = dc_xml_child(d, "model");
+        _cleanup_free_ char *t = dc_xml_prop(m, "type");
+        return t && (streq(t, "none") || streq(t, "ramfb")) ? NULL : "a video device";
+    }
+    if (streq(name, "sound")) {
+        _cleanup_free_ char *m = dc_xml_prop(d, "model");
+        return m && (streq(m, "ich6") || streq(m, "ich7") || streq(m, "ich9") || streq(m, "ac97") ||
+                     streq(m, "es1370"))
+                   ? "a PCI sound card"
+                   : NULL;
+    }
+    if (streq(name, "hostdev")) {
+        _cleanup_free_ char *t = dc_xml_prop(d, "type");
+        return t && (streq(t, "pci") || streq(t, "mdev")) ? "a PCI host device" : NULL;
+    }
+    if (streq(name, "memory")) {
+        _cleanup_free_ char *m = dc_xml_prop(d, "model");
+        return m && startswith(m, "virtio-") ? "a virtio memory device" : NULL;
+    }
+    if (streq(name, "controller")) {
+        _cleanup_free_ char *t = dc_xml_prop(d, "type");
+        _cleanup_free_ char *m = dc_xml_prop(d, "model");
+        if (!t)
+            return NULL;
+        if (streq(t, "usb"))
+            return m && streq(m, "none") ? NULL : "a USB controller";
+        if (streq(t, "scsi"))
+            return m && streq(m, "ibmvscsi") ? NULL : "a SCSI controller";
+        if (streq(t, "sata"))
+            return "a SATA controller";
+        if (streq(t, "virtio-serial"))
+            return "a virtio-serial controller";
+        return NULL;
+    }
+    if (streq(name, "serial") || streq(name, "channel") || streq(name, "console")) {
+        xmlNodePtr t = dc_xml_child(d, "target");
+        _cleanup_free_ char *tt = dc_xml_prop(t, "type");
+        if (tt && streq(tt, "pci-serial"))
+            return "a PCI serial port";
+        if (tt && streq(tt, "virtio"))
+            return "a virtio character device (on an implicit virtio-serial controller)";
+        return NULL;
+    }
+    return NULL;
+}
+
+/* isapc and microvm have no PCI bus: any device libvirt places on PCI is refused. */
+static void rule_no_pci_bus(chk *c)
+{
+    if (machine_pci_root(c) != ROOT_NONE || c->s390)
+        return; /* s390 devices get CCW addresses */
+    dc_chk_mark(c, "implicit-devices");
+    if (has_controller(c, "pci"))
+        return; /* an explicit PCI root: libvirt places devices there */
+    xmlNodePtr devices = dc_xml_child(c->root, "devices");
+    const char *what = NULL;
+    xmlNodePtr node = NULL;
+    FOREACH_DEVICE(c, d)
+    {
+        what = needs_pci(d);
+        if (what) {
+            node = d;
+            break;
+        }
+    }
+    if (!what && !has_controller(c, "usb") && machine_default_usb(c) == 1)
+        what = "the USB controller libvirt adds when the domain names none";
+    if (!what && count_devices(c, "memballoon") == 0)
+        what = "the virtio memballoon libvirt adds when the domain names none";
+    if (!what && count_devices(c, "graphics") > 0 && count_devices(c, "video") == 0)
+        what = "the video device libvirt adds for the graphics";
+    if (!what)
+        return;
+    dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, node ? node : devices, NULL, NULL,
+                   "No PCI buses available");
+    dc_chk_hint(c,
+                "machine %s has no PCI bus, but %s needs a PCI address; give such devices a "
+                "non-PCI address (virtio-mmio), or add <controller type='usb' model='none'/>, "
+                "<memballoon model='none'/> and <video><model type='none'/></video>",
+                c->caps->machine, what);
+}
+
+/* ---- implicit devices: USB ------------------------------------------------------- */
+
+/* A device libvirt places on a USB bus. */
+static bool is_usb_device(xmlNodePtr d)
+{
+    const char *name = (const char *)d->name;
+    if (streq(name, "input") || streq(name, "redirdev")) {
+        _cleanup_free_ char *bus = dc_xml_prop(d, "bus");
+        return streq(name, "redirdev") ? !bus || streq(bus, "usb") : bus && streq(bus, "usb");
+    }
+    if (streq(name, "disk"))
+        return prop_is(dc_xml_child(d, "target"), "bus", "usb");
+    if (streq(name, "hub"))
+        return prop_is(d, "type", "usb");
+    if (streq(name, "hostdev"))
+        return prop_is(d, "type", "usb");
+    if (streq(name, "sound"))
+        return prop_is(d, "model", "usb");
+    if (streq(name, "smartcard"))
+        return true; /* on a CCID controller, itself a USB device */
+    if (streq(name, "controller"))
+        return prop_is(d, "type", "ccid");
+    if (streq(name, "serial"))
+        return prop_is(dc_xml_child(d, "target"), "type", "usb-serial");
+    return false;
+}
+
+static void rule_usb(chk *c)
+{
+    int dflt = machine_default_usb(c);
+    bool any_usb = false, usb_none = false, real_usb = false;
+    FOREACH_DEVICE(c, d)
+    {
+        if (!dc_xml_is(d, "controller") || !prop_is(d, "type", "usb"))
+            continue;
+        any_usb = true;
+        if (prop_is(d, "model", "none"))
+            usb_none = true;
+        else
+            real_usb = true;
+    }
+    dc_chk_mark(c, "implicit-devices");
+    if (usb_none) {
+        FOREACH_DEVICE(c, d)
+        {
+            if (dc_xml_is(d, "input") && prop_is(d, "bus", "usb")) {
+                dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, d, "bus", "usb",
+                               "Can't add USB input device. USB bus is disabled");
+                dc_chk_hint(c, "remove <controller type='usb' model='none'/> or use another "
+                               "input bus");
+                return;
+            }
+        }
+    }
+    bool has_usb = real_usb || (!any_usb && dflt == 1);
+    if (has_usb || (!any_usb && dflt < 0))
+        return;
+    xmlNodePtr usbdev = NULL;
+    FOREACH_DEVICE(c, d)
+    {
+        if (is_usb_device(d)) {
+            usbdev = d;
+            break;
+        }
+    }
+    /* pseries: libvirt adds a USB keyboard and mouse for graphics. */
+    bool implicit_inputs = !usbdev && c->pseries && count_devices(c, "graphics") > 0;
+    if (!usbdev && !implicit_inputs)
+        return;
+    dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR,
+                   usbdev ? usbdev : dc_xml_child(c->root, "devices"), NULL, NULL,
+                   "USB is disabled for this domain, but USB devices are present in the domain "
+                   "XML");
+    if (implicit_inputs)
+        dc_chk_hint(c, "on pseries libvirt adds a USB keyboard and mouse for graphics; add a "
+                       "USB controller (model='pci-ohci' or 'qemu-xhci')");
+    else if (usb_none)
+        dc_chk_hint(c, "the domain disables USB (<controller type='usb' model='none'/>); add a "
+                       "USB controller such as model='qemu-xhci'");
+    else
+        dc_chk_hint(c,
+                    "libvirt adds no USB controller on machine %s; add <controller "
+                    "type='usb' model='qemu-xhci'/>",
+                    c->caps->machine);
+}
+
+/* ---- PCI topology ------------------------------------------------------------------ */
+
+typedef struct {
+    xmlNodePtr node;
+    unsigned long long index;
+    bool has_index;
+    char *model;
+    bool has_addr; /* an explicit PCI address */
+    unsigned long long bus;
+    bool has_bus;
+    char addr[32]; /* the explicit address, as libvirt prints it */
+} pci_ctrl;
+
+static bool pcie_only_model(const char *m)
+{
+    return streq(m, "pcie-root-port") || streq(m, "pcie-switch-upstream-port") ||
+           streq(m, "pcie-switch-downstream-port") || streq(m, "dmi-to-pci-bridge") ||
+           streq(m, "pcie-to-pci-bridge");
+}
+
+static int cmp_ctrl(const void *a, const void *b)
+{
+    const pci_ctrl *x = a, *y = b;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* A lower-index controller of one of the models exists. */
+static bool lower_has(const pci_ctrl *v, size_t i, const char *const *models)
+{
+    for (size_t j = 0; j < i; j++)
+        for (const char *const *m = models; *m; m++)
+            if (v[j].model && streq(v[j].model, *m))
+                return true;
+    return false;
+}
+
+static void rule_pci_controllers(chk *c)
+{
+    pci_root root = machine_pci_root(c);
+    const char *root_model = root == ROOT_PCI ? "pci-root" : root == ROOT_PCIE ? "pcie-root" : NULL;
+    pci_ctrl *v = NULL;
+    size_t n = 0;
+    FOREACH_DEVICE(c, d)
+    {
+        if (!dc_xml_is(d, "controller") || !prop_is(d, "type", "pci"))
+            continue;
+        v = xrealloc(v, (n + 1) * sizeof(*v));
+        pci_ctrl *p = &v[n++];
+        *p = (pci_ctrl){.node = d, .model = dc_xml_prop(d, "model")};
+        p->has_index = prop_num(d, "index", &p->index);
+        xmlNodePtr a = dc_xml_child(d, "address");
+        if (a && prop_is(a, "type", "pci")) {
+            unsigned long long dom = 0, slot = 0, fn = 0;
+            p->has_addr = true;
+            p->has_bus = addr_num(a, "bus", &p->bus);
+            addr_num(a, "domain", &dom);
+            addr_num(a, "slot", &slot);
+            addr_num(a, "function", &fn);
+            snprintf(p->addr, sizeof(p->addr), "%04llx:%02llx:%02llx.%llx", dom,
+                     p->has_bus ? p->bus : 0, slot, fn);
+        }
+    }
+    dc_chk_mark(c, "pci-topology");
+    bool reported_slot = false;
+    for (size_t i = 0; i < n; i++) {
+        pci_ctrl *p = &v[i];
+        if (!p->has_index || !p->model)
+            continue;
+        const char *m = p->model;
+        bool is_root = streq(m, "pci-root") || streq(m, "pcie-root");
+        if (p->index == 0 && root_model && !streq(m, root_model)) {
+            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "model", m,
+                           "The PCI controller with index='0' must be model='%s' for this "
+                           "machine type, but model='%s' was found instead",
+                           root_model, m);
+            continue;
+        }
+        if (is_root && p->index != 0 && !(c->pseries && streq(m, "pci-root"))) {
+            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "index", NULL,
+                           "pci-root and pcie-root controllers should have index 0");
+            dc_chk_hint(c, "additional PCI host bridges (pci-root with index > 0, "
+                           "spapr-pci-host-bridge) exist on pseries only");
+            continue;
+        }
+        if (streq(m, "pci-expander-bus") && !c->pc && root != ROOT_UNKNOWN) {
+            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "model", m,
+                           "pci-expander-bus controllers are only supported on 440fx-based "
+                           "machinetypes");
+            continue;
+        }
+        if (streq(m, "pcie-expander-bus") && root == ROOT_PCI) {
+            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "model", m,
+                           "pcie-expander-bus controllers are not supported with this machine "
+                           "type");
+            continue;
+        }
+        if (p->has_addr && p->has_bus && p->index != 0 && p->index <= p->bus) {
+            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, NULL, NULL,
+                           "PCI controller at index %llu (0x%02llx) has bus='0x%02llx', but "
+                           "index must be larger than bus",
+                           p->index, p->index, p->bus);
+            continue;
+        }
+    }
+    /*
+     * Where libvirt finds no slot for a controller it does not add one: PCIe
+     * controllers on a conventional PCI root, a pci-bridge on a PCIe root
+     * without a PCI bus below it, a pcie-to-pci-bridge without a root port.
+     */
+    qsort(v, n, sizeof(*v), cmp_ctrl);
+    for (size_t i = 0; i < n && !reported_slot; i++) {
+        pci_ctrl *p = &v[i];
+        if (!p->has_index || !p->model || p->index == 0)
+            continue;
+        const char *m = p->model;
+        if (root == ROOT_PCI && pcie_only_model(m)) {
+            reported_slot = true;
+            if (p->has_addr) {
+                unsigned long long bus = p->has_bus ? p->bus : 0;
+                dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "model", m,
+                               "The device at PCI address %s cannot be plugged into the PCI "
+                               "controller with index='%llu'. It requires a controller that "
+                               "accepts a %s.",
+                               p->addr, bus, m);
+            } else if (streq(m, "pcie-to-pci-bridge")) {
+                dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "model", m,
+                               "Cannot automatically add a new PCI bus for a device with "
+                               "connect flags 2000");
+            } else {
+                const char *named = streq(m, "pcie-switch-upstream-port") ? "pcie-root-port" : m;
+                dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "model", m,
+                               "a PCI slot is needed to connect a PCI controller model='%s', "
+                               "but none is available, and it cannot be automatically added",
+                               named);
+            }
+            dc_chk_hint(c,
+                        "machine %s has a conventional PCI root (pci-root): PCI Express "
+                        "controllers need q35; use pci-bridge here",
+                        c->caps->machine);
+        } else if (root == ROOT_PCIE && !p->has_addr && streq(m, "pci-bridge")) {
+            static const char *const below[] = {"pcie-to-pci-bridge", "dmi-to-pci-bridge",
+                                                "pci-bridge", NULL};
+            if (lower_has(v, i, below))
+                continue;
+            reported_slot = true;
+            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "index", NULL,
+                           "PCI controller at index %llu (0x%02llx) has bus='0x%02llx', but "
+                           "index must be larger than bus",
+                           p->index, p->index, p->index);
+            dc_chk_hint(c, "on a PCI Express machine a pci-bridge needs a pcie-to-pci-bridge "
+                           "or dmi-to-pci-bridge with a lower index");
+        } else if (root == ROOT_PCIE && !p->has_addr && streq(m, "pcie-to-pci-bridge")) {
+            static const char *const below[] = {"pcie-root-port", "pcie-switch-downstream-port",
+                                                NULL};
+            if (lower_has(v, i, below))
+                continue;
+            reported_slot = true;
+            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "model", m,
+                           "Cannot automatically add a new PCI bus for a device with connect "
+                           "flags 2000");
+            dc_chk_hint(c, "a pcie-to-pci-bridge needs a pcie-root-port with a lower index");
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(v[i].model);
+    free(v);
+}
+
+typedef struct {
+    unsigned long long dom, bus, slot, fn;
+    xmlNodePtr node;
+} pci_addr;
+
+/* Two devices at the same explicit PCI address. */
+static void rule_pci_addresses(chk *c)
+{
+    pci_addr *v = NULL;
+    size_t n = 0;
+    dc_chk_mark(c, "pci-topology");
+    FOREACH_DEVICE(c, d)
+    {
+        xmlNodePtr a = dc_xml_child(d, "address");
+        if (!a || !prop_is(a, "type", "pci"))
+            continue;
+        pci_addr p = {.node = a};
+        _cleanup_free_ char *sdom = dc_xml_prop(a, "domain");
+        _cleanup_free_ char *sbus = dc_xml_prop(a, "bus");
+        _cleanup_free_ char *sslot = dc_xml_prop(a, "slot");
+        _cleanup_free_ char *sfn = dc_xml_prop(a, "function");
+        if (!sslot || !parse_addr_part(sslot, &p.slot))
+            continue; /* libvirt picks the slot */
+        if ((sdom && !parse_addr_part(sdom, &p.dom)) || (sbus && !parse_addr_part(sbus, &p.bus)) ||
+            (sfn && !parse_addr_part(sfn, &p.fn)))
+            continue;
+        bool dup = false;
+        for (size_t i = 0; i < n && !dup; i++)
+            if (v[i].dom == p.dom && v[i].bus == p.bus && v[i].slot == p.slot && v[i].fn == p.fn)
+                dup = true;
+        if (dup) {
+            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, a, NULL, NULL,
+                           "Attempted double use of PCI Address %04llx:%02llx:%02llx.%llx", p.dom,
+                           p.bus, p.slot, p.fn);
+            dc_chk_hint(c, "give each device its own slot or function, or drop the <address> "
+                           "and let libvirt assign one");
+            continue;
+        }
+        v = xrealloc(v, (n + 1) * sizeof(*v));
+        v[n++] = p;
+    }
+    free(v);
+}
+
+/* ---- IOMMU ---------------------------------------------------------------------------- */
+
+static void rule_iommu(chk *c)
+{
+    xmlNodePtr iommu = dc_xml_child(dc_xml_child(c->root, "devices"), "iommu");
+    if (!iommu)
+        return;
+    dc_chk_mark(c, "iommu");
+    if (count_devices(c, "iommu") > 1) {
+        xmlNodePtr second = dc_xml_next(iommu, "iommu");
+        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, second, NULL, NULL,
+                       "only a single IOMMU device is supported");
+    }
+    _cleanup_free_ char *model = dc_xml_prop(iommu, "model");
+    if (!model)
+        return;
+    bool intel = streq(model, "intel"), smmu = streq(model, "smmuv3"),
+         virtio = streq(model, "virtio");
+    if (intel && !c->q35)
+        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, iommu, "model", model,
+                       "IOMMU device: 'intel' is only supported with Q35 machines");
+    else if (smmu && !c->arm_virt)
+        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, iommu, "model", model,
+                       "IOMMU device: 'smmuv3' is only supported with ARM Virt machines");
+    else if (virtio && !c->q35 && !c->arm_virt)
+        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, iommu, "model", model,
+                       "IOMMU device: 'virtio' is only supported with Q35 and ARM Virt machines");
+    else if (virtio && !dc_xml_child(dc_xml_child(c->root, "features"), "acpi"))
+        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, iommu, "model", model,
+                       "IOMMU device: 'virtio' requires ACPI");
+
+    xmlNodePtr drv = dc_xml_child(iommu, "driver");
+    if (!drv)
+        return;
+    if (!intel) {
+        if (drv->properties)
+            dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, drv, NULL, NULL,
+                           "iommu model '%s' doesn't support additional attributes", model);
+        return;
+    }
+    _cleanup_free_ char *ioapic =
+        dc_xml_prop(dc_xml_child(dc_xml_child(c->root, "features"), "ioapic"), "driver");
+    bool intremap = prop_is(drv, "intremap", "on"), eim = prop_is(drv, "eim", "on");
+    if (intremap && !(ioapic && streq(ioapic, "qemu"))) {
+        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, drv, "intremap", "on",
+                       "IOMMU interrupt remapping requires split I/O APIC (ioapic driver='qemu')");
+        dc_chk_hint(c, "add <ioapic driver='qemu'/> to <features>");
+    }
+    if (eim && !intremap) {
+        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, drv, "eim", "on",
+                       "IOMMU eim requires interrupt remapping to be enabled");
+        dc_chk_hint(c, "set intremap='on' as well");
+    } else if (eim && !c->kvm) {
+        /* QEMU refuses at start: TCG has no split kernel irqchip. */
+        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, drv, "eim", "on",
+                       "eim=on requires accel=kvm,kernel-irqchip=split");
+        dc_chk_hint(c, "extended interrupt mode needs type='kvm'; drop eim='on' under TCG");
+    }
+    unsigned long long aw;
+    _cleanup_free_ char *saw = dc_xml_prop(drv, "aw_bits");
+    if (saw && parse_num(saw, &aw) && aw != 39 && aw != 48)
+        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, drv, "aw_bits", saw,
+                       "Supported values for aw-bits are: 39, 48");
+}
+
+void dc_chk_rule_machine(chk *c)
+{
+    rule_no_pci_bus(c);
+    rule_usb(c);
+    if (machine_pci_root(c) != ROOT_UNKNOWN || has_controller(c, "pci")) {
+        rule_pci_controllers(c);
+        rule_pci_addresses(c);
+    }
+    rule_iommu(c);
+}
