@@ -360,6 +360,11 @@ static bool lower_has(const pci_ctrl *v, size_t i, const char *const *models)
     return false;
 }
 
+static bool any_has(const pci_ctrl *v, size_t n, const char *const *models)
+{
+    return lower_has(v, n, models);
+}
+
 static void rule_pci_controllers(chk *c)
 {
     pci_root root = machine_pci_root(c);
@@ -476,15 +481,25 @@ static void rule_pci_controllers(chk *c)
             dc_chk_hint(c, "on a PCI Express machine a pci-bridge needs a pcie-to-pci-bridge "
                            "or dmi-to-pci-bridge with a lower index");
         } else if (root == ROOT_PCIE && !p->has_addr && streq(m, "pcie-to-pci-bridge")) {
-            static const char *const below[] = {"pcie-root-port", "pcie-switch-downstream-port",
+            static const char *const above[] = {"pcie-root-port", "pcie-switch-downstream-port",
                                                 NULL};
-            if (lower_has(v, i, below))
+            if (any_has(v, n, above))
                 continue;
             reported_slot = true;
             dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "model", m,
                            "Cannot automatically add a new PCI bus for a device with connect "
                            "flags 2000");
-            dc_chk_hint(c, "a pcie-to-pci-bridge needs a pcie-root-port with a lower index");
+            dc_chk_hint(c, "a pcie-to-pci-bridge needs a pcie-root-port to plug into");
+        } else if (root == ROOT_PCIE && !p->has_addr && streq(m, "pcie-switch-downstream-port")) {
+            static const char *const above[] = {"pcie-switch-upstream-port", NULL};
+            if (any_has(v, n, above))
+                continue;
+            reported_slot = true;
+            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "model", m,
+                           "a PCI slot is needed to connect a PCI controller model='%s', but none "
+                           "is available, and it cannot be automatically added",
+                           m);
+            dc_chk_hint(c, "a pcie-switch-downstream-port plugs into a pcie-switch-upstream-port");
         }
     }
     for (size_t i = 0; i < n; i++)
