@@ -136,14 +136,23 @@ static bool disk_is_virtio(xmlNodePtr d)
  * the device's description when it does, NULL when it needs none (ISA, USB,
  * platform devices, an explicit non-PCI address).
  */
-static const char *needs_pci(xmlNodePtr d)
+static const char *needs_pci(chk *c, xmlNodePtr d)
 {
     _cleanup_free_ char *atype = address_type(d);
     if (atype && !streq(atype, "pci"))
         return NULL;
     const char *name = (const char *)d->name;
-    if (streq(name, "disk"))
-        return disk_is_virtio(d) ? "a virtio disk" : NULL;
+    if (streq(name, "disk")) {
+        if (disk_is_virtio(d))
+            return "a virtio disk";
+        /* libvirt adds the controller a SCSI or SATA disk needs: an LSI or AHCI, on PCI */
+        xmlNodePtr t = dc_xml_child(d, "target");
+        if (prop_is(t, "bus", "scsi") && !has_controller(c, "scsi"))
+            return "the SCSI controller libvirt adds for a SCSI disk";
+        if (prop_is(t, "bus", "sata") && !has_controller(c, "sata"))
+            return "the SATA controller libvirt adds for a SATA disk";
+        return NULL;
+    }
     if (streq(name, "interface") || streq(name, "rng") || streq(name, "shmem") ||
         streq(name, "vsock") || streq(name, "crypto") || streq(name, "filesystem"))
         return name;
@@ -215,7 +224,7 @@ static void rule_no_pci_bus(chk *c)
     xmlNodePtr node = NULL;
     FOREACH_DEVICE(c, d)
     {
-        what = needs_pci(d);
+        what = needs_pci(c, d);
         if (what) {
             node = d;
             break;
@@ -551,6 +560,36 @@ static void rule_pci_addresses(chk *c)
     free(v);
 }
 
+/*
+ * Devices libvirt 9.0 puts through PCI address assignment without knowing
+ * which slot they take (ich7 sound, usb-net NICs): with no address of their
+ * own they fail wherever the machine has PCI.
+ */
+static void rule_pci_unplaceable(chk *c)
+{
+    pci_root root = machine_pci_root(c);
+    if (root != ROOT_PCI && root != ROOT_PCIE)
+        return;
+    dc_chk_mark(c, "pci-topology");
+    FOREACH_DEVICE(c, d)
+    {
+        if (dc_xml_child(d, "address"))
+            continue;
+        const char *what = NULL;
+        if (dc_xml_is(d, "sound") && prop_is(d, "model", "ich7"))
+            what = "sound model 'ich7'";
+        else if (dc_xml_is(d, "interface") && prop_is(dc_xml_child(d, "model"), "type", "usb-net"))
+            what = "interface model 'usb-net'";
+        if (!what)
+            continue;
+        dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, d, NULL, NULL,
+                       "Cannot automatically add a new PCI bus for a device with connect flags 00");
+        dc_chk_hint(c, "libvirt 9.0 cannot place a %s on its own; give it an explicit <address>",
+                    what);
+        return;
+    }
+}
+
 /* ---- IOMMU ---------------------------------------------------------------------------- */
 
 static void rule_iommu(chk *c)
@@ -623,6 +662,7 @@ void dc_chk_rule_machine(chk *c)
     if (machine_pci_root(c) != ROOT_UNKNOWN || has_controller(c, "pci")) {
         rule_pci_controllers(c);
         rule_pci_addresses(c);
+        rule_pci_unplaceable(c);
     }
     rule_iommu(c);
 }
