@@ -521,7 +521,57 @@ typedef struct {
     xmlNodePtr node;
 } pci_addr;
 
-/* Two devices at the same explicit PCI address. */
+/* The model of the PCI controller with that index, or NULL. */
+static char *controller_model_at(chk *c, unsigned long long index)
+{
+    FOREACH_DEVICE(c, d)
+    {
+        unsigned long long i;
+        if (dc_xml_is(d, "controller") && prop_is(d, "type", "pci") && prop_num(d, "index", &i) &&
+            i == index)
+            return dc_xml_prop(d, "model");
+    }
+    return NULL;
+}
+
+/* libvirt's implicit piix3-uhci takes 00:01.2 on pc when the domain leaves USB to it. */
+static bool pc_usb_at_1_2(chk *c)
+{
+    bool any = false;
+    FOREACH_DEVICE(c, d)
+    {
+        if (!dc_xml_is(d, "controller") || !prop_is(d, "type", "usb"))
+            continue;
+        any = true;
+        _cleanup_free_ char *m = dc_xml_prop(d, "model");
+        if ((!m || streq(m, "piix3-uhci")) && !dc_xml_child(d, "address"))
+            return true;
+    }
+    return !any;
+}
+
+/* Whether the machine's own chipset devices (or libvirt's implicit ones) hold the slot. */
+static bool reserved_by_machine(chk *c, xmlNodePtr dev, const pci_addr *p)
+{
+    if (p->dom || p->bus)
+        return false;
+    if (c->pc && p->slot == 1) {
+        /* PIIX3: the ISA bridge at .0, the power management at .3, USB at .2 */
+        if (p->fn == 0 || p->fn == 3)
+            return true;
+        return p->fn == 2 && !(dc_xml_is(dev, "controller") && prop_is(dev, "type", "usb")) &&
+               pc_usb_at_1_2(c);
+    }
+    if (c->q35 && p->slot == 0x1f) {
+        /* ICH9: the LPC bridge at .0, SMBus at .3, the implicit SATA controller at .2 */
+        if (p->fn == 0 || p->fn == 3)
+            return true;
+        return p->fn == 2 && !(dc_xml_is(dev, "controller") && prop_is(dev, "type", "sata"));
+    }
+    return false;
+}
+
+/* Explicit PCI addresses: in range, fitting the bus they name, and used once. */
 static void rule_pci_addresses(chk *c)
 {
     pci_addr *v = NULL;
@@ -537,21 +587,58 @@ static void rule_pci_addresses(chk *c)
         _cleanup_free_ char *sbus = dc_xml_prop(a, "bus");
         _cleanup_free_ char *sslot = dc_xml_prop(a, "slot");
         _cleanup_free_ char *sfn = dc_xml_prop(a, "function");
-        if (!sslot || !parse_addr_part(sslot, &p.slot))
-            continue; /* libvirt picks the slot */
         if ((sdom && !parse_addr_part(sdom, &p.dom)) || (sbus && !parse_addr_part(sbus, &p.bus)) ||
-            (sfn && !parse_addr_part(sfn, &p.fn)))
+            (sslot && !parse_addr_part(sslot, &p.slot)) || (sfn && !parse_addr_part(sfn, &p.fn)))
+            continue; /* not a number: the schema rule's business */
+        if (!p.dom && !p.bus && !p.slot && !p.fn)
+            continue; /* libvirt takes an all-zero address as none and assigns one */
+        if (p.bus > 0xff) {
+            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, a, "bus", sbus,
+                           "Invalid PCI address bus='0x%llx', must be <= 0xFF", p.bus);
             continue;
-        bool dup = false;
+        }
+        if (p.slot > 0x1f) {
+            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, a, "slot", sslot,
+                           "Invalid PCI address slot='0x%llx', must be <= 0x1F", p.slot);
+            continue;
+        }
+        if (p.fn > 7) {
+            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, a, "function", sfn,
+                           "Invalid PCI address function=0x%llx, must be <= 7", p.fn);
+            continue;
+        }
+        char addr[32];
+        snprintf(addr, sizeof(addr), "%04llx:%02llx:%02llx.%llx", p.dom, p.bus, p.slot, p.fn);
+        if (p.dom) {
+            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, a, "domain", sdom,
+                           "Invalid PCI address %s. Only PCI domain 0 is available", addr);
+            continue;
+        }
+        _cleanup_free_ char *bus_model = controller_model_at(c, p.bus);
+        if (bus_model && p.slot > 0 &&
+            (streq(bus_model, "pcie-root-port") ||
+             streq(bus_model, "pcie-switch-downstream-port"))) {
+            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, a, "slot", sslot,
+                           "Invalid PCI address %s. slot must be <= 0", addr);
+            dc_chk_hint(c, "a %s has a single slot, 0", bus_model);
+            continue;
+        }
+        if (bus_model && p.slot == 0 &&
+            (streq(bus_model, "pci-bridge") || streq(bus_model, "pcie-to-pci-bridge"))) {
+            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, a, "slot", sslot,
+                           "Invalid PCI address %s. slot must be >= 1", addr);
+            dc_chk_hint(c, "slot 0 of a %s is its own", bus_model);
+            continue;
+        }
+        bool dup = reserved_by_machine(c, d, &p);
         for (size_t i = 0; i < n && !dup; i++)
             if (v[i].dom == p.dom && v[i].bus == p.bus && v[i].slot == p.slot && v[i].fn == p.fn)
                 dup = true;
         if (dup) {
             dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, a, NULL, NULL,
-                           "Attempted double use of PCI Address %04llx:%02llx:%02llx.%llx", p.dom,
-                           p.bus, p.slot, p.fn);
-            dc_chk_hint(c, "give each device its own slot or function, or drop the <address> "
-                           "and let libvirt assign one");
+                           "Attempted double use of PCI Address %s", addr);
+            dc_chk_hint(c, "another device (or the machine's chipset) is at that address; give "
+                           "each device its own slot or function, or drop the <address>");
             continue;
         }
         v = xrealloc(v, (n + 1) * sizeof(*v));
