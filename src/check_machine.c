@@ -217,18 +217,37 @@ static void rule_no_pci_bus(chk *c)
     if (machine_pci_root(c) != ROOT_NONE || c->s390)
         return; /* s390 devices get CCW addresses */
     dc_chk_mark(c, "implicit-devices");
-    if (has_controller(c, "pci"))
-        return; /* an explicit PCI root: libvirt places devices there */
     xmlNodePtr devices = dc_xml_child(c->root, "devices");
     const char *what = NULL;
     xmlNodePtr node = NULL;
+    /*
+     * With a PCI root in the XML libvirt assigns addresses, but QEMU's
+     * machine has no such bus: the first device on it fails at start.
+     */
+    const char *qemu_bus = NULL;
     FOREACH_DEVICE(c, d)
     {
-        what = needs_pci(c, d);
-        if (what) {
+        if (!dc_xml_is(d, "controller") || !prop_is(d, "type", "pci"))
+            continue;
+        unsigned long long idx = 0;
+        _cleanup_free_ char *m = dc_xml_prop(d, "model");
+        if (prop_num(d, "index", &idx) && idx == 0 && m &&
+            (streq(m, "pci-root") || streq(m, "pcie-root"))) {
+            qemu_bus = streq(m, "pci-root") ? "pci.0" : "pcie.0";
+        } else if (!what) {
+            what = "a PCI controller";
             node = d;
-            break;
         }
+    }
+    if (has_controller(c, "pci") && !qemu_bus)
+        return; /* no root at index 0: the pci-topology rules judge it */
+    FOREACH_DEVICE(c, d)
+    {
+        if (what)
+            break;
+        what = needs_pci(c, d);
+        if (what)
+            node = d;
     }
     if (!what && !has_controller(c, "usb") && machine_default_usb(c) == 1)
         what = "the USB controller libvirt adds when the domain names none";
@@ -238,6 +257,15 @@ static void rule_no_pci_bus(chk *c)
         what = "the video device libvirt adds for the graphics";
     if (!what)
         return;
+    if (qemu_bus) {
+        dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, node ? node : devices, NULL, NULL,
+                       "Bus '%s' not found", qemu_bus);
+        dc_chk_hint(c,
+                    "libvirt accepts the PCI root in the XML, but QEMU's %s machine has no PCI "
+                    "bus, and %s goes on it; give such devices a non-PCI address (virtio-mmio)",
+                    c->caps->machine, what);
+        return;
+    }
     dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, node ? node : devices, NULL, NULL,
                    "No PCI buses available");
     dc_chk_hint(c,
