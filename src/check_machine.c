@@ -599,6 +599,52 @@ static bool reserved_by_machine(chk *c, xmlNodePtr dev, const pci_addr *p)
     return false;
 }
 
+static bool in_list(const char *s, const char *const *list)
+{
+    for (; s && *list; list++)
+        if (streq(s, *list))
+            return true;
+    return false;
+}
+
+/*
+ * Whether a PCI controller of model child may sit on a bus of model parent
+ * (where libvirt has been seen to refuse; anything else passes).
+ */
+static bool controller_fits_bus(const char *child, const char *parent)
+{
+    static const char *const conventional[] = {"pci-root",          "pci-bridge",
+                                               "dmi-to-pci-bridge", "pcie-to-pci-bridge",
+                                               "pci-expander-bus",  NULL};
+    static const char *const pcie_ports[] = {"pcie-root-port", "pcie-switch-downstream-port", NULL};
+    if (streq(child, "pcie-root-port"))
+        return streq(parent, "pcie-root") || streq(parent, "pcie-expander-bus");
+    if (streq(child, "pcie-switch-upstream-port") || streq(child, "pcie-to-pci-bridge"))
+        return in_list(parent, pcie_ports);
+    if (streq(child, "pcie-switch-downstream-port"))
+        return streq(parent, "pcie-switch-upstream-port");
+    if (streq(child, "dmi-to-pci-bridge"))
+        return !in_list(parent, conventional) && !in_list(parent, pcie_ports) &&
+               !startswith(parent, "pcie-switch-");
+    if (streq(child, "pci-bridge"))
+        return !streq(parent, "pcie-switch-upstream-port");
+    return true;
+}
+
+/* libvirt's name for what an endpoint device needs, in its refusal. */
+static const char *endpoint_kind(xmlNodePtr d)
+{
+    const char *name = (const char *)d->name;
+    _cleanup_free_ char *model = dc_xml_prop(d, "model");
+    _cleanup_free_ char *mtype = dc_xml_prop(dc_xml_child(d, "model"), "type");
+    bool virtio = (model && startswith(model, "virtio")) ||
+                  (mtype && startswith(mtype, "virtio")) ||
+                  (streq(name, "disk") && disk_is_virtio(d)) || streq(name, "vsock") ||
+                  streq(name, "filesystem") || prop_is(d, "type", "virtio-serial") ||
+                  prop_is(d, "bus", "virtio");
+    return virtio ? "PCI Express device" : "standard PCI device";
+}
+
 /* Explicit PCI addresses: in range, fitting the bus they name, and used once. */
 static void rule_pci_addresses(chk *c)
 {
@@ -643,6 +689,10 @@ static void rule_pci_addresses(chk *c)
             continue;
         }
         _cleanup_free_ char *bus_model = controller_model_at(c, p.bus);
+        if (!bus_model && p.bus == 0 && machine_pci_root(c) == ROOT_PCI)
+            bus_model = xstrdup("pci-root"); /* the root libvirt adds */
+        else if (!bus_model && p.bus == 0 && machine_pci_root(c) == ROOT_PCIE)
+            bus_model = xstrdup("pcie-root");
         if (bus_model && p.slot > 0 &&
             (streq(bus_model, "pcie-root-port") ||
              streq(bus_model, "pcie-switch-downstream-port"))) {
@@ -656,6 +706,23 @@ static void rule_pci_addresses(chk *c)
             dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, a, "slot", sslot,
                            "Invalid PCI address %s. slot must be >= 1", addr);
             dc_chk_hint(c, "slot 0 of a %s is its own", bus_model);
+            continue;
+        }
+        bool is_pci_ctrl = dc_xml_is(d, "controller") && prop_is(d, "type", "pci");
+        _cleanup_free_ char *own_model = is_pci_ctrl ? dc_xml_prop(d, "model") : NULL;
+        const char *needs = NULL;
+        if (bus_model && own_model && !controller_fits_bus(own_model, bus_model))
+            needs = own_model;
+        else if (bus_model && !is_pci_ctrl &&
+                 (streq(bus_model, "pcie-switch-upstream-port") ||
+                  streq(bus_model, "pcie-expander-bus")))
+            needs = endpoint_kind(d);
+        if (needs) {
+            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, a, "bus", sbus,
+                           "The device at PCI address %s cannot be plugged into the PCI controller "
+                           "with index='%llu'. It requires a controller that accepts a %s.",
+                           addr, p.bus, needs);
+            dc_chk_hint(c, "bus %llu is a %s", p.bus, bus_model);
             continue;
         }
         bool dup = reserved_by_machine(c, d, &p);
