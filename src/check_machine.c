@@ -743,6 +743,32 @@ static void rule_pci_addresses(chk *c)
 }
 
 /*
+ * libvirt puts every NIC but spapr-vlan on PCI. A model naming a QEMU device
+ * that is not a PCI device (lan9118, smc91c111, ne2k_isa) fails at start.
+ * The x86 PC machines are judged by the device-model rule already.
+ */
+static void nic_off_pci(chk *c, xmlNodePtr d)
+{
+    if (c->x86 || !dc_xml_is(d, "interface") || !c->qemu || !c->qemu->pci_types.n)
+        return;
+    _cleanup_free_ char *atype = address_type(d);
+    if (atype && !streq(atype, "pci"))
+        return;
+    xmlNodePtr m = dc_xml_child(d, "model");
+    _cleanup_free_ char *t = dc_xml_prop(m, "type");
+    if (!t || startswith(t, "usb-") || (c->pseries && streq(t, "spapr-vlan")))
+        return;
+    if (!dc_chk_has_type(c, t) || dc_qemu_is_pci_type(c->qemu, t))
+        return;
+    dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, m, "type", t,
+                   "interface model '%s' is not a PCI device, but libvirt places NICs on the PCI "
+                   "bus of machine %s",
+                   t, c->caps->machine);
+    dc_chk_hint(c, "QEMU refuses it at start (\"Parameter 'driver' expects a pluggable device "
+                   "type\"); use model='virtio' or 'e1000'");
+}
+
+/*
  * Devices libvirt 9.0 puts through PCI address assignment without knowing
  * which slot they take (ich7 sound, usb-net NICs): with no address of their
  * own they fail wherever the machine has PCI.
@@ -755,6 +781,7 @@ static void rule_pci_unplaceable(chk *c)
     dc_chk_mark(c, "pci-topology");
     FOREACH_DEVICE(c, d)
     {
+        nic_off_pci(c, d);
         if (dc_xml_child(d, "address"))
             continue;
         const char *what = NULL;
