@@ -45,6 +45,11 @@ static int machine_default_usb(const chk *c)
 
 /* ---- small XML helpers ------------------------------------------------------- */
 
+static bool prop_present(xmlNodePtr n, const char *attr)
+{
+    return n && xmlHasProp(n, (const xmlChar *)attr);
+}
+
 static bool prop_is(xmlNodePtr n, const char *attr, const char *value)
 {
     _cleanup_free_ char *v = dc_xml_prop(n, attr);
@@ -359,6 +364,173 @@ static void rule_usb(chk *c)
                     "libvirt adds no USB controller on machine %s; add <controller "
                     "type='usb' model='qemu-xhci'/>",
                     c->caps->machine);
+}
+
+/* The ports of a USB controller model as libvirt counts them, or 0 when unknown. */
+static unsigned usb_model_ports(const char *model)
+{
+    static const struct {
+        const char *model;
+        unsigned ports;
+    } tab[] = {
+        {"piix3-uhci", 2}, {"piix4-uhci", 2}, {"vt82c686b-uhci", 2}, {"ich9-uhci1", 2},
+        {"ich9-uhci2", 2}, {"ich9-uhci3", 2}, {"ehci", 6},           {"ich9-ehci1", 6},
+        {"nec-xhci", 4},   {"qemu-xhci", 4},  {"pci-ohci", 3},
+    };
+    for (size_t i = 0; model && i < ELEMENTSOF(tab); i++)
+        if (streq(tab[i].model, model))
+            return tab[i].ports;
+    return 0;
+}
+
+/*
+ * The ports of the USB controller libvirt picks: for a <controller type='usb'>
+ * without a model (piix3-uhci on x86 and riscv, qemu-xhci on arm and pseries),
+ * or for the one it adds itself (piix3-uhci on pc, qemu-xhci on q35 and pseries).
+ */
+static unsigned default_usb_ports(const chk *c, bool implicit)
+{
+    if (implicit)
+        return c->pc ? 2 : (c->q35 || c->pseries) ? 4 : 0;
+    return (c->x86 || c->riscv_virt) ? 2 : (c->arm_virt || c->pseries) ? 4 : 0;
+}
+
+typedef struct {
+    unsigned long long index;
+    bool master; /* a companion controller */
+    unsigned ports;
+} usb_bus;
+
+static const usb_bus *find_bus(const usb_bus *v, size_t n, unsigned long long index)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i].index == index && !v[i].master)
+            return &v[i];
+    return NULL;
+}
+
+/* A <hub type='usb'> sits at bus/port. */
+static bool hub_at(chk *c, unsigned long long bus, const char *port)
+{
+    FOREACH_DEVICE(c, d)
+    {
+        if (!dc_xml_is(d, "hub"))
+            continue;
+        xmlNodePtr a = dc_xml_child(d, "address");
+        unsigned long long b = 0;
+        _cleanup_free_ char *p = dc_xml_prop(a, "port");
+        if (a && prop_is(a, "type", "usb") && (!prop_present(a, "bus") || prop_num(a, "bus", &b)) &&
+            b == bus && p && streq(p, port))
+            return true;
+    }
+    return false;
+}
+
+/* USB controllers and the USB addresses devices name. */
+static void rule_usb_topology(chk *c)
+{
+    usb_bus *v = NULL;
+    size_t n = 0;
+    xmlNodePtr none = NULL, other = NULL;
+    dc_chk_mark(c, "implicit-devices");
+    FOREACH_DEVICE(c, d)
+    {
+        if (!dc_xml_is(d, "controller") || !prop_is(d, "type", "usb"))
+            continue;
+        _cleanup_free_ char *m = dc_xml_prop(d, "model");
+        if (m && streq(m, "none")) {
+            none = d;
+            continue;
+        }
+        if (!other)
+            other = d;
+        usb_bus b = {0};
+        if (prop_present(d, "index") && !prop_num(d, "index", &b.index))
+            continue;
+        b.master = dc_xml_child(d, "master") || (m && startswith(m, "ich9-uhci"));
+        unsigned long long ports;
+        b.ports = prop_num(d, "ports", &ports) && ports < 256 ? (unsigned)ports : 0;
+        if (!b.ports)
+            b.ports = m ? usb_model_ports(m) : default_usb_ports(c, false);
+        v = xrealloc(v, (n + 1) * sizeof(*v));
+        v[n++] = b;
+    }
+    if (none && other) {
+        dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, other, NULL, NULL,
+                       "Can't add another USB controller: USB is disabled for this domain");
+        dc_chk_hint(c, "drop <controller type='usb' model='none'/> or the other USB controllers");
+        free(v);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (!find_bus(v, n, v[i].index)) {
+            dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, NULL, NULL, NULL,
+                           "No master USB controller specified");
+            dc_chk_hint(c,
+                        "USB controller index %llu has only companion controllers; add the "
+                        "EHCI controller they belong to (model='ich9-ehci1') at that index",
+                        v[i].index);
+            free(v);
+            return;
+        }
+    if (!none && n == 0 && machine_default_usb(c) == 1) {
+        v = xrealloc(v, sizeof(*v));
+        v[n++] = (usb_bus){.index = 0, .ports = default_usb_ports(c, true)};
+    }
+    if (n == 0) {
+        free(v);
+        return; /* no USB at all: the USB-disabled rule speaks */
+    }
+    dc_strv seen = {0};
+    FOREACH_DEVICE(c, d)
+    {
+        xmlNodePtr a = dc_xml_child(d, "address");
+        if (!a || !prop_is(a, "type", "usb"))
+            continue;
+        unsigned long long bus = 0;
+        _cleanup_free_ char *sbus = dc_xml_prop(a, "bus");
+        _cleanup_free_ char *port = dc_xml_prop(a, "port");
+        if (sbus && !parse_num(sbus, &bus))
+            continue;
+        const usb_bus *b = find_bus(v, n, bus);
+        if (!b) {
+            dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, a, "bus", sbus,
+                           "Missing USB bus %llu", bus);
+            dc_chk_hint(c, "no USB controller has index %llu", bus);
+            continue;
+        }
+        if (!port || !*port)
+            continue; /* libvirt picks the port */
+        const char *last = strrchr(port, '.');
+        unsigned long long p;
+        if (!parse_num(last ? last + 1 : port, &p))
+            continue;
+        if (last) {
+            _cleanup_free_ char *hub = xstrndup(port, (size_t)(last - port));
+            if (!hub_at(c, bus, hub)) {
+                dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, a, "port", port,
+                               "there is no hub at port %s in USB address bus: %llu port: %s", hub,
+                               bus, port);
+                continue;
+            }
+        }
+        unsigned nports = last ? 8 : b->ports; /* a usb-hub has 8 ports */
+        if (nports && (p < 1 || p > nports)) {
+            dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, a, "port", port,
+                           "requested USB port %s not present on USB bus %llu", port, bus);
+            dc_chk_hint(c, "this %s has ports 1 to %u", last ? "hub" : "controller", nports);
+            continue;
+        }
+        _cleanup_free_ char *key = xasprintf("%llu/%s", bus, port);
+        if (dc_strv_contains(&seen, key)) {
+            dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, a, "port", port,
+                           "Duplicate USB address bus %llu port %s", bus, port);
+            continue;
+        }
+        dc_strv_add(&seen, key);
+    }
+    dc_strv_clear(&seen);
+    free(v);
 }
 
 /* ---- PCI topology ------------------------------------------------------------------ */
@@ -868,6 +1040,7 @@ void dc_chk_rule_machine(chk *c)
 {
     rule_no_pci_bus(c);
     rule_usb(c);
+    rule_usb_topology(c);
     if (machine_pci_root(c) != ROOT_UNKNOWN || has_controller(c, "pci")) {
         rule_pci_controllers(c);
         rule_pci_addresses(c);
