@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * Rules bound to the machine type: the devices libvirt adds implicitly, the PCI
- * topology, IOMMU models, timers, firmware and Hyper-V enlightenments.
+ * Rules bound to the machine type: the devices libvirt adds implicitly (PCI
+ * root, USB controller, balloon, video) and whether the machine has a bus for
+ * them, USB topology, PCI topology and addresses, IOMMU models and options.
  */
 #include "check_internal.h"
 
@@ -503,8 +504,8 @@ static void rule_usb_topology(chk *c)
             continue; /* libvirt picks the port */
         const char *last = strrchr(port, '.');
         unsigned long long p;
-        if (!parse_num(last ? last + 1 : port, &p))
-            continue;
+        if (!parse_num(last ? last + 1 : port, &p) || p == 0)
+            continue; /* port 0: libvirt picks one */
         if (last) {
             _cleanup_free_ char *hub = xstrndup(port, (size_t)(last - port));
             if (!hub_at(c, bus, hub)) {
@@ -515,7 +516,7 @@ static void rule_usb_topology(chk *c)
             }
         }
         unsigned nports = last ? 8 : b->ports; /* a usb-hub has 8 ports */
-        if (nports && (p < 1 || p > nports)) {
+        if (nports && p > nports) {
             dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, a, "port", port,
                            "requested USB port %s not present on USB bus %llu", port, bus);
             dc_chk_hint(c, "this %s has ports 1 to %u", last ? "hub" : "controller", nports);
