@@ -1002,6 +1002,23 @@ static void rule_iommu(chk *c)
     else if (virtio && !dc_xml_child(dc_xml_child(c->root, "features"), "acpi"))
         dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, iommu, "model", model,
                        "IOMMU device: 'virtio' requires ACPI");
+    else if (c->qemu && ((intel && !dc_chk_has_type(c, "intel-iommu")) ||
+                         (virtio && !dc_chk_has_type(c, "virtio-iommu-pci"))))
+        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, iommu, "model", model,
+                       "IOMMU device: '%s' is not supported with this QEMU binary", model);
+
+    /* QEMU refuses VFIO devices behind an Intel IOMMU that does not report its mappings. */
+    if (intel && !prop_is(dc_xml_child(iommu, "driver"), "caching_mode", "on")) {
+        FOREACH_DEVICE(c, d)
+        {
+            if (dc_xml_is(d, "hostdev") && prop_is(d, "type", "pci")) {
+                dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, d, NULL, NULL,
+                               "a PCI host device behind the Intel IOMMU requires caching mode");
+                dc_chk_hint(c, "set <driver caching_mode='on'/> on the <iommu>");
+                break;
+            }
+        }
+    }
 
     xmlNodePtr drv = dc_xml_child(iommu, "driver");
     if (!drv)
