@@ -560,19 +560,14 @@ static int cmp_ctrl(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-/* A lower-index controller of one of the models exists. */
-static bool lower_has(const pci_ctrl *v, size_t i, const char *const *models)
+/* One of the first n controllers (sorted by index) has one of the models. */
+static bool first_n_have(const pci_ctrl *v, size_t n, const char *const *models)
 {
-    for (size_t j = 0; j < i; j++)
+    for (size_t j = 0; j < n; j++)
         for (const char *const *m = models; *m; m++)
             if (v[j].model && streq(v[j].model, *m))
                 return true;
     return false;
-}
-
-static bool any_has(const pci_ctrl *v, size_t n, const char *const *models)
-{
-    return lower_has(v, n, models);
 }
 
 static void rule_pci_controllers(chk *c)
@@ -681,7 +676,7 @@ static void rule_pci_controllers(chk *c)
         } else if (root == ROOT_PCIE && !p->has_addr && streq(m, "pci-bridge")) {
             static const char *const below[] = {"pcie-to-pci-bridge", "dmi-to-pci-bridge",
                                                 "pci-bridge", NULL};
-            if (lower_has(v, i, below))
+            if (first_n_have(v, i, below))
                 continue;
             reported_slot = true;
             dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "index", NULL,
@@ -693,7 +688,7 @@ static void rule_pci_controllers(chk *c)
         } else if (root == ROOT_PCIE && !p->has_addr && streq(m, "pcie-to-pci-bridge")) {
             static const char *const above[] = {"pcie-root-port", "pcie-switch-downstream-port",
                                                 NULL};
-            if (any_has(v, n, above))
+            if (first_n_have(v, n, above))
                 continue;
             reported_slot = true;
             dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "model", m,
@@ -702,7 +697,7 @@ static void rule_pci_controllers(chk *c)
             dc_chk_hint(c, "a pcie-to-pci-bridge needs a pcie-root-port to plug into");
         } else if (root == ROOT_PCIE && !p->has_addr && streq(m, "pcie-switch-downstream-port")) {
             static const char *const above[] = {"pcie-switch-upstream-port", NULL};
-            if (any_has(v, n, above))
+            if (first_n_have(v, n, above))
                 continue;
             reported_slot = true;
             dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "model", m,
