@@ -66,6 +66,7 @@ static const struct {
     {"arch", true, false},         /* offline only "unknown architecture" */
     {"host-path", true, true},     /* files the domain opens: stat'ed live only */
     {"host-endpoint", true, true}, /* sockets the domain connects to: live only */
+    {"crypto", false, true},       /* warnings only: libvirt 9.0 ignores <crypto> */
 };
 
 /* ---- the corpus index ---------------------------------------------------- */
