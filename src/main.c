@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <locale.h>
 #include <poll.h>
 
@@ -565,9 +566,9 @@ static void list_emulators(dc_strv *ret)
 }
 
 /* The command line of the probe --all worker for one emulator: this binary, this run's options. */
-static void worker_argv(const options *o, const char *emulator, dc_strv *ret)
+static void worker_argv(const options *o, const char *self, const char *emulator, dc_strv *ret)
 {
-    dc_strv_add(ret, "/proc/self/exe");
+    dc_strv_add(ret, self);
     dc_strv_add(ret, "probe");
     dc_strv_add(ret, "--emulator");
     dc_strv_add(ret, emulator);
@@ -632,6 +633,16 @@ static int run_probe_all(const options *o)
         dc_strv_clear(&emus);
         return fail_usage("no qemu-system-* emulator in PATH");
     }
+    /*
+     * This binary by its path: a program running domcaps under it (valgrind)
+     * answers for /proc/self/exe too. A replaced binary still runs as itself.
+     */
+    char self[PATH_MAX];
+    ssize_t selflen = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (selflen > 0)
+        self[selflen] = '\0';
+    if (selflen <= 0 || self[0] != '/' || endswith(self, " (deleted)"))
+        snprintf(self, sizeof(self), "/proc/self/exe");
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     size_t limit = ncpu > 0 ? (size_t)ncpu : 1;
     worker *ws = xcalloc(emus.n, sizeof(worker));
@@ -668,7 +679,7 @@ static int run_probe_all(const options *o)
                 continue;
             }
             _cleanup_strv_ dc_strv argv = {0};
-            worker_argv(o, emus.v[e], &argv);
+            worker_argv(o, self, emus.v[e], &argv);
             _cleanup_free_ char *msg = NULL;
             dc_spawn_opts so = {.argv = (const char *const *)argv.v,
                                 .stdin_fd = -1,

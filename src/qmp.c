@@ -154,7 +154,7 @@ static char *stderr_summary(const dc_buf *text)
                     cut = true;
                     break;
                 }
-                char c = ch < 0x20 || ch == 0x7f || ch == 0 ? '?' : (char)ch;
+                char c = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
                 dc_buf_addn(&one, &c, 1);
             }
             lines++;
