@@ -7,39 +7,44 @@
 
 #include "host.h"
 #include "json.h"
+#include "spawn.h"
 
 #define SWTPM_TIMEOUT_MS 5000
+#define SWTPM_MAX_OUTPUT (1u << 20)
 
-/* Runs argv with stdout captured, killing it after the timeout. */
+/*
+ * Under a captured root (any --sysroot but the live /) nothing in the root is
+ * ever run: what the tools printed is read from these files, written by
+ * tests/capture/capture-root.sh as the tools' stdout, verbatim. Only the
+ * first is needed for the TPM versions; the second is kept for completeness.
+ */
+#define SWTPM_SETUP_CAPTURE "/.domcaps/swtpm_setup.capabilities.json"
+#define SWTPM_CAPTURE "/.domcaps/swtpm.capabilities.json"
+
+/* Runs argv with stdout captured, killing it (and whatever it started) after the timeout. */
 static int run_capture(const char *const *argv, char **ret_out)
 {
     int p[2];
     if (pipe2(p, O_CLOEXEC) < 0)
         return -errno;
-    pid_t pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        close(p[0]), close(p[1]);
-        return -e;
-    }
-    if (pid == 0) {
-        int devnull = open("/dev/null", O_RDWR);
-        if (devnull >= 0) {
-            dup2(devnull, 0);
-            dup2(devnull, 2);
-        }
-        dup2(p[1], 1);
-        execv(argv[0], (char *const *)argv);
-        _exit(127);
-    }
+    dc_spawn_opts so = {.argv = argv, .stdin_fd = -1, .stdout_fd = p[1], .stderr_fd = -1};
+    pid_t pid;
+    _cleanup_free_ char *msg = NULL;
+    int rc = dc_spawn(&so, &pid, &msg);
     close(p[1]);
+    if (rc < 0) {
+        close(p[0]);
+        return rc;
+    }
     dc_buf out = {0};
     long long limit = dc_now_ms() + SWTPM_TIMEOUT_MS;
-    int rc = 0;
     for (;;) {
         long long left = limit - dc_now_ms();
         struct pollfd pfd = {.fd = p[0], .events = POLLIN};
-        if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
+        int n_ready = left > 0 ? poll(&pfd, 1, (int)left) : 0;
+        if (n_ready < 0 && errno == EINTR)
+            continue;
+        if (n_ready <= 0) {
             rc = -ETIMEDOUT;
             break;
         }
@@ -49,23 +54,70 @@ static int run_capture(const char *const *argv, char **ret_out)
             continue;
         if (n <= 0)
             break;
-        if (out.len < (1u << 20))
+        if (out.len < SWTPM_MAX_OUTPUT)
             dc_buf_addn(&out, tmp, (size_t)n);
     }
     close(p[0]);
-    if (rc < 0)
-        kill(pid, SIGKILL);
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
+    int st = 0;
+    if (rc == 0) {
+        long long left = limit - dc_now_ms();
+        if (dc_spawn_wait(pid, left > 0 ? (int)left : 0, &st) != 1)
+            rc = -ETIMEDOUT;
+    }
+    dc_spawn_reap(pid, NULL);
     if (rc == 0 && !(WIFEXITED(st) && WEXITSTATUS(st) == 0))
         rc = -EIO;
     if (rc < 0) {
         dc_buf_clear(&out);
         return rc;
     }
-    *ret_out = dc_buf_steal(&out);
+    *ret_out = out.s ? dc_buf_steal(&out) : xstrdup("");
     return 0;
+}
+
+/* The TPM versions in what swtpm_setup --print-capabilities printed; false when unusable. */
+static bool parse_versions(dc_host *host, const char *text, size_t len, const char *what)
+{
+    _cleanup_free_ char *err = NULL;
+    _cleanup_json_ json_object *caps = dc_json_parse(text, len, &err);
+    if (!caps) {
+        dc_host_diag(host, "swtpm", "%s is not JSON: %s", what, err ? err : "empty");
+        return false;
+    }
+    json_object *features = dc_json_get_array(caps, "features");
+    if (!features) {
+        dc_host_diag(host, "swtpm", "%s has no feature list", what);
+        return false;
+    }
+    for (size_t i = 0; i < json_object_array_length(features); i++) {
+        json_object *f = json_object_array_get_idx(features, i);
+        const char *name =
+            json_object_is_type(f, json_type_string) ? json_object_get_string(f) : NULL;
+        if (streq_ptr(name, "tpm-1.2"))
+            host->tpm.v12 = true;
+        else if (streq_ptr(name, "tpm-2.0"))
+            host->tpm.v20 = true;
+    }
+    return true;
+}
+
+/* A captured root: the versions come from the captured output, never from running anything. */
+static void versions_from_capture(dc_host *host)
+{
+    const dc_root *root = host->root;
+    _cleanup_free_ char *shown = dc_root_display(root, SWTPM_SETUP_CAPTURE);
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    int r = dc_root_read_file(root, SWTPM_SETUP_CAPTURE, SWTPM_MAX_OUTPUT, &text, &len);
+    if (r < 0) {
+        dc_host_diag(host, "swtpm",
+                     "the TPM versions of the swtpm in the sysroot are unknown: cannot read %s: %s "
+                     "(programs in a sysroot are never run)",
+                     shown, strerror(-r));
+        return;
+    }
+    _cleanup_free_ char *what = xasprintf("the captured swtpm_setup capabilities %s", shown);
+    parse_versions(host, text, len, what);
 }
 
 /* A binary's identity: any upgrade changes one of these. */
@@ -93,12 +145,15 @@ static bool versions_from_cache(dc_host *host, const char *key)
     _cleanup_free_ char *text = NULL;
     if (fd < 0 || dc_read_fd(fd, 4096, &text, NULL) < 0)
         return false;
-    char *nl = strchr(text, '\n');
-    int v12, v20;
-    if (!nl || strncmp(text, key, (size_t)(nl - text)) != 0 || strlen(key) != (size_t)(nl - text) ||
-        sscanf(nl + 1, "%d %d", &v12, &v20) != 2)
+    /* Exactly "KEY\nV12 V20\n", each flag 0 or 1; anything else is re-probed. */
+    size_t klen = strlen(key);
+    if (strncmp(text, key, klen) != 0 || text[klen] != '\n')
         return false;
-    host->tpm.v12 = v12, host->tpm.v20 = v20;
+    const char *flags = text + klen + 1;
+    if (strlen(flags) != 4 || !strchr("01", flags[0]) || flags[1] != ' ' ||
+        !strchr("01", flags[2]) || flags[3] != '\n')
+        return false;
+    host->tpm.v12 = flags[0] == '1', host->tpm.v20 = flags[2] == '1';
     return true;
 }
 
@@ -124,38 +179,30 @@ static int probe_swtpm(dc_host *host)
         return 0;
     host->tpm.swtpm = true;
 
+    if (!dc_root_is_live(root)) {
+        versions_from_capture(host);
+        return 0;
+    }
+
     _cleanup_free_ char *id_setup = identity(root, setup), *id_swtpm = identity(root, swtpm);
-    _cleanup_free_ char *key = xasprintf("%s %s %s", root->path, id_setup, id_swtpm);
+    _cleanup_free_ char *key = xasprintf("%s %s", id_setup, id_swtpm);
     if (versions_from_cache(host, key))
         return 0;
 
-    _cleanup_free_ char *exe = dc_root_display(root, setup);
-    const char *argv[] = {exe, "--print-capabilities", NULL};
+    const char *argv[] = {setup, "--print-capabilities", NULL};
     _cleanup_free_ char *out = NULL;
     int r = run_capture(argv, &out);
     if (r < 0) {
         dc_host_diag(host, "swtpm", "cannot read TPM versions from '%s --print-capabilities': %s",
-                     exe,
+                     setup,
                      r == -ETIMEDOUT ? "timed out"
                      : r == -EIO     ? "it failed"
                                      : strerror(-r));
         return 0;
     }
-    _cleanup_free_ char *err = NULL;
-    _cleanup_json_ json_object *caps = dc_json_parse(out, strlen(out), &err);
-    json_object *features = dc_json_get_array(caps, "features");
-    if (!features) {
-        dc_host_diag(host, "swtpm", "'%s --print-capabilities' printed no feature list", exe);
-        return 0;
-    }
-    for (size_t i = 0; i < json_object_array_length(features); i++) {
-        const char *f = json_object_get_string(json_object_array_get_idx(features, i));
-        if (streq_ptr(f, "tpm-1.2"))
-            host->tpm.v12 = true;
-        else if (streq_ptr(f, "tpm-2.0"))
-            host->tpm.v20 = true;
-    }
-    versions_to_cache(host, key);
+    _cleanup_free_ char *what = xasprintf("what '%s --print-capabilities' printed", setup);
+    if (parse_versions(host, out, strlen(out), what))
+        versions_to_cache(host, key);
     return 0;
 }
 

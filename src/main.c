@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <locale.h>
 #include <poll.h>
 
@@ -12,6 +13,7 @@
 #include "domcaps/domcaps.h"
 #include "host.h"
 #include "qemu_probe.h"
+#include "spawn.h"
 
 #include <sys/wait.h>
 
@@ -563,9 +565,65 @@ static void list_emulators(dc_strv *ret)
     dc_strv_clear(&seen);
 }
 
+/* The command line of the probe --all worker for one emulator: this binary, this run's options. */
+static void worker_argv(const options *o, const char *self, const char *emulator, dc_strv *ret)
+{
+    dc_strv_add(ret, self);
+    dc_strv_add(ret, "probe");
+    dc_strv_add(ret, "--emulator");
+    dc_strv_add(ret, emulator);
+    const struct {
+        const char *name, *value;
+    } pass[] = {{"--machine", o->machine},
+                {"--virttype", o->virttype},
+                {"--format", o->format},
+                {"--sysroot", o->sysroot},
+                {"--cache-dir", o->cache_dir}};
+    for (size_t i = 0; i < ELEMENTSOF(pass); i++)
+        if (pass[i].value) {
+            dc_strv_add(ret, pass[i].name);
+            dc_strv_add(ret, pass[i].value);
+        }
+    dc_strv_add(ret, "--timeout");
+    dc_strv_add_take(ret, xasprintf("%d.%03d", o->timeout_ms / 1000, o->timeout_ms % 1000));
+    if (o->snapshot)
+        dc_strv_add(ret, "--snapshot");
+    if (o->no_cache)
+        dc_strv_add(ret, "--no-cache");
+}
+
 /*
- * probe --all: one child per emulator, at most one per CPU at a time, each
- * writing its document into a pipe; printed in name order once all are done.
+ * How long one worker may take: its probe's own limit (4x the timeout) plus
+ * the host probes; past it the worker and whatever it started are killed.
+ */
+static long long worker_limit_ms(const options *o) { return 4LL * o->timeout_ms + 30000; }
+
+typedef struct worker {
+    pid_t pid;     /* -1: not started or reaped */
+    int fd;        /* its stdout, -1 once at EOF */
+    long long end; /* dc_now_ms() limit */
+    dc_buf out;
+    int status; /* exit code */
+} worker;
+
+/* Ends a worker: reaps it (killing its process group) and records its exit code. */
+static void worker_finish(worker *w, const char *emulator, bool killed)
+{
+    int st = 0;
+    if (w->fd >= 0)
+        close(w->fd);
+    w->fd = -1;
+    dc_spawn_reap(w->pid, &st);
+    w->pid = -1;
+    if (killed)
+        fprintf(stderr, "domcaps: %s: probing did not finish in time and was stopped\n", emulator);
+    w->status = !killed && WIFEXITED(st) ? WEXITSTATUS(st) : DC_EXIT_PROBE;
+}
+
+/*
+ * probe --all: one worker process per emulator (this binary, run through the
+ * spawning helper), at most one per CPU at a time, each writing its document
+ * into a pipe; printed in name order once all are done.
  */
 static int run_probe_all(const options *o)
 {
@@ -575,12 +633,21 @@ static int run_probe_all(const options *o)
         dc_strv_clear(&emus);
         return fail_usage("no qemu-system-* emulator in PATH");
     }
+    /*
+     * This binary by its path: a program running domcaps under it (valgrind)
+     * answers for /proc/self/exe too. A replaced binary still runs as itself.
+     */
+    char self[PATH_MAX];
+    ssize_t selflen = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (selflen > 0)
+        self[selflen] = '\0';
+    if (selflen <= 0 || self[0] != '/' || endswith(self, " (deleted)"))
+        snprintf(self, sizeof(self), "/proc/self/exe");
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     size_t limit = ncpu > 0 ? (size_t)ncpu : 1;
-    pid_t *pids = xcalloc(emus.n, sizeof(pid_t));
-    int *fds = xcalloc(emus.n, sizeof(int));
-    dc_buf *out = xcalloc(emus.n, sizeof(dc_buf));
-    int *status = xcalloc(emus.n, sizeof(int));
+    worker *ws = xcalloc(emus.n, sizeof(worker));
+    for (size_t i = 0; i < emus.n; i++)
+        ws[i] = (worker){.pid = -1, .fd = -1, .status = DC_EXIT_PROBE};
     /*
      * Longest first: emulators for this host's own arch run a second (TCG)
      * session and take the longest, so starting them last would leave one
@@ -596,94 +663,108 @@ static int run_probe_all(const options *o)
             if (native == (pass == 0))
                 order[nord++] = i;
         }
-    size_t next = 0, running = 0, done = 0;
+    size_t next = 0, running = 0;
     fflush(stdout);
     fflush(stderr);
-    while (done < emus.n) {
+    struct pollfd *pfd = xcalloc(emus.n, sizeof(struct pollfd));
+    size_t *idx = xcalloc(emus.n, sizeof(size_t));
+    while (next < emus.n || running) {
         while (next < emus.n && running < limit) {
             size_t e = order[next++];
+            worker *w = &ws[e];
             int p[2];
             if (pipe2(p, O_CLOEXEC) < 0) {
-                status[e] = DC_EXIT_PROBE;
-                fds[e] = -1;
-                pids[e] = -1;
-                done++;
+                fprintf(stderr, "domcaps: %s: cannot create a pipe: %s\n", emus.v[e],
+                        strerror(errno));
                 continue;
             }
-            pid_t pid = fork();
-            if (pid == 0) {
-                dup2(p[1], 1);
-                options child = *o;
-                child.all = false;
-                child.emulator = emus.v[e];
-                _exit(run_probe(&child));
-            }
+            _cleanup_strv_ dc_strv argv = {0};
+            worker_argv(o, self, emus.v[e], &argv);
+            _cleanup_free_ char *msg = NULL;
+            dc_spawn_opts so = {.argv = (const char *const *)argv.v,
+                                .stdin_fd = -1,
+                                .stdout_fd = p[1],
+                                .stderr_fd = STDERR_FILENO};
+            int r = dc_spawn(&so, &w->pid, &msg);
             close(p[1]);
-            fds[e] = p[0];
-            pids[e] = pid;
+            if (r < 0) {
+                close(p[0]);
+                w->pid = -1;
+                fprintf(stderr, "domcaps: %s: %s\n", emus.v[e], msg);
+                continue;
+            }
+            w->fd = p[0];
+            w->end = dc_now_ms() + worker_limit_ms(o);
             running++;
         }
-        /* Drain whichever children have output; reap the finished ones. */
-        struct pollfd *pfd = xcalloc(emus.n, sizeof(struct pollfd));
+        if (!running)
+            break;
+        /* Drain whichever workers have output; end the finished and the late ones. */
         size_t np = 0;
-        size_t *idx = xcalloc(emus.n, sizeof(size_t));
-        for (size_t k = 0; k < next; k++) {
-            size_t i = order[k];
-            if (fds[i] >= 0) {
-                pfd[np] = (struct pollfd){.fd = fds[i], .events = POLLIN};
+        long long now = dc_now_ms(), soonest = 0;
+        for (size_t i = 0; i < emus.n; i++) {
+            if (ws[i].pid < 0)
+                continue;
+            if (!soonest || ws[i].end < soonest)
+                soonest = ws[i].end;
+            if (ws[i].fd >= 0) {
+                pfd[np] = (struct pollfd){.fd = ws[i].fd, .events = POLLIN};
                 idx[np++] = i;
             }
         }
-        if (np && poll(pfd, np, -1) > 0) {
-            for (size_t k = 0; k < np; k++) {
-                if (!pfd[k].revents)
-                    continue;
-                size_t i = idx[k];
-                char tmp[65536];
-                ssize_t n = read(fds[i], tmp, sizeof(tmp));
-                if (n > 0) {
-                    dc_buf_addn(&out[i], tmp, (size_t)n);
-                    continue;
-                }
-                if (n < 0 && errno == EINTR)
-                    continue;
-                close(fds[i]);
-                fds[i] = -1;
-                int st = 0;
-                waitpid(pids[i], &st, 0);
-                status[i] = WIFEXITED(st) ? WEXITSTATUS(st) : DC_EXIT_PROBE;
-                running--;
-                done++;
+        int wait_ms = soonest > now ? (int)(soonest - now) : 0;
+        if (np < running && wait_ms > 10)
+            wait_ms = 10; /* a worker closed its stdout: look for its exit soon */
+        int nready = poll(pfd, np, wait_ms);
+        for (size_t k = 0; nready > 0 && k < np; k++) {
+            if (!pfd[k].revents)
+                continue;
+            worker *w = &ws[idx[k]];
+            char tmp[65536];
+            ssize_t n = read(w->fd, tmp, sizeof(tmp));
+            if (n > 0)
+                dc_buf_addn(&w->out, tmp, (size_t)n);
+            else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+                close(w->fd);
+                w->fd = -1;
             }
         }
-        free(pfd);
-        free(idx);
+        now = dc_now_ms();
+        for (size_t i = 0; i < emus.n; i++) {
+            worker *w = &ws[i];
+            if (w->pid < 0)
+                continue;
+            bool late = now >= w->end;
+            if (!late && (w->fd >= 0 || dc_spawn_exited(w->pid, NULL) == 0))
+                continue;
+            worker_finish(w, emus.v[i], late);
+            running--;
+        }
     }
+    free(pfd);
+    free(idx);
     int rc = DC_EXIT_OK;
     bool json = streq(o->format, "json");
     printf(json ? "[\n" : "<domainCapabilitiesList>\n");
     bool first = true;
     for (size_t i = 0; i < emus.n; i++) {
-        if (status[i] != DC_EXIT_OK) {
+        if (ws[i].status != DC_EXIT_OK) {
             /* An emulator for an architecture libvirt has no name for is skipped, not failed. */
-            if (status[i] != DC_EXIT_USAGE)
+            if (ws[i].status != DC_EXIT_USAGE)
                 rc = DC_EXIT_PROBE;
             if (!json)
                 printf("<!-- %s: %s, see the messages on stderr -->\n", emus.v[i],
-                       status[i] == DC_EXIT_USAGE ? "skipped" : "probing failed");
-        } else if (out[i].len) {
+                       ws[i].status == DC_EXIT_USAGE ? "skipped" : "probing failed");
+        } else if (ws[i].out.len) {
             if (json && !first)
                 printf(",\n");
-            fwrite(out[i].s, 1, out[i].len, stdout);
+            fwrite(ws[i].out.s, 1, ws[i].out.len, stdout);
             first = false;
         }
-        dc_buf_clear(&out[i]);
+        dc_buf_clear(&ws[i].out);
     }
     printf(json ? "]\n" : "</domainCapabilitiesList>\n");
-    free(pids);
-    free(fds);
-    free(out);
-    free(status);
+    free(ws);
     free(order);
     dc_strv_clear(&emus);
     return rc;

@@ -2,6 +2,7 @@
 #include "qemu_probe.h"
 
 #include <fcntl.h>
+#include <inttypes.h>
 
 #include "arch.h"
 #include "derive.h"
@@ -440,6 +441,44 @@ static void probe_tpm(probe_ctx *ctx, dc_qemu_caps *c)
 
 /* ---- sessions ------------------------------------------------------------ */
 
+/* The largest version component believed: QEMU's are dates and small counters. */
+#define DC_MAX_VERSION_NUMBER 999999
+
+/*
+ * One component of query-version's "qemu" object: absent is 0, anything but
+ * a whole number from 0 to DC_MAX_VERSION_NUMBER is refused. json-c clamps
+ * a number too large for 64 bits, so such a value is described, not quoted.
+ */
+static int version_number(json_object *q, const char *name, int *ret, char **ret_msg)
+{
+    json_object *v = dc_json_get(q, name);
+    if (!v) {
+        *ret = 0;
+        return 0;
+    }
+    if (json_object_is_type(v, json_type_int)) {
+        int64_t n = json_object_get_int64(v);
+        if (n >= 0 && n <= DC_MAX_VERSION_NUMBER) {
+            *ret = (int)n;
+            return 0;
+        }
+        if (n == INT64_MAX || n == INT64_MIN)
+            *ret_msg = xasprintf("query-version reports an unusable QEMU version: '%s' is a "
+                                 "number too large to be a version",
+                                 name);
+        else
+            *ret_msg = xasprintf("query-version reports an unusable QEMU version: '%s' is "
+                                 "%" PRId64 ", expected a number from 0 to %d",
+                                 name, n, DC_MAX_VERSION_NUMBER);
+        return -EBADMSG;
+    }
+    const char *text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
+    *ret_msg = xasprintf("query-version reports an unusable QEMU version: '%s' is %.40s%s, "
+                         "expected a number from 0 to %d",
+                         name, text, strlen(text) > 40 ? "..." : "", DC_MAX_VERSION_NUMBER);
+    return -EBADMSG;
+}
+
 static int check_version(dc_qemu_caps *c, json_object *v, char **ret_msg)
 {
     json_object *q = dc_json_get_object(v, "qemu");
@@ -447,9 +486,13 @@ static int check_version(dc_qemu_caps *c, json_object *v, char **ret_msg)
         *ret_msg = xstrdup("query-version returned no 'qemu' object");
         return -EBADMSG;
     }
-    c->version_major = (int)dc_json_get_int(q, "major", 0);
-    c->version_minor = (int)dc_json_get_int(q, "minor", 0);
-    c->version_micro = (int)dc_json_get_int(q, "micro", 0);
+    const char *names[] = {"major", "minor", "micro"};
+    int *fields[] = {&c->version_major, &c->version_minor, &c->version_micro};
+    for (size_t i = 0; i < ELEMENTSOF(names); i++) {
+        int r = version_number(q, names[i], fields[i], ret_msg);
+        if (r < 0)
+            return r;
+    }
     const char *pkg = dc_json_get_string(v, "package");
     c->package = xstrdup(pkg ? pkg : "");
     if (c->version_major < DC_MIN_QEMU_MAJOR ||

@@ -4,25 +4,32 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+
+#include "spawn.h"
 
 /* The largest single QMP message accepted (the schema reply is about 1 MiB). */
 #define DC_QMP_MAX_MESSAGE (64u << 20)
 #define DC_QMP_MAX_STDERR (64u << 10)
 
+/* What a message quotes of the emulator's stderr: its first lines, this long at most. */
+#define DC_QMP_STDERR_LINES 3
+#define DC_QMP_STDERR_QUOTE 400
+
 struct dc_qmp {
     int fd;
     pid_t pid;
     int errfd;
-    dc_buf in; /* bytes received, not yet parsed */
+    dc_buf in;       /* bytes received */
+    size_t in_off;   /* in.s[in_off..] is not parsed yet */
+    size_t scan_off; /* in.s[in_off..scan_off] holds no newline */
     dc_buf stderr_text;
     unsigned next_id;
     dc_qmp_opts opts;
     bool eof;
-    int exit_status; /* valid once reaped */
-    bool reaped;
+    int exit_status; /* valid once exited */
+    bool exited;     /* exited, not reaped: the zombie keeps the process group id */
 };
 
 void dc_qmp_error_clear(dc_qmp_error *e)
@@ -44,16 +51,17 @@ dc_qmp *dc_qmp_new_fd(int fd, const dc_qmp_opts *opts)
     return q;
 }
 
-static void reap(dc_qmp *q, bool wait_for_it)
+static void note_exit(dc_qmp *q)
 {
-    if (q->pid <= 0 || q->reaped)
-        return;
-    int st;
-    pid_t r = waitpid(q->pid, &st, wait_for_it ? 0 : WNOHANG);
-    if (r == q->pid) {
-        q->reaped = true;
-        q->exit_status = st;
-    }
+    if (q->pid > 0 && !q->exited && dc_spawn_exited(q->pid, &q->exit_status) > 0)
+        q->exited = true;
+}
+
+/* Errors of exec() that mean "this file is not a program we can run". */
+static bool exec_refused(int e)
+{
+    return e == ENOENT || e == EACCES || e == ENOEXEC || e == ENOTDIR || e == ELOOP ||
+           e == ENAMETOOLONG || e == EISDIR || e == ETXTBSY || e == EPERM || e == ELIBBAD;
 }
 
 int dc_qmp_spawn(const char *binary, const char *accel, const dc_qmp_opts *opts, dc_qmp **ret,
@@ -75,30 +83,19 @@ int dc_qmp_spawn(const char *binary, const char *accel, const dc_qmp_opts *opts,
     const char *argv[] = {binary,       "-S",       "-no-user-config", "-nodefaults",
                           "-nographic", "-machine", machine,           "-qmp",
                           "stdio",      NULL};
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid < 0) {
-        int e = errno;
-        close(sv[0]), close(sv[1]), close(ep[0]), close(ep[1]);
-        *ret_msg = xasprintf("cannot fork: %s", strerror(e));
-        return -e;
-    }
-    if (pid == 0) {
-        /* A probe must never outlive domcaps. */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(127);
-        setpgid(0, 0);
-        signal(SIGPIPE, SIG_DFL);
-        if (dup2(sv[1], 0) < 0 || dup2(sv[1], 1) < 0 || dup2(ep[1], 2) < 0)
-            _exit(127);
-        setenv("LC_ALL", "C", 1);
-        execv(binary, (char *const *)argv);
-        dprintf(2, "cannot execute %s: %s\n", binary, strerror(errno));
-        _exit(127);
-    }
+    const char *env[] = {"LC_ALL=C", NULL};
+    dc_spawn_opts so = {
+        .argv = argv, .env_set = env, .stdin_fd = sv[1], .stdout_fd = sv[1], .stderr_fd = ep[1]};
+    pid_t pid;
+    int r = dc_spawn(&so, &pid, ret_msg);
     close(sv[1]);
     close(ep[1]);
+    if (r < 0) {
+        close(sv[0]);
+        close(ep[0]);
+        /* A file that cannot be executed is not a QEMU: an input error, not a probe failure. */
+        return exec_refused(-r) ? -ENOEXEC : r;
+    }
     fcntl(ep[0], F_SETFL, O_NONBLOCK);
     dc_qmp *q = dc_qmp_new_fd(sv[0], opts);
     q->pid = pid;
@@ -127,37 +124,69 @@ static void drain_stderr(dc_qmp *q)
     }
 }
 
+/*
+ * One line quoting what the emulator printed on stderr: its first non-empty
+ * lines joined with "; ", control characters as '?', cut (at a character
+ * boundary, with "...") when longer than the quote limit; NULL when it
+ * printed nothing.
+ */
+static char *stderr_summary(const dc_buf *text)
+{
+    dc_buf one = {0};
+    const char *p = text->s ? text->s : "";
+    const char *end = p + text->len;
+    unsigned lines = 0;
+    bool cut = false;
+    while (p < end) {
+        size_t n = 0;
+        while (p + n < end && p[n] != '\n' && p[n] != '\r')
+            n++;
+        if (n) {
+            if (lines == DC_QMP_STDERR_LINES || one.len >= DC_QMP_STDERR_QUOTE) {
+                cut = true;
+                break;
+            }
+            if (one.len)
+                dc_buf_add(&one, "; ");
+            for (size_t i = 0; i < n; i++) {
+                unsigned char ch = (unsigned char)p[i];
+                if (one.len >= DC_QMP_STDERR_QUOTE && (ch & 0xc0) != 0x80) {
+                    cut = true;
+                    break;
+                }
+                char c = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+                dc_buf_addn(&one, &c, 1);
+            }
+            lines++;
+            if (cut)
+                break;
+        }
+        p += n;
+        while (p < end && (*p == '\n' || *p == '\r'))
+            p++;
+    }
+    if (!one.len)
+        return NULL;
+    if (cut || text->len >= DC_QMP_MAX_STDERR)
+        dc_buf_add(&one, " ... (truncated)");
+    return dc_buf_steal(&one);
+}
+
 /* A description of why the peer went away, with what QEMU printed. */
 static char *describe_exit(dc_qmp *q, const char *what)
 {
     _cleanup_free_ char *err = NULL;
     if (q->pid > 0) {
         /* Give a dying QEMU a moment to finish writing stderr and exit. */
-        for (int i = 0; i < 50 && !q->reaped; i++) {
+        for (int i = 0; i < 50 && !q->exited; i++) {
             drain_stderr(q);
-            reap(q, false);
-            if (!q->reaped)
+            note_exit(q);
+            if (!q->exited)
                 usleep(2000);
         }
         drain_stderr(q);
-        if (q->stderr_text.len) {
-            /* One line of message: the emulator's lines joined with "; ". */
-            dc_buf one = {0};
-            const char *p = q->stderr_text.s;
-            while (*p) {
-                size_t n = strcspn(p, "\r\n");
-                if (n) {
-                    if (one.len)
-                        dc_buf_add(&one, "; ");
-                    dc_buf_addn(&one, p, n);
-                }
-                p += n;
-                p += strspn(p, "\r\n");
-            }
-            err = one.len ? dc_buf_steal(&one) : NULL;
-            dc_buf_clear(&one);
-        }
-        if (q->reaped) {
+        err = stderr_summary(&q->stderr_text);
+        if (q->exited) {
             int st = q->exit_status;
             _cleanup_free_ char *how = WIFEXITED(st)
                                            ? xasprintf("exited with status %d", WEXITSTATUS(st))
@@ -169,31 +198,60 @@ static char *describe_exit(dc_qmp *q, const char *what)
     return err ? xasprintf("%s: %s", what, err) : xstrdup(what);
 }
 
-/* Reads one JSON line within timeout; returns 0, -ETIMEDOUT, -EPIPE or -EBADMSG. */
-static int read_message(dc_qmp *q, json_object **ret, char **ret_msg)
+/* The absolute limit for one exchange: the command timeout, within the probe's deadline. */
+static long long exchange_limit(const dc_qmp *q)
 {
-    long long start = dc_now_ms();
-    long long limit = start + q->opts.command_timeout_ms;
+    long long limit = dc_now_ms() + q->opts.command_timeout_ms;
     if (q->opts.deadline_ms && q->opts.deadline_ms < limit)
         limit = q->opts.deadline_ms;
+    return limit;
+}
 
+static char *timeout_message(dc_qmp *q, long long limit)
+{
+    return describe_exit(q, q->opts.deadline_ms && limit == q->opts.deadline_ms
+                                ? "QEMU did not answer in time (overall probe limit)"
+                                : "QEMU did not answer in time");
+}
+
+/* Takes the next complete line out of the input buffer, or returns false. */
+static bool take_line(dc_qmp *q, const char **ret_line, size_t *ret_len)
+{
+    if (q->in.len <= q->scan_off)
+        return false;
+    char *nl = memchr(q->in.s + q->scan_off, '\n', q->in.len - q->scan_off);
+    if (!nl) {
+        q->scan_off = q->in.len;
+        return false;
+    }
+    *ret_line = q->in.s + q->in_off;
+    *ret_len = (size_t)(nl - *ret_line);
+    q->in_off = q->scan_off = (size_t)(nl - q->in.s) + 1;
+    return true;
+}
+
+/*
+ * Reads one JSON line before limit (absolute dc_now_ms()); returns 0,
+ * -ETIMEDOUT, -EPIPE or -EBADMSG. The limit holds however many lines arrive.
+ */
+static int read_message(dc_qmp *q, long long limit, json_object **ret, char **ret_msg)
+{
     for (;;) {
-        char *nl = q->in.s ? memchr(q->in.s, '\n', q->in.len) : NULL;
-        if (nl) {
-            size_t linelen = (size_t)(nl - q->in.s);
-            _cleanup_free_ char *perr = NULL;
-            json_object *o = NULL;
+        if (dc_now_ms() >= limit) {
+            *ret_msg = timeout_message(q, limit);
+            return -ETIMEDOUT;
+        }
+        const char *line;
+        size_t linelen;
+        if (take_line(q, &line, &linelen)) {
             bool blank = true;
-            for (size_t i = 0; i < linelen; i++)
-                if (!strchr(" \t\r", q->in.s[i]))
+            for (size_t i = 0; i < linelen && blank; i++)
+                if (!strchr(" \t\r", line[i]))
                     blank = false;
-            if (!blank)
-                o = dc_json_parse(q->in.s, linelen, &perr);
-            memmove(q->in.s, nl + 1, q->in.len - linelen - 1);
-            q->in.len -= linelen + 1;
-            q->in.s[q->in.len] = '\0';
             if (blank)
                 continue;
+            _cleanup_free_ char *perr = NULL;
+            json_object *o = dc_json_parse(line, linelen, &perr);
             if (!o) {
                 *ret_msg = xasprintf("malformed QMP message: %s", perr);
                 return -EBADMSG;
@@ -205,6 +263,15 @@ static int read_message(dc_qmp *q, json_object **ret, char **ret_msg)
             }
             *ret = o;
             return 0;
+        }
+        /* Everything parsed so far is dropped before reading more. */
+        if (q->in_off) {
+            memmove(q->in.s, q->in.s + q->in_off, q->in.len - q->in_off);
+            q->in.len -= q->in_off;
+            q->scan_off -= q->in_off;
+            q->in_off = 0;
+            if (q->in.s)
+                q->in.s[q->in.len] = '\0';
         }
         if (q->eof) {
             *ret_msg =
@@ -218,12 +285,8 @@ static int read_message(dc_qmp *q, json_object **ret, char **ret_msg)
         }
 
         long long now = dc_now_ms();
-        if (now >= limit) {
-            *ret_msg = describe_exit(q, q->opts.deadline_ms && limit == q->opts.deadline_ms
-                                            ? "QEMU did not answer in time (overall probe limit)"
-                                            : "QEMU did not answer in time");
-            return -ETIMEDOUT;
-        }
+        if (now >= limit)
+            continue; /* reported at the top */
         struct pollfd pfd[2] = {{.fd = q->fd, .events = POLLIN},
                                 {.fd = q->errfd, .events = POLLIN}};
         int r = poll(pfd, q->errfd >= 0 ? 2 : 1, (int)(limit - now));
@@ -248,12 +311,22 @@ static int read_message(dc_qmp *q, json_object **ret, char **ret_msg)
     }
 }
 
-static int write_all(dc_qmp *q, const char *s, size_t len, char **ret_msg)
+static int write_all(dc_qmp *q, const char *s, size_t len, long long limit, char **ret_msg)
 {
     while (len) {
-        ssize_t n = send(q->fd, s, len, MSG_NOSIGNAL);
+        ssize_t n = send(q->fd, s, len, MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n < 0 && errno == ENOTSOCK)
             n = write(q->fd, s, len);
+        if (n < 0 && errno == EAGAIN) {
+            /* A peer that does not read its input gets no longer than an answer would. */
+            long long left = limit - dc_now_ms();
+            struct pollfd pfd = {.fd = q->fd, .events = POLLOUT};
+            if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
+                *ret_msg = timeout_message(q, limit);
+                return -ETIMEDOUT;
+            }
+            continue;
+        }
         if (n < 0) {
             if (errno == EINTR)
                 continue;
@@ -266,8 +339,12 @@ static int write_all(dc_qmp *q, const char *s, size_t len, char **ret_msg)
     return 0;
 }
 
-/* Sends one command; returns the command object (for recording) or NULL on failure. */
-static json_object *send_command(dc_qmp *q, const char *command, json_object *args, char **ret_msg)
+/*
+ * Sends one command; returns the command object (for recording) or NULL on
+ * failure, with *ret_errno set.
+ */
+static json_object *send_command(dc_qmp *q, const char *command, json_object *args, long long limit,
+                                 int *ret_errno, char **ret_msg)
 {
     _cleanup_free_ char *id = xasprintf("domcaps-%u", ++q->next_id);
     json_object *cmd = json_object_new_object();
@@ -281,23 +358,25 @@ static json_object *send_command(dc_qmp *q, const char *command, json_object *ar
     dc_buf line = {0};
     dc_buf_add(&line, wire);
     dc_buf_add(&line, "\n");
-    int r = write_all(q, line.s, line.len, ret_msg);
+    int r = write_all(q, line.s, line.len, limit, ret_msg);
     dc_buf_clear(&line);
     if (r < 0) {
         json_object_put(cmd);
+        *ret_errno = r;
         return NULL;
     }
     return cmd;
 }
 
-static int receive_reply(dc_qmp *q, json_object *cmd, json_object **ret_return,
+/* Waits for the reply to cmd until limit, skipping events and other replies. */
+static int receive_reply(dc_qmp *q, json_object *cmd, long long limit, json_object **ret_return,
                          dc_qmp_error *ret_err, char **ret_msg)
 {
     const char *id = dc_json_get_string(cmd, "id");
     const char *command = dc_json_get_string(cmd, "execute");
     for (;;) {
         json_object *msg = NULL;
-        int r = read_message(q, &msg, ret_msg);
+        int r = read_message(q, limit, &msg, ret_msg);
         if (r < 0)
             return r;
         if (dc_json_get(msg, "event")) {
@@ -340,15 +419,23 @@ static int receive_reply(dc_qmp *q, json_object *cmd, json_object **ret_return,
 
 int dc_qmp_handshake(dc_qmp *q, char **ret_msg)
 {
+    /* The greeting and the capabilities reply share one command timeout. */
+    long long limit = exchange_limit(q);
     /*
      * qmp_capabilities goes out before the greeting arrives: QEMU reads it
      * only after greeting, and a program that merely echoes its input (not a
      * QEMU) is then caught at once instead of after a timeout.
      */
     _cleanup_free_ char *send_msg = NULL;
-    _cleanup_json_ json_object *cmd = send_command(q, "qmp_capabilities", NULL, &send_msg);
+    int send_err = 0;
+    _cleanup_json_ json_object *cmd =
+        send_command(q, "qmp_capabilities", NULL, limit, &send_err, &send_msg);
+    if (send_err == -ETIMEDOUT) {
+        *ret_msg = TAKE_PTR(send_msg);
+        return -ETIMEDOUT;
+    }
     json_object *greeting = NULL;
-    int r = read_message(q, &greeting, ret_msg);
+    int r = read_message(q, limit, &greeting, ret_msg);
     if (r == -EPIPE || r == -EBADMSG)
         return -ENOEXEC; /* gone or garbled before greeting: not a QEMU */
     if (r < 0)
@@ -366,7 +453,7 @@ int dc_qmp_handshake(dc_qmp *q, char **ret_msg)
     }
     _cleanup_json_ json_object *ret_obj = NULL;
     dc_qmp_error err = {0};
-    r = receive_reply(q, cmd, &ret_obj, &err, ret_msg);
+    r = receive_reply(q, cmd, limit, &ret_obj, &err, ret_msg);
     if (r == 1) {
         *ret_msg = xasprintf("qmp_capabilities failed: %s", err.desc ? err.desc : "unknown error");
         dc_qmp_error_clear(&err);
@@ -378,10 +465,13 @@ int dc_qmp_handshake(dc_qmp *q, char **ret_msg)
 int dc_qmp_command(dc_qmp *q, const char *command, json_object *args, json_object **ret_return,
                    dc_qmp_error *ret_err, char **ret_msg)
 {
-    _cleanup_json_ json_object *cmd = send_command(q, command, args, ret_msg);
+    /* The timeout covers sending and the whole wait for the reply, events or not. */
+    long long limit = exchange_limit(q);
+    int r = 0;
+    _cleanup_json_ json_object *cmd = send_command(q, command, args, limit, &r, ret_msg);
     if (!cmd)
-        return -EPIPE;
-    return receive_reply(q, cmd, ret_return, ret_err, ret_msg);
+        return r;
+    return receive_reply(q, cmd, limit, ret_return, ret_err, ret_msg);
 }
 
 void dc_qmp_free(dc_qmp *q)
@@ -390,12 +480,8 @@ void dc_qmp_free(dc_qmp *q)
         return;
     if (q->fd >= 0)
         close(q->fd);
-    if (q->pid > 0 && !q->reaped) {
-        /* The whole process group: a wrapper script may have children. */
-        kill(-q->pid, SIGKILL);
-        kill(q->pid, SIGKILL);
-        reap(q, true);
-    }
+    /* The whole process group, even when QEMU itself has exited: it may have left children. */
+    dc_spawn_reap(q->pid, NULL);
     if (q->errfd >= 0)
         close(q->errfd);
     dc_buf_clear(&q->in);

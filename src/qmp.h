@@ -9,7 +9,7 @@
 typedef struct dc_qmp dc_qmp;
 
 typedef struct dc_qmp_opts {
-    int command_timeout_ms; /* per command, including the greeting */
+    int command_timeout_ms; /* per exchange: sending a command and the whole wait for its reply */
     long long deadline_ms;  /* absolute dc_now_ms() limit for the whole probe, 0: none */
     dc_buf *record;         /* when set, every command and reply is appended */
 } dc_qmp_opts;

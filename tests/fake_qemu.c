@@ -15,6 +15,12 @@
  *   truncated           greets, answers qmp_capabilities, then writes half a
  *                       JSON object without a newline and exits 0
  *   hang-after-caps     greets, answers qmp_capabilities, then never answers
+ *   spew                greets, then writes QMP events without end and never
+ *                       answers anything
+ *   fork-child          forks a child that sleeps holding the QMP socket and
+ *                       stderr, then exits 0 at once
+ *   stderr-line         greets, writes one 66 KB line (no newline) on stderr,
+ *                       exits 1
  *
  * When FAKE_QEMU_PIDFILE is set, the pid of every process it creates is
  * written there, one per line (the main process first), before anything else.
@@ -58,10 +64,7 @@ static void write_all(int fd, const char *s, size_t len)
     }
 }
 
-static void say(const char *s)
-{
-    write_all(STDOUT_FILENO, s, strlen(s));
-}
+static void say(const char *s) { write_all(STDOUT_FILENO, s, strlen(s)); }
 
 static void record_pid(pid_t pid)
 {
@@ -223,6 +226,30 @@ int main(int argc, char **argv)
             return 0;
         say("{\"return\": {\"qemu\": {\"micro\": 0, \"minor\"");
         return 0;
+    } else if (strcmp(mode, "spew") == 0) {
+        static const char event[] = "{\"event\": \"SPAM\", \"data\": {}, \"timestamp\": "
+                                    "{\"seconds\": 1, \"microseconds\": 2}}\n";
+        char block[64 * (sizeof(event) - 1)];
+        for (size_t i = 0; i < 64; i++)
+            memcpy(block + i * (sizeof(event) - 1), event, sizeof(event) - 1);
+        say(GREETING);
+        for (;;)
+            write_all(STDOUT_FILENO, block, sizeof(block));
+    } else if (strcmp(mode, "fork-child") == 0) {
+        pid_t child = fork();
+        if (child < 0)
+            die("fork");
+        if (child == 0)
+            sleep_forever();
+        record_pid(child);
+        return 0;
+    } else if (strcmp(mode, "stderr-line") == 0) {
+        static char line[66 * 1024];
+        memset(line, 'x', sizeof(line));
+        memcpy(line, "fake-qemu: ", strlen("fake-qemu: "));
+        say(GREETING);
+        write_all(STDERR_FILENO, line, sizeof(line));
+        return 1;
     } else if (strcmp(mode, "hang-after-caps") == 0) {
         handshake();
         drain();

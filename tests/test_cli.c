@@ -54,6 +54,7 @@ typedef struct cli_case {
     bool record;            /* add --record FILE: nothing may be left behind */
     const char *requires;   /* a file the case needs; skipped when missing */
     unsigned fake_pids;     /* processes the fake emulator creates */
+    size_t max_err_bytes;   /* 0: no limit on the length of stderr */
     bool needs_nonexec_hostname;
 } cli_case;
 
@@ -131,6 +132,58 @@ static const cli_case cases[] = {
      .max_seconds = 6.0,
      .record = true,
      .fake_pids = 1},
+    /* A child of the emulator that outlives it is killed with its process group. */
+    {.name = "fake-fork-child",
+     .args = {"--emulator", FAKE, "--no-cache", "--timeout", "1"},
+     .fake_mode = "fork-child",
+     .exit_code = 3,
+     .err_has = {"did not answer in time", "exited with status 0"},
+     .max_seconds = 2.5,
+     .record = true,
+     .fake_pids = 2},
+    /* Events without end: the timeout covers the whole wait for the reply. */
+    {.name = "fake-spew",
+     .args = {"--emulator", FAKE, "--no-cache", "--timeout", "2"},
+     .fake_mode = "spew",
+     .exit_code = 3,
+     .err_has = {"did not answer in time"},
+     .max_seconds = 3.0,
+     .record = true,
+     .fake_pids = 1},
+    /* 66 KB of stderr on one line: quoted in part, and said so. */
+    {.name = "fake-stderr-line",
+     .args = {"--emulator", FAKE, "--no-cache"},
+     .fake_mode = "stderr-line",
+     .exit_code = 3,
+     .err_has = {"exited with status 1", "fake-qemu: xxx", "(truncated)"},
+     .record = true,
+     .fake_pids = 1,
+     .max_err_bytes = 1024},
+    /* The audit's reproducers themselves (a shell wrapper, `yes | head` for the flood). */
+    {.name = "hostile-spew-stdout-lines",
+     .args = {"--emulator", DC_TEST_DATA_DIR "/hostile/spew-stdout-lines.sh", "--no-cache",
+              "--timeout", "2"},
+     .exit_code = 3,
+     .err_has = {"did not answer in time"},
+     .max_seconds = 3.0,
+     .record = true,
+     .requires = DC_TEST_DATA_DIR "/hostile/spew-stdout-lines.sh"},
+    {.name = "hostile-fork-child",
+     .args = {"--emulator", DC_TEST_DATA_DIR "/hostile/fork-child.sh", "--no-cache", "--timeout",
+              "1"},
+     .exit_code = 3,
+     .err_has = {"did not answer in time"},
+     .max_seconds = 2.5,
+     .record = true,
+     .requires = DC_TEST_DATA_DIR "/hostile/fork-child.sh"},
+    {.name = "replay-version-too-large",
+     .args = {"--replay", WORK "version-too-large.replies", "--no-cache"},
+     .exit_code = 2,
+     .err_has = {"unusable QEMU version", "'major' is a number too large"}},
+    {.name = "replay-version-negative",
+     .args = {"--replay", WORK "version-negative.replies", "--no-cache"},
+     .exit_code = 2,
+     .err_has = {"unusable QEMU version", "'minor' is -2, expected a number from 0 to"}},
     {.name = "unknown-arch",
      .args = {"--arch", "nosuch"},
      .exit_code = 2,
@@ -222,6 +275,11 @@ static const cli_case cases[] = {
     {.name = "version", .args = {"--version"}, .exit_code = 0, .out_prefix = "domcaps "},
 };
 
+#define REPLY_VERSION(v)                                                                           \
+    "{\"execute\": \"qmp_capabilities\"}\n\n{\"return\": {}}\n\n"                                  \
+    "{\"execute\": \"query-version\"}\n\n"                                                         \
+    "{\"return\": {\"qemu\": " v ", \"package\": \"\"}}\n\n"
+
 /* Files the cases refer to with WORK, created once. */
 static const struct {
     const char *name;
@@ -243,6 +301,10 @@ static const struct {
      "{\"return\": {\"qemu\": {\"major\": 7, \"minor\": 2, \"micro\": 0}, \"package\": \"\"}}\n\n"
      "{\"execute\": \"query-target\"}\n\n{\"return\": {\"arch\": \"x86_64\"}}\n\n"
      "{\"execute\": \"qom-list-types\"}\n\n{\"return\": [{\"name\": \"VGA\"}]}\n\n",
+     0644},
+    {"version-too-large.replies",
+     REPLY_VERSION("{\"major\": 99999999999999999999999, \"minor\": 2, \"micro\": 0}"), 0644},
+    {"version-negative.replies", REPLY_VERSION("{\"major\": 7, \"minor\": -2, \"micro\": 0}"),
      0644},
     {"unknown-target.replies",
      "{\"execute\": \"qmp_capabilities\"}\n\n{\"return\": {}}\n\n"
@@ -282,10 +344,7 @@ static int rm_entry(const char *path, const struct stat *st, int flag, struct FT
     return 0;
 }
 
-static void rm_rf(const char *path)
-{
-    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
+static void rm_rf(const char *path) { nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
 static void write_file(const char *path, const char *text, mode_t mode)
 {
@@ -592,6 +651,9 @@ static void test_case(void **state)
         check(&c, strstr(res.err, tc->err_has[i]) != NULL, "stderr lacks \"%s\"", tc->err_has[i]);
     if (tc->exit_code != 0)
         check_single_message(&c, res.err);
+    if (tc->max_err_bytes)
+        check(&c, strlen(res.err) <= tc->max_err_bytes, "stderr is %zu bytes, limit %zu",
+              strlen(res.err), tc->max_err_bytes);
     if (tc->out_prefix)
         check(&c, strncmp(res.out, tc->out_prefix, strlen(tc->out_prefix)) == 0,
               "stdout does not start with \"%s\"", tc->out_prefix);
@@ -625,6 +687,99 @@ static void test_case(void **state)
     free(pidfile);
     if (c.failures)
         fail_msg("%s: %u check(s) failed", tc->name, c.failures);
+}
+
+/* ---- a captured root is data ---------------------------------------------- */
+
+static void make_dirs(const char *path)
+{
+    char *p = strdup(path);
+    assert_non_null(p);
+    for (char *s = p + 1; *s; s++)
+        if (*s == '/') {
+            *s = '\0';
+            mkdir(p, 0755);
+            *s = '/';
+        }
+    mkdir(p, 0755);
+    free(p);
+}
+
+/*
+ * swtpm tools in a --sysroot that would leave a marker file (and claim both
+ * TPM versions) if run: the probe must read the captured file instead, and
+ * without one say that the versions are unknown, running nothing either way.
+ */
+static void test_sysroot_swtpm_never_run(void **state)
+{
+    (void)state;
+    if (access(RECORDING_X86, R_OK) != 0) {
+        print_message("[  SKIP    ] %s does not exist (yet)\n", RECORDING_X86);
+        skip();
+    }
+    char *root = xasprintf("%s/swtpm-root", workdir);
+    char *bin = xasprintf("%s/usr/bin", root);
+    char *capdir = xasprintf("%s/.domcaps", root);
+    char *marker = xasprintf("%s/swtpm-ran", workdir);
+    make_dirs(bin);
+    make_dirs(capdir);
+    const char *tools[] = {"swtpm", "swtpm_setup", "swtpm_ioctl"};
+    for (size_t i = 0; i < ELEMENTSOF(tools); i++) {
+        char *path = xasprintf("%s/%s", bin, tools[i]);
+        char *script = xasprintf("#!/bin/sh\necho %s >> '%s'\n"
+                                 "echo '{\"features\": [\"tpm-1.2\", \"tpm-2.0\"]}'\n",
+                                 tools[i], marker);
+        write_file(path, script, 0755);
+        free(script);
+        free(path);
+    }
+    char *capture = xasprintf("%s/swtpm_setup.capabilities.json", capdir);
+    write_file(capture, "{ \"type\": \"swtpm_setup\", \"features\": [ \"tpm-2.0\" ] }\n", 0644);
+
+    char *sysroot = xasprintf("--sysroot=%s", root);
+    char *argv[] = {(char *)DC_BINARY, (char *)"--replay",   (char *)RECORDING_X86,
+                    sysroot,           (char *)"--no-cache", NULL};
+    /* run() edits the entries in the child: writable copies. */
+    char *path_env = xasprintf("PATH=/usr/bin:/bin");
+    char *env[] = {path_env, (char *)"FAKE_QEMU_MODE", NULL};
+    run_result res = {0};
+    run(argv, env, 20.0, &res);
+    if (res.exit_code != 0)
+        print_error("stderr: %.2000s\n", res.err);
+    assert_int_equal(res.exit_code, 0);
+    assert_int_equal(access(marker, F_OK), -1);
+    /* 2.0 from the captured file, not 1.2 as the scripts would have said. */
+    const char *tpm = strstr(res.out, "<enum name='backendVersion'>");
+    assert_non_null(tpm);
+    const char *end = strstr(tpm, "</enum>");
+    assert_non_null(end);
+    assert_non_null(strstr(tpm, "<value>2.0</value>"));
+    char *one_two = strstr(tpm, "<value>1.2</value>");
+    assert_true(!one_two || one_two > end);
+    assert_null(strstr(res.err, "TPM"));
+    assert_null(strstr(res.err, "swtpm"));
+    run_result_clear(&res);
+
+    /* Without the captured file: unknown versions and a warning naming it, still nothing run. */
+    assert_int_equal(unlink(capture), 0);
+    run(argv, env, 20.0, &res);
+    if (res.exit_code != 0)
+        print_error("stderr: %.2000s\n", res.err);
+    assert_int_equal(res.exit_code, 0);
+    assert_int_equal(access(marker, F_OK), -1);
+    assert_non_null(strstr(res.out, "<enum name='backendVersion'/>"));
+    assert_non_null(strstr(res.err, "domcaps: warning: the TPM versions of the swtpm in the "
+                                    "sysroot are unknown"));
+    assert_non_null(strstr(res.err, "/.domcaps/swtpm_setup.capabilities.json"));
+    run_result_clear(&res);
+
+    free(path_env);
+    free(sysroot);
+    free(capture);
+    free(marker);
+    free(capdir);
+    free(bin);
+    free(root);
 }
 
 /* ---- setup --------------------------------------------------------------- */
@@ -674,12 +829,16 @@ int main(void)
         fprintf(stderr, "test_cli: %s is not built\n", DC_BINARY);
         return 1;
     }
-    struct CMUnitTest tests[ELEMENTSOF(cases)];
+    struct CMUnitTest tests[ELEMENTSOF(cases) + 1];
     for (size_t i = 0; i < ELEMENTSOF(cases); i++)
         tests[i] = (struct CMUnitTest){
             .name = cases[i].name,
             .test_func = test_case,
             .initial_state = (void *)&cases[i],
         };
+    tests[ELEMENTSOF(cases)] = (struct CMUnitTest){
+        .name = "sysroot-swtpm-never-run",
+        .test_func = test_sysroot_swtpm_never_run,
+    };
     return _cmocka_run_group_tests("cli", tests, ELEMENTSOF(tests), group_setup, group_teardown);
 }

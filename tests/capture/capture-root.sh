@@ -2,8 +2,8 @@
 # Captures the host state domcaps reads into a small fixture tree:
 #   tests/capture/capture-root.sh DEST [--no-kvm]
 # Firmware descriptors are copied verbatim; the firmware images they name
-# become one-line placeholders; swtpm tools become scripts that print what the
-# real ones printed; device nodes become placeholder files. Nothing large and
+# become one-line placeholders; swtpm tools become stubs and what they print
+# goes into /.domcaps/ (see below); device nodes become placeholder files. Nothing large and
 # nothing private (no serial numbers, no host names) is copied.
 set -euo pipefail
 
@@ -30,14 +30,30 @@ for dir in /usr/share/qemu/firmware /etc/qemu/firmware; do
   done
 done
 
+# swtpm: a captured root is data, and domcaps never runs a program inside one.
+# The tools become stubs that do nothing (domcaps only checks that they are
+# there and executable), and what they print goes into files at fixed places
+# in the root, each the tool's stdout verbatim:
+#   /.domcaps/swtpm_setup.capabilities.json  swtpm_setup --print-capabilities
+#                                            (the TPM versions: tpm-1.2, tpm-2.0)
+#   /.domcaps/swtpm.capabilities.json        swtpm socket --print-capabilities
+# Without the first file the TPM versions of such a root are unknown (a warning).
 for tool in swtpm swtpm_setup swtpm_ioctl; do
   path=$(command -v "$tool" || true)
   [ -n "$path" ] || continue
   mkdir -p "$dest$(dirname "$path")"
-  caps=$("$path" --print-capabilities 2>/dev/null || true)
-  printf '#!/bin/sh\n# captured: %s --print-capabilities\ncat <<'"'"'CAPS'"'"'\n%s\nCAPS\n' \
-    "$path" "$caps" > "$dest$path"
+  printf '#!/bin/sh\n# stub for %s captured by tests/capture/capture-root.sh: never run\nexit 1\n' \
+    "$path" > "$dest$path"
   chmod 755 "$dest$path"
+  case $tool in
+    swtpm_setup) args=(--print-capabilities) ;;
+    swtpm) args=(socket --print-capabilities) ;;
+    *) continue ;;
+  esac
+  mkdir -p "$dest/.domcaps"
+  if out=$("$path" "${args[@]}" 2>/dev/null) && [ -n "$out" ]; then
+    printf '%s\n' "$out" > "$dest/.domcaps/$tool.capabilities.json"
+  fi
 done
 
 mkdir -p "$dest/proc/sys/kernel" "$dest/sys/kernel/iommu_groups" "$dest/dev"
