@@ -150,7 +150,14 @@ static dc_cache_status load_with(fixture *f, char **ret_why)
     return st;
 }
 
-static void store_with(fixture *f)
+static void store_into(fixture *f, bool make_dir);
+
+static void store_with(fixture *f) { store_into(f, true); }
+
+/* As store_with, into an existing directory. */
+static void store_with_dir(fixture *f) { store_into(f, false); }
+
+static void store_into(fixture *f, bool make_dir)
 {
     dc_root *root = NULL;
     assert_int_equal(dc_root_open(f->root, &root), 0);
@@ -159,7 +166,8 @@ static void store_with(fixture *f)
     dc_qemu_caps *qc = replayed("qemu-7.2-aarch64");
     free(qc->binary);
     qc->binary = xstrdup(f->bin);
-    assert_int_equal(mkdir(f->dir, 0755), 0);
+    if (make_dir)
+        assert_int_equal(mkdir(f->dir, 0755), 0);
     assert_int_equal(dc_cache_store(f->dir, f->bin, &key, qc), 0);
     dc_qemu_caps_free(qc);
     dc_cache_key_clear(&key);
@@ -309,13 +317,13 @@ static void test_corrupt(void **state)
 /* ---- audit reproducers: entries regenerated for this machine, then tampered ---- */
 
 /* A valid entry for f's emulator, keyed on this machine's own root. */
-static char *live_entry(fixture *f, dc_cache_key *ret_key)
+static char *live_entry(fixture *f, const char *replies, dc_cache_key *ret_key)
 {
     dc_root *root = NULL;
     assert_int_equal(dc_root_open("/", &root), 0);
     assert_int_equal(dc_cache_key_compute(f->bin, root, ret_key), 0);
     dc_root_free(root);
-    dc_qemu_caps *qc = replayed("qemu-7.2-x86_64");
+    dc_qemu_caps *qc = replayed(replies);
     free(qc->binary);
     qc->binary = xstrdup(f->bin);
     char *text = dc_cache_serialize(ret_key, qc);
@@ -355,7 +363,7 @@ static void test_dup_accel_overflow(void **state)
     fixture_make(&f, "dup-accel");
     assert_int_equal(mkdir(f.dir, 0755), 0);
     dc_cache_key key = {0};
-    _cleanup_free_ char *good = live_entry(&f, &key);
+    _cleanup_free_ char *good = live_entry(&f, "qemu-7.2-x86_64", &key);
     _cleanup_free_ char *sealed = reseal(good);
     dc_buf b = {0};
     dc_buf_add(&b, "accel kvm 1 1 1 0\n");
@@ -375,7 +383,7 @@ static void test_dup_lines_leak(void **state)
     fixture_make(&f, "dup-lines");
     assert_int_equal(mkdir(f.dir, 0755), 0);
     dc_cache_key key = {0};
-    _cleanup_free_ char *good = live_entry(&f, &key);
+    _cleanup_free_ char *good = live_entry(&f, "qemu-7.2-x86_64", &key);
     static const struct {
         const char *lines, *why;
     } cases[] = {
@@ -396,6 +404,146 @@ static void test_dup_lines_leak(void **state)
     assert_int_equal(dc_cache_load(f.dir, f.bin, &key, &qc, &why), DC_CACHE_HIT);
     dc_qemu_caps_free(qc);
     dc_cache_key_clear(&key);
+    fixture_clear(&f);
+}
+
+/*
+ * Every byte of a real entry, each substituted once (a different bit per
+ * position, so newlines, NULs, digits and escapes all get hit): each damaged
+ * entry is refused as corrupt.
+ */
+static void test_flip_sweep(void **state)
+{
+    fixture f = {0};
+    fixture_make(&f, "flip");
+    dc_cache_key key = {0};
+    /* The smallest recording: the sweep costs the entry's size squared. */
+    _cleanup_free_ char *good = live_entry(&f, "qemu-7.2-riscv64", &key);
+    size_t len = strlen(good);
+    _cleanup_free_ char *bad = xstrdup(good);
+    size_t by_checksum = 0, other = 0;
+    for (size_t i = 0; i < len; i++) {
+        bad[i] = (char)(good[i] ^ (1u << (i % 8)));
+        dc_cache_key k2 = {0};
+        dc_qemu_caps *qc = NULL;
+        _cleanup_free_ char *why = NULL;
+        int r = dc_cache_parse(bad, len, &k2, &qc, &why);
+        if (r != -EBADMSG)
+            fail_msg("byte %zu ('%c' to 0x%02x): parse returned %d (%s)", i, good[i],
+                     (unsigned char)bad[i], r, why ? why : "accepted");
+        if (strstr(why, "checksum mismatch"))
+            by_checksum++;
+        else
+            other++;
+        bad[i] = good[i];
+    }
+    print_message("flip sweep: %zu of %zu substitutions refused as corrupt (%zu by the checksum, "
+                  "%zu by the structure)\n",
+                  by_checksum + other, len, by_checksum, other);
+    dc_cache_key_clear(&key);
+    fixture_clear(&f);
+}
+
+/* What a killed writer left is removed by the next store; a live writer's file is not. */
+static void test_leftovers(void **state)
+{
+    fixture f = {0};
+    fixture_make(&f, "leftover");
+    assert_int_equal(mkdir(f.dir, 0755), 0);
+    _cleanup_free_ char *cmd =
+        xasprintf("cd '%1$s' && echo half > qemu-system-x86_64-0123456789abcdef.caps.Ab3xZ9 && "
+                  "echo half > swtpm.caps.q1W2e3 && touch -d '-2 minutes' *.caps.* && "
+                  "echo writing > qemu-aarch64-0000000000000000.caps.N0w0k1 && "
+                  "echo other > notes.caps.tmp && touch -d '-2 minutes' notes.caps.tmp && "
+                  "echo outside > '%2$s/outside' && touch -d '-2 minutes' '%2$s/outside' && "
+                  "ln -s '%2$s/outside' link.caps.L1nk00",
+                  f.dir, tmp);
+    assert_int_equal(system(cmd), 0);
+    store_with_dir(&f);
+    static const struct {
+        const char *name;
+        bool kept;
+    } files[] = {
+        {"qemu-system-x86_64-0123456789abcdef.caps.Ab3xZ9", false},
+        {"swtpm.caps.q1W2e3", false},
+        {"qemu-aarch64-0000000000000000.caps.N0w0k1", true}, /* still being written */
+        {"notes.caps.tmp", true},                            /* not a temporary file */
+        {"link.caps.L1nk00", true},                          /* not a regular file */
+    };
+    for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+        _cleanup_free_ char *path = xasprintf("%s/%s", f.dir, files[i].name);
+        struct stat st;
+        if ((lstat(path, &st) == 0) != files[i].kept)
+            fail_msg("%s: expected %s", files[i].name, files[i].kept ? "kept" : "removed");
+    }
+    _cleanup_free_ char *entry = fixture_entry(&f);
+    assert_int_equal(access(entry, F_OK), 0);
+    _cleanup_free_ char *outside = xasprintf("%s/outside", tmp);
+    assert_int_equal(access(outside, F_OK), 0);
+    /* Only the abandoned ones go: a second call finds nothing more. */
+    assert_int_equal(dc_cache_remove_leftovers(f.dir, time(NULL)), 0);
+    /* A minute on, the interrupted write is abandoned too. */
+    assert_int_equal(dc_cache_remove_leftovers(f.dir, time(NULL) + 2 * DC_CACHE_LEFTOVER_AGE), 1);
+    fixture_clear(&f);
+}
+
+/* A --sysroot or --replay run never replaces or evicts the live host's entry. */
+static void test_sysroot_and_replay_spare_live(void **state)
+{
+    fixture f = {0};
+    fixture_make(&f, "spare");
+    assert_int_equal(mkdir(f.dir, 0755), 0);
+    dc_cache_key live_key = {0};
+    _cleanup_free_ char *live = live_entry(&f, "qemu-7.2-x86_64", &live_key);
+    dc_qemu_caps *qc = replayed("qemu-7.2-x86_64");
+    free(qc->binary);
+    qc->binary = xstrdup(f.bin);
+    assert_int_equal(dc_cache_store(f.dir, f.bin, &live_key, qc), 0);
+    dc_qemu_caps_free(qc);
+    _cleanup_free_ char *live_path = dc_cache_entry_path(f.dir, f.bin, NULL);
+    _cleanup_free_ char *before = read_text(live_path);
+
+    /* The sysroot's entry has a name of its own and names its root. */
+    store_with_dir(&f);
+    _cleanup_free_ char *sys_path = fixture_entry(&f);
+    assert_string_not_equal(sys_path, live_path);
+    _cleanup_free_ char *sys_text = read_text(sys_path);
+    _cleanup_free_ char *want_root = NULL;
+    {
+        dc_root *root = NULL;
+        assert_int_equal(dc_root_open(f.root, &root), 0);
+        _cleanup_free_ char *id = dc_cache_root_id(root);
+        assert_string_not_equal(id, "/");
+        want_root = xasprintf("\nkey root %s\n", id);
+        dc_root_free(root);
+    }
+    assert_non_null(strstr(sys_text, want_root));
+    assert_non_null(strstr(before, "\nkey root /\nkey source qemu\n"));
+    char *why = NULL;
+    assert_int_equal(load_with(&f, &why), DC_CACHE_HIT);
+
+    /* A replay through the cache neither reads nor writes it. */
+    _cleanup_free_ char *rec = xasprintf("%s/replies/qemu-7.2-aarch64.replies", DC_TEST_DATA_DIR);
+    dc_probe_opts po = {.binary = f.bin, .replay = rec, .want_tcg_session = true};
+    dc_root *root = NULL;
+    assert_int_equal(dc_root_open("/", &root), 0);
+    dc_qemu_caps *got = NULL;
+    _cleanup_free_ char *msg = NULL;
+    assert_int_equal(dc_probe_cached(&po, root, f.dir, NULL, &got, &msg), 0);
+    assert_string_equal(got->target, "aarch64"); /* the recording's answer, not the entry's */
+    dc_qemu_caps_free(got);
+    dc_root_free(root);
+
+    /* The live entry is byte for byte what it was, and still valid for the live key. */
+    _cleanup_free_ char *after = read_text(live_path);
+    assert_string_equal(before, after);
+    dc_qemu_caps *hit = NULL;
+    assert_int_equal(dc_cache_load(f.dir, f.bin, &live_key, &hit, &why), DC_CACHE_HIT);
+    assert_string_equal(hit->target, "x86_64");
+    dc_qemu_caps_free(hit);
+    _cleanup_free_ char *count = xasprintf("ls '%s' | wc -l | grep -qx 2", f.dir);
+    assert_int_equal(system(count), 0);
+    dc_cache_key_clear(&live_key);
     fixture_clear(&f);
 }
 
@@ -541,6 +689,9 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_corrupt);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_dup_accel_overflow);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_dup_lines_leak);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_flip_sweep);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_leftovers);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sysroot_and_replay_spare_live);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_unwritable_dir);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_concurrent_and_explain);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_probe_all);
