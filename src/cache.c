@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cache.h"
 
+#include <assert.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <sys/utsname.h>
+#include <time.h>
 
 #include "domcaps/domcaps.h"
 
@@ -11,11 +15,20 @@
  * changes. 4: generic-pc-machine's i8042 and the max CPU's migratable are
  * asked for whether or not qom-list-types lists the class; host-model is
  * chosen among models of the host's own vendor. 5: the per-model static
- * expansions and QEMU's CPU feature names are kept for the checker.
+ * expansions and QEMU's CPU feature names are kept for the checker. 6: a
+ * fixed line order with every section and singleton line at most once, a
+ * SHA-256 checksum line before the end marker, and the root and the answer's
+ * source in the key (entries of a --sysroot live under their own names).
  */
-#define DC_CACHE_FORMAT 5
+#define DC_CACHE_FORMAT 6
 #define DC_CACHE_MAGIC "domcaps-cache"
+#define DC_CACHE_CHECKSUM "checksum"
+#define DC_CACHE_DIGEST "sha256"
+#define DC_CACHE_END "end"
 #define DC_CACHE_MAX (64u << 20)
+#ifndef MIN
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
 
 /* ---- key inputs --------------------------------------------------------------- */
 
@@ -50,7 +63,7 @@ static char *cpuinfo_field(const char *text, const char *field)
 }
 
 /* The QEMU module directory: modules loaded at run time change what QEMU offers. */
-static char *module_dir_stamp(void)
+static char *module_dir_stamp(const dc_root *root)
 {
     static const char *const dirs[] = {
         "/usr/lib/x86_64-linux-gnu/qemu",
@@ -62,7 +75,7 @@ static char *module_dir_stamp(void)
     };
     for (size_t i = 0; i < ELEMENTSOF(dirs); i++) {
         struct stat st;
-        if (stat(dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
+        if (dc_root_stat(root, dirs[i], &st) == 0 && S_ISDIR(st.st_mode))
             return xasprintf("%s@%lld.%09ld", dirs[i], (long long)st.st_mtim.tv_sec,
                              st.st_mtim.tv_nsec);
     }
@@ -95,10 +108,14 @@ int dc_cache_key_compute(const char *binary, const dc_root *root, dc_cache_key *
     key_add(&k, "mtime", mtime);
     key_add(&k, "ctime", ctime);
     key_add(&k, "inode", inode);
-    _cleanup_free_ char *moddir = module_dir_stamp();
+    _cleanup_free_ char *moddir = module_dir_stamp(root);
     key_add(&k, "module-dir", moddir);
     _cleanup_free_ char *self = xasprintf("%s/%d", DC_VERSION, DC_CACHE_FORMAT);
     key_add(&k, "domcaps", self);
+    _cleanup_free_ char *rootid = dc_cache_root_id(root);
+    key_add(&k, "root", rootid);
+    /* Replayed answers are never stored (see dc_probe_cached); this says so in the entry. */
+    key_add(&k, "source", "qemu");
 
     _cleanup_free_ char *rel = NULL, *ver = NULL;
     if (dc_root_read_line(root, "/proc/sys/kernel/osrelease", &rel) < 0) {
@@ -164,14 +181,33 @@ char *dc_cache_default_dir(void)
     return NULL;
 }
 
-char *dc_cache_entry_path(const char *dir, const char *binary)
+char *dc_cache_root_id(const dc_root *root)
 {
-    /* FNV-1a of the path; the path itself is stored and compared on load. */
-    uint64_t h = 1469598103934665603ULL;
-    for (const unsigned char *p = (const unsigned char *)binary; *p; p++) {
+    if (!root || dc_root_is_live(root))
+        return xstrdup("/");
+    /* Where it is and which directory it is: a moved or replaced tree is another root. */
+    struct stat st;
+    _cleanup_free_ char *real = realpath(root->path, NULL);
+    if (fstat(root->dirfd, &st) < 0)
+        return xasprintf("%s@?", real ? real : root->path);
+    return xasprintf("%s@%llu:%llu", real ? real : root->path, (unsigned long long)st.st_dev,
+                     (unsigned long long)st.st_ino);
+}
+
+static uint64_t fnv1a(uint64_t h, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
         h ^= *p;
         h *= 1099511628211ULL;
     }
+    return h;
+}
+
+/* The live root keeps the plain name; any other root gets its own, so it never replaces it. */
+static char *entry_path(const char *dir, const char *binary, const char *rootid)
+{
+    /* FNV-1a of the path (and root); both are stored in the key and compared on load. */
+    uint64_t h = fnv1a(1469598103934665603ULL, binary);
     const char *base = strrchr(binary, '/');
     base = base ? base + 1 : binary;
     char clean[64];
@@ -183,7 +219,26 @@ char *dc_cache_entry_path(const char *dir, const char *binary)
                                 ? *base
                                 : '_');
     clean[n] = '\0';
-    return xasprintf("%s/%s-%016llx.caps", dir, clean, (unsigned long long)h);
+    if (!rootid || streq(rootid, "/"))
+        return xasprintf("%s/%s-%016llx.caps", dir, clean, (unsigned long long)h);
+    uint64_t r = fnv1a(fnv1a(1469598103934665603ULL, rootid), "\n");
+    return xasprintf("%s/%s-%016llx-root-%016llx.caps", dir, clean, (unsigned long long)h,
+                     (unsigned long long)r);
+}
+
+char *dc_cache_entry_path(const char *dir, const char *binary, const dc_root *root)
+{
+    _cleanup_free_ char *rootid = dc_cache_root_id(root);
+    return entry_path(dir, binary, rootid);
+}
+
+/* The root an entry is for, as recorded in its key; NULL (the live root) when absent. */
+static const char *key_root(const dc_cache_key *key)
+{
+    for (size_t i = 0; i < key->names.n; i++)
+        if (streq(key->names.v[i], "root"))
+            return key->values.v[i];
+    return NULL;
 }
 
 /* ---- serialization ----------------------------------------------------------- */
@@ -315,8 +370,107 @@ char *dc_cache_serialize(const dc_cache_key *key, const dc_qemu_caps *c)
     line_strs(&b, "cpuprop", &c->cpu_props);
     serialize_accel(&b, "kvm", &c->kvm);
     serialize_accel(&b, "tcg", &c->tcg);
-    dc_buf_add(&b, "end\n");
-    return dc_buf_steal(&b);
+    char *sealed = dc_cache_seal(b.s, b.len);
+    dc_buf_clear(&b);
+    return sealed;
+}
+
+/* ---- checksum ------------------------------------------------------------------ */
+
+/* SHA-256 (FIPS 180-4) of the entry's body; integrity against damage, not a signature. */
+typedef struct sha256 {
+    uint32_t h[8];
+    uint8_t block[64];
+    size_t used;
+    uint64_t total;
+} sha256;
+
+static const uint32_t sha256_k[64] = {
+    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+};
+
+static uint32_t ror32(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
+
+static void sha256_block(sha256 *s, const uint8_t *p)
+{
+    uint32_t w[64];
+    for (size_t i = 0; i < 16; i++)
+        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
+               (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
+    for (size_t i = 16; i < 64; i++) {
+        uint32_t s0 = ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ (w[i - 15] >> 3);
+        uint32_t s1 = ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ (w[i - 2] >> 10);
+        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
+    }
+    uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
+    uint32_t e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
+    for (size_t i = 0; i < 64; i++) {
+        uint32_t t1 = h + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) + ((e & f) ^ (~e & g)) +
+                      sha256_k[i] + w[i];
+        uint32_t t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
+        h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+    }
+    s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d;
+    s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
+}
+
+static void sha256_init(sha256 *s)
+{
+    static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
+                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
+    *s = (sha256){0};
+    memcpy(s->h, iv, sizeof(iv));
+}
+
+static void sha256_update(sha256 *s, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    s->total += len;
+    if (s->used) {
+        size_t take = MIN(len, sizeof(s->block) - s->used);
+        memcpy(s->block + s->used, p, take);
+        s->used += take, p += take, len -= take;
+        if (s->used < sizeof(s->block))
+            return;
+        sha256_block(s, s->block);
+        s->used = 0;
+    }
+    for (; len >= 64; p += 64, len -= 64)
+        sha256_block(s, p);
+    memcpy(s->block, p, len);
+    s->used = len;
+}
+
+/* Lowercase hex, 64 digits plus NUL. */
+static void sha256_hex(const void *data, size_t len, char ret[65])
+{
+    sha256 s;
+    sha256_init(&s);
+    sha256_update(&s, data, len);
+    uint64_t bits = s.total * 8;
+    static const uint8_t pad[64] = {0x80};
+    sha256_update(&s, pad, s.used < 56 ? 56 - s.used : 120 - s.used);
+    uint8_t lenbe[8];
+    for (size_t i = 0; i < 8; i++)
+        lenbe[i] = (uint8_t)(bits >> (56 - 8 * i));
+    sha256_update(&s, lenbe, 8);
+    for (size_t i = 0; i < 8; i++)
+        snprintf(ret + 8 * i, 9, "%08" PRIx32, s.h[i]);
+}
+
+char *dc_cache_seal(const char *body, size_t len)
+{
+    char hex[65];
+    sha256_hex(body, len, hex);
+    return xasprintf("%.*s%s %s %s\n%s\n", (int)len, body, DC_CACHE_CHECKSUM, DC_CACHE_DIGEST, hex,
+                     DC_CACHE_END);
 }
 
 /* ---- parsing ------------------------------------------------------------------- */
@@ -326,44 +480,51 @@ typedef struct words {
     size_t n;
 } words;
 
-/* Splits a line in place and unescapes each word; "%-" is NULL. */
-static void split(char *line, words *ws)
+/*
+ * Splits a line in place into single-space-separated words and unescapes
+ * each; "%-" is NULL, "%0" the empty string. Only what the writer produces is
+ * accepted: no empty words, no escape other than the four it uses, at most
+ * ELEMENTSOF(w) words. Returns false otherwise.
+ */
+static bool split(char *line, words *ws)
 {
     ws->n = 0;
-    char *p = line;
-    while (*p && ws->n < ELEMENTSOF(ws->w)) {
-        while (*p == ' ')
-            p++;
-        if (!*p)
-            break;
+    for (char *p = line;;) {
         char *t = p;
         while (*p && *p != ' ')
             p++;
-        if (*p)
-            *p++ = '\0';
-        if (t[0] == '%' && t[1] == '-' && !t[2]) {
+        if (p == t || ws->n == ELEMENTSOF(ws->w))
+            return false;
+        bool last = !*p;
+        *p = '\0';
+        if (streq(t, "%-")) {
             ws->w[ws->n++] = NULL;
-            continue;
-        }
-        if (t[0] == '%' && t[1] == '0' && !t[2]) {
-            t[0] = '\0'; /* the empty string */
+        } else if (streq(t, "%0")) {
+            t[0] = '\0';
             ws->w[ws->n++] = t;
-            continue;
-        }
-        if (strchr(t, '%')) {
+        } else {
             char *o = t;
             for (char *i = t; *i; i++) {
-                if (*i == '%' && i[1] && i[2]) {
-                    char hex[3] = {i[1], i[2], 0};
-                    *o++ = (char)strtol(hex, NULL, 16);
-                    i += 2;
-                } else {
+                if (*i != '%') {
                     *o++ = *i;
+                    continue;
                 }
+                char c = i[1] == '2' && i[2] == '0'   ? ' '
+                         : i[1] == '0' && i[2] == 'A' ? '\n'
+                         : i[1] == '2' && i[2] == '5' ? '%'
+                         : i[1] == '0' && i[2] == '9' ? '\t'
+                                                      : '\0';
+                if (!c)
+                    return false;
+                *o++ = c;
+                i += 2;
             }
             *o = '\0';
+            ws->w[ws->n++] = t;
         }
-        ws->w[ws->n++] = t;
+        if (last)
+            return true;
+        p++;
     }
 }
 
@@ -372,12 +533,7 @@ static char *dupn(const char *s) { return s ? xstrdup(s) : NULL; }
 /* Hands the collected host-model feature lists to the accelerator they belong to. */
 static void take_host_model_lists(dc_qemu_accel *a, dc_strv *req, dc_strv *dis)
 {
-    if (!a) {
-        dc_strv_clear(req);
-        dc_strv_clear(dis);
-        return;
-    }
-    if (a->host_model.supported == DC_YES) {
+    if (a && a->host_model.supported == DC_YES) {
         a->host_model.require = req->v ? req->v : xcalloc(1, sizeof(char *));
         a->host_model.disable = dis->v ? dis->v : xcalloc(1, sizeof(char *));
         *req = (dc_strv){0};
@@ -387,206 +543,491 @@ static void take_host_model_lists(dc_qemu_accel *a, dc_strv *req, dc_strv *dis)
     dc_strv_clear(dis);
 }
 
-static bool to_int(const char *s, long long *ret)
+static bool num_bool(const char *s, bool *ret)
 {
-    if (!s || !*s)
-        return false;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || *end)
+    unsigned v;
+    if (dc_parse_uint(s, 10, &v) < 0 || v > 1)
         return false;
     *ret = v;
     return true;
 }
 
+static bool num_uint(const char *s, unsigned *ret) { return dc_parse_uint(s, 10, ret) == 0; }
+
+static bool num_range(const char *s, int min, int max, int *ret)
+{
+    int64_t v;
+    if (dc_parse_i64(s, 10, min, max, &v) < 0)
+        return false;
+    *ret = (int)v;
+    return true;
+}
+
+static bool num_u64(const char *s, unsigned long long *ret)
+{
+    uint64_t v;
+    if (dc_parse_u64(s, 10, UINT64_MAX, &v) < 0)
+        return false;
+    *ret = v;
+    return true;
+}
+
+/*
+ * The lines of an entry in the order they must come. Those marked repeatable
+ * may occur any number of times in a row; every other at most once per
+ * section (the top, then accel kvm, then accel tcg).
+ */
+typedef enum line_kind {
+    L_KEY,
+    L_BINARY,
+    L_TARGET,
+    L_ARCH,
+    L_VERSION,
+    L_PACKAGE,
+    L_FLAGS,
+    L_SEV_CPU0,
+    L_SGX_SECTION,
+    L_TYPE,
+    L_PCITYPE,
+    L_CMD,
+    L_TPM_MODEL,
+    L_TPM_TYPE,
+    L_FALIAS,
+    L_CPUPROP,
+    L_ACCEL,
+    L_MACHINE,
+    L_CPU,   /* with its unavail lines */
+    L_MODEL, /* with its mfeat lines */
+    L_HV,
+    L_HOSTMODEL,
+    L_HMREQ,
+    L_HMDIS,
+    L_MAX,
+} line_kind;
+
+static const struct {
+    const char *tag;
+    bool repeatable;
+    size_t nwords; /* including the tag */
+} line_kinds[L_MAX] = {
+    [L_KEY] = {"key", true, 3},
+    [L_BINARY] = {"binary", false, 2},
+    [L_TARGET] = {"target", false, 2},
+    [L_ARCH] = {"arch", false, 2},
+    [L_VERSION] = {"version", false, 4},
+    [L_PACKAGE] = {"package", false, 2},
+    [L_FLAGS] = {"flags", false, 26},
+    [L_SEV_CPU0] = {"sev_cpu0", false, 2},
+    [L_SGX_SECTION] = {"sgx_section", true, 3},
+    [L_TYPE] = {"type", true, 2},
+    [L_PCITYPE] = {"pcitype", true, 2},
+    [L_CMD] = {"cmd", true, 2},
+    [L_TPM_MODEL] = {"tpm_model", true, 2},
+    [L_TPM_TYPE] = {"tpm_type", true, 2},
+    [L_FALIAS] = {"falias", true, 2},
+    [L_CPUPROP] = {"cpuprop", true, 2},
+    [L_ACCEL] = {"accel", false, 6},
+    [L_MACHINE] = {"machine", true, 8},
+    [L_CPU] = {"cpu", true, 7},
+    [L_MODEL] = {"model", true, 3},
+    [L_HV] = {"hv", true, 2},
+    [L_HOSTMODEL] = {"hostmodel", false, 6},
+    [L_HMREQ] = {"hmreq", true, 2},
+    [L_HMDIS] = {"hmdis", true, 2},
+};
+
+/* More key lines than any domcaps writes is damage; it also bounds the key comparison. */
+#define DC_CACHE_MAX_KEYS 64
+
+typedef struct parser {
+    dc_qemu_caps *c;
+    dc_cache_key key;
+    dc_qemu_accel *a; /* the section being read; NULL at the top */
+    dc_qemu_cpudef *cpu;
+    dc_qemu_cpuexp *model;
+    size_t cpus_alloc, machines_alloc, models_alloc;
+    dc_strv req, dis;
+    int section; /* 0 top, 1 accel kvm, 2 accel tcg */
+    int last;    /* the kind of the previous line, -1 before the first */
+    bool seen[L_MAX];
+} parser;
+
+/* One line; returns NULL or what is wrong with it (a static string or *ret_alloc). */
+static const char *parse_line(parser *ps, words *ws, char **ret_alloc)
+{
+    const char *tag = ws->w[0];
+    if (!tag)
+        return "a line without a tag";
+    line_kind k = L_MAX;
+    for (size_t i = 0; i < L_MAX; i++)
+        if (streq(tag, line_kinds[i].tag))
+            k = (line_kind)i;
+    /* The lists inside a cpu or model belong to it. */
+    if (streq(tag, "unavail") || streq(tag, "mfeat")) {
+        bool unavail = tag[0] == 'u';
+        if (ps->last != (unavail ? L_CPU : L_MODEL))
+            return unavail ? "an 'unavail' line outside a cpu" : "an 'mfeat' line outside a model";
+        if (ws->n != 2 || !ws->w[1])
+            return unavail ? "malformed 'unavail' line" : "malformed 'mfeat' line";
+        dc_strv_add(unavail ? &ps->cpu->unavailable : &ps->model->features, ws->w[1]);
+        return NULL;
+    }
+    if (k == L_MAX)
+        return "unexpected line";
+    if (ws->n != line_kinds[k].nwords) {
+        *ret_alloc = xasprintf("malformed '%s' line (%zu words, expected %zu)", tag, ws->n,
+                               line_kinds[k].nwords);
+        return *ret_alloc;
+    }
+    if (k == L_ACCEL) {
+        const char *name = ws->w[1] ? ws->w[1] : "";
+        int want = streq(name, "kvm") ? 1 : streq(name, "tcg") ? 2 : 0;
+        if (!want)
+            return "an accel section other than kvm or tcg";
+        if (want <= ps->section) {
+            *ret_alloc = xasprintf("repeated 'accel %s' section", name);
+            return *ret_alloc;
+        }
+        if (want != ps->section + 1)
+            return "the 'accel tcg' section before 'accel kvm'";
+        if (ps->a && !ps->seen[L_HOSTMODEL])
+            return "an accel section without a 'hostmodel' line";
+        take_host_model_lists(ps->a, &ps->req, &ps->dis);
+        dc_qemu_accel *a = want == 1 ? &ps->c->kvm : &ps->c->tcg;
+        if (!num_bool(ws->w[2], &a->probed) || !num_bool(ws->w[3], &a->have_cpu_defs) ||
+            !num_bool(ws->w[4], &a->hyperv_valid) || !num_uint(ws->w[5], &a->phys_bits))
+            return "bad number in an 'accel' line";
+        ps->a = a;
+        ps->section = want;
+        ps->cpu = NULL;
+        ps->model = NULL;
+        ps->cpus_alloc = ps->machines_alloc = ps->models_alloc = 0;
+        memset(ps->seen, 0, sizeof(ps->seen));
+        ps->seen[L_ACCEL] = true;
+        ps->last = L_ACCEL;
+        return NULL;
+    }
+    if ((k < L_ACCEL) != (ps->section == 0)) {
+        *ret_alloc = xasprintf(k < L_ACCEL ? "a '%s' line inside an accel section"
+                                           : "a '%s' line before the accel sections",
+                               tag);
+        return *ret_alloc;
+    }
+    if (ps->seen[k] && !(line_kinds[k].repeatable && ps->last == (int)k)) {
+        *ret_alloc = xasprintf(
+            line_kinds[k].repeatable ? "'%s' lines not kept together" : "repeated '%s' line", tag);
+        return *ret_alloc;
+    }
+    for (size_t later = k + 1; later < L_MAX; later++)
+        if (ps->seen[later]) {
+            *ret_alloc = xasprintf("a '%s' line after '%s'", tag, line_kinds[later].tag);
+            return *ret_alloc;
+        }
+    ps->seen[k] = true;
+    ps->last = (int)k;
+
+    dc_qemu_caps *c = ps->c;
+    dc_qemu_accel *a = ps->a;
+    switch (k) {
+    case L_KEY:
+        if (!ws->w[1] || !ws->w[2])
+            return "malformed 'key' line";
+        if (ps->key.names.n == DC_CACHE_MAX_KEYS)
+            return "too many 'key' lines";
+        if (dc_strv_contains(&ps->key.names, ws->w[1])) {
+            *ret_alloc = xasprintf("repeated key '%s'", ws->w[1]);
+            return *ret_alloc;
+        }
+        dc_strv_add(&ps->key.names, ws->w[1]);
+        dc_strv_add(&ps->key.values, ws->w[2]);
+        return NULL;
+    case L_BINARY:
+    case L_TARGET:
+    case L_ARCH:
+    case L_SEV_CPU0:
+        if (!ws->w[1]) {
+            *ret_alloc = xasprintf("malformed '%s' line", tag);
+            return *ret_alloc;
+        }
+        *(k == L_BINARY   ? &c->binary
+          : k == L_TARGET ? &c->target
+          : k == L_ARCH   ? &c->arch
+                          : &c->sev_cpu0_id) = xstrdup(ws->w[1]);
+        return NULL;
+    case L_VERSION:
+        if (!num_range(ws->w[1], 0, INT_MAX, &c->version_major) ||
+            !num_range(ws->w[2], 0, INT_MAX, &c->version_minor) ||
+            !num_range(ws->w[3], 0, INT_MAX, &c->version_micro))
+            return "bad number in the 'version' line";
+        return NULL;
+    case L_PACKAGE:
+        c->package = xstrdup(ws->w[1] ? ws->w[1] : "");
+        return NULL;
+    case L_FLAGS: {
+        bool *b[] = {&c->kvm_enabled,
+                     &c->schema_sdl,
+                     &c->schema_egl_headless,
+                     &c->schema_dbus,
+                     &c->schema_netdev_user,
+                     &c->schema_netdev_stream,
+                     &c->schema_vdagent,
+                     &c->cl_spice,
+                     &c->cl_async_teardown,
+                     &c->have_tpm_query,
+                     &c->gic_valid,
+                     NULL,
+                     NULL,
+                     &c->sev_valid,
+                     NULL,
+                     NULL,
+                     &c->sgx_valid,
+                     &c->sgx_flc,
+                     &c->sgx_sgx1,
+                     &c->sgx_sgx2,
+                     NULL,
+                     &c->max_cpu_migratable,
+                     &c->none_machine_cgs,
+                     &c->pc_machine_i8042,
+                     &c->memfd_hugetlb};
+        static_assert(ELEMENTSOF(b) == 25, "the flags line has 25 numbers");
+        unsigned *u[] = {[11] = &c->gic_kernel,
+                         [12] = &c->gic_emulated,
+                         [14] = &c->sev_cbitpos,
+                         [15] = &c->sev_reduced_phys_bits};
+        for (size_t i = 0; i < ELEMENTSOF(b); i++) {
+            const char *s = ws->w[i + 1];
+            bool ok = b[i]                        ? num_bool(s, b[i])
+                      : i < ELEMENTSOF(u) && u[i] ? num_uint(s, u[i])
+                                                  : num_u64(s, &c->sgx_section_size);
+            if (!ok) {
+                *ret_alloc = xasprintf("bad number %zu in the 'flags' line", i + 1);
+                return *ret_alloc;
+            }
+        }
+        return NULL;
+    }
+    case L_SGX_SECTION: {
+        unsigned node;
+        unsigned long long size;
+        if (!num_uint(ws->w[1], &node) || !num_u64(ws->w[2], &size))
+            return "bad number in an 'sgx_section' line";
+        c->sgx_sections =
+            xrealloc(c->sgx_sections, (c->sgx_nsections + 1) * sizeof(*c->sgx_sections));
+        c->sgx_sections[c->sgx_nsections].node = node;
+        c->sgx_sections[c->sgx_nsections++].size = size;
+        return NULL;
+    }
+    case L_TYPE:
+    case L_PCITYPE:
+    case L_CMD:
+    case L_TPM_MODEL:
+    case L_TPM_TYPE:
+    case L_FALIAS:
+    case L_CPUPROP:
+    case L_HV:
+    case L_HMREQ:
+    case L_HMDIS: {
+        if (!ws->w[1]) {
+            *ret_alloc = xasprintf("malformed '%s' line", tag);
+            return *ret_alloc;
+        }
+        dc_strv *sv = k == L_TYPE        ? &c->types
+                      : k == L_PCITYPE   ? &c->pci_types
+                      : k == L_CMD       ? &c->commands
+                      : k == L_TPM_MODEL ? &c->tpm_models
+                      : k == L_TPM_TYPE  ? &c->tpm_types
+                      : k == L_FALIAS    ? &c->feature_aliases
+                      : k == L_CPUPROP   ? &c->cpu_props
+                      : k == L_HV        ? &a->hyperv
+                      : k == L_HMREQ     ? &ps->req
+                                         : &ps->dis;
+        dc_strv_add(sv, ws->w[1]);
+        return NULL;
+    }
+    case L_MACHINE: {
+        dc_qemu_machine m = {0};
+        if (!num_uint(ws->w[1], &m.cpu_max) || !num_bool(ws->w[2], &m.is_default) ||
+            !num_bool(ws->w[3], &m.deprecated) || !num_range(ws->w[4], -1, 1, &m.acpi))
+            return "bad number in a 'machine' line";
+        if (!ws->w[5])
+            return "a 'machine' line without a name";
+        if (a->nmachines == ps->machines_alloc) {
+            ps->machines_alloc = ps->machines_alloc ? ps->machines_alloc * 2 : 64;
+            a->machines = xrealloc(a->machines, ps->machines_alloc * sizeof(*a->machines));
+        }
+        m.name = xstrdup(ws->w[5]);
+        m.alias = dupn(ws->w[6]);
+        m.default_cpu_type = dupn(ws->w[7]);
+        a->machines[a->nmachines++] = m;
+        return NULL;
+    }
+    case L_CPU: {
+        dc_qemu_cpudef d = {0};
+        if (!num_range(ws->w[1], -1, 1, &d.usable) || !num_bool(ws->w[2], &d.deprecated))
+            return "bad number in a 'cpu' line";
+        if (!ws->w[3])
+            return "a 'cpu' line without a name";
+        if (a->ncpus == ps->cpus_alloc) {
+            ps->cpus_alloc = ps->cpus_alloc ? ps->cpus_alloc * 2 : 64;
+            a->cpus = xrealloc(a->cpus, ps->cpus_alloc * sizeof(*a->cpus));
+        }
+        d.name = xstrdup(ws->w[3]);
+        d.alias_of = dupn(ws->w[4]);
+        d.vendor = dupn(ws->w[5]);
+        d.typename = dupn(ws->w[6]);
+        ps->cpu = &a->cpus[a->ncpus++];
+        *ps->cpu = d;
+        return NULL;
+    }
+    case L_MODEL:
+        if (!ws->w[1])
+            return "a 'model' line without a name";
+        if (a->nmodels == ps->models_alloc) {
+            ps->models_alloc = ps->models_alloc ? ps->models_alloc * 2 : 64;
+            a->models = xrealloc(a->models, ps->models_alloc * sizeof(*a->models));
+        }
+        ps->model = &a->models[a->nmodels++];
+        *ps->model = (dc_qemu_cpuexp){.name = xstrdup(ws->w[1]), .vendor = dupn(ws->w[2])};
+        return NULL;
+    case L_HOSTMODEL: {
+        dc_host_model *hm = &a->host_model;
+        int supported;
+        if (!num_range(ws->w[1], DC_ABSENT, DC_YES, &supported) ||
+            !num_bool(ws->w[2], &hm->fallback_allow) || !num_uint(ws->w[3], &hm->maxphysaddr_limit))
+            return "bad number in a 'hostmodel' line";
+        hm->supported = (dc_tristate)supported;
+        hm->model = dupn(ws->w[4]);
+        hm->vendor = dupn(ws->w[5]);
+        return NULL;
+    }
+    case L_ACCEL:
+    case L_MAX:
+        break;
+    }
+    return "unexpected line";
+}
+
+/* The line number (1-based) of offset off in text. */
+static unsigned line_of(const char *text, size_t off)
+{
+    unsigned n = 1;
+    for (const char *p = text; (p = memchr(p, '\n', (size_t)(text + off - p))); p++)
+        n++;
+    return n;
+}
+
 int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_caps **ret,
                    char **ret_why)
 {
-    _cleanup_free_ char *copy = xstrndup(text, len);
-    dc_qemu_caps *c = xcalloc(1, sizeof(*c));
-    dc_cache_key key = {0};
-    dc_qemu_accel *a = NULL;
-    dc_qemu_cpudef *cpu = NULL;
-    dc_qemu_cpuexp *model = NULL;
-    size_t models_alloc = 0;
-    dc_strv req = {0}, dis = {0}; /* the host-model lists of accelerator a */
-    size_t cpus_alloc = 0, machines_alloc = 0;
-    bool ended = false, header = false;
-    unsigned lineno = 0;
-    const char *err = NULL;
+    /* The header first: an entry of another format is stale, whatever else it holds. */
+    const char *nl = memchr(text, '\n', len);
+    size_t hlen = nl ? (size_t)(nl - text) : len;
+    _cleanup_free_ char *header = xstrndup(text, hlen);
+    const char *sp = strchr(header, ' ');
+    unsigned fmt;
+    if (!sp || strlen(header) != hlen || (size_t)(sp - header) != strlen(DC_CACHE_MAGIC) ||
+        !startswith(header, DC_CACHE_MAGIC) || dc_parse_uint(sp + 1, 10, &fmt) < 0) {
+        *ret_why = xstrdup("not a domcaps cache entry (line 1)");
+        return -EBADMSG;
+    }
+    if (memchr(text, '\0', len)) {
+        *ret_why = xasprintf("a NUL byte (line %u)",
+                             line_of(text, (size_t)((const char *)memchr(text, '\0', len) - text)));
+        return -EBADMSG;
+    }
 
-    for (char *line = copy, *next; line && *line && !err && !ended; line = next) {
-        char *nl = strchr(line, '\n');
-        next = nl ? nl + 1 : NULL;
-        if (nl)
-            *nl = '\0';
+    /* The tail: "checksum sha256 HEX\nend\n" and nothing after it. */
+    static const char end[] = "\n" DC_CACHE_END "\n";
+    const size_t endlen = sizeof(end) - 1;
+    bool has_end = len >= endlen && memcmp(text + len - endlen, end, endlen) == 0;
+    const char *tail = NULL; /* the checksum line */
+    char want[65] = "";
+    if (has_end) {
+        size_t ck = len - endlen; /* the newline ending the checksum line */
+        size_t start = ck;
+        while (start > 0 && text[start - 1] != '\n')
+            start--;
+        static const char prefix[] = DC_CACHE_CHECKSUM " " DC_CACHE_DIGEST " ";
+        const size_t plen = sizeof(prefix) - 1;
+        if (ck - start == plen + 64 && memcmp(text + start, prefix, plen) == 0) {
+            tail = text + start;
+            memcpy(want, text + start + plen, 64);
+        }
+    }
+    if (fmt != DC_CACHE_FORMAT) {
+        char got[65];
+        if (tail)
+            sha256_hex(text, (size_t)(tail - text), got);
+        if (!tail || streq(got, want)) {
+            *ret_why = xstrdup("written by another domcaps version (line 1)");
+            return -ESTALE;
+        }
+    }
+    if (!has_end) {
+        const char *early = memmem(text, len, end, endlen);
+        *ret_why = early ? xasprintf("data after the end marker (line %u)",
+                                     line_of(text, (size_t)(early - text)) + 2)
+                         : xasprintf("truncated (no end marker) (line %u)", line_of(text, len));
+        return -EBADMSG;
+    }
+    if (!tail) {
+        *ret_why = xasprintf("no checksum line before the end marker (line %u)",
+                             line_of(text, len - endlen));
+        return -EBADMSG;
+    }
+    char got[65];
+    sha256_hex(text, (size_t)(tail - text), got);
+    if (!streq(got, want)) {
+        *ret_why = xasprintf("checksum mismatch: the entry was damaged (line %u)",
+                             line_of(text, (size_t)(tail - text)));
+        return -EBADMSG;
+    }
+
+    /* The body, line by line, after the header. */
+    _cleanup_free_ char *copy = xstrndup(text, (size_t)(tail - text));
+    parser ps = {.c = xcalloc(1, sizeof(dc_qemu_caps)), .last = -1};
+    unsigned lineno = 1;
+    const char *err = NULL;
+    _cleanup_free_ char *err_alloc = NULL;
+    for (char *line = strchr(copy, '\n') + 1, *next; *line && !err; line = next) {
+        char *eol = strchr(line, '\n'); /* the body ends with a newline */
+        *eol = '\0';
+        next = eol + 1;
         lineno++;
         words ws;
-        split(line, &ws);
-        if (ws.n == 0 || !ws.w[0]) {
-            err = "empty line";
-            break;
-        }
-        const char *tag = ws.w[0];
-        long long v[26];
-        /* The bulk of an entry: QOM types and unavailable CPU features. */
-        if (header && ws.n == 2 && ws.w[1] && tag[0] == 't' && streq(tag, "type")) {
-            dc_strv_add(&c->types, ws.w[1]);
-            continue;
-        }
-        if (header && ws.n == 2 && ws.w[1] && cpu && tag[0] == 'u' && streq(tag, "unavail")) {
-            dc_strv_add(&cpu->unavailable, ws.w[1]);
-            continue;
-        }
-        if (header && ws.n == 2 && ws.w[1] && model && tag[0] == 'm' && streq(tag, "mfeat")) {
-            dc_strv_add(&model->features, ws.w[1]);
-            continue;
-        }
-        if (!header) {
-            long long fmt;
-            if (!streq(tag, DC_CACHE_MAGIC) || ws.n != 2 || !to_int(ws.w[1], &fmt))
-                err = "not a domcaps cache entry";
-            else if (fmt != DC_CACHE_FORMAT)
-                err = "written by another domcaps version";
-            header = true;
-        } else if (streq(tag, "key") && ws.n == 3 && ws.w[1] && ws.w[2]) {
-            dc_strv_add(&key.names, ws.w[1]);
-            dc_strv_add(&key.values, ws.w[2]);
-        } else if (streq(tag, "binary") && ws.n == 2 && ws.w[1]) {
-            c->binary = xstrdup(ws.w[1]);
-        } else if (streq(tag, "target") && ws.n == 2 && ws.w[1]) {
-            c->target = xstrdup(ws.w[1]);
-        } else if (streq(tag, "arch") && ws.n == 2 && ws.w[1]) {
-            c->arch = xstrdup(ws.w[1]);
-        } else if (streq(tag, "version") && ws.n == 4 && to_int(ws.w[1], &v[0]) &&
-                   to_int(ws.w[2], &v[1]) && to_int(ws.w[3], &v[2])) {
-            c->version_major = (int)v[0], c->version_minor = (int)v[1],
-            c->version_micro = (int)v[2];
-        } else if (streq(tag, "package") && ws.n == 2) {
-            c->package = dupn(ws.w[1] ? ws.w[1] : "");
-        } else if (streq(tag, "flags") && ws.n == 26) {
-            for (size_t i = 0; i < 25 && !err; i++)
-                if (!to_int(ws.w[i + 1], &v[i]))
-                    err = "bad flags line";
-            if (err)
-                break;
-            c->kvm_enabled = v[0], c->schema_sdl = v[1], c->schema_egl_headless = v[2];
-            c->schema_dbus = v[3], c->schema_netdev_user = v[4], c->schema_netdev_stream = v[5];
-            c->schema_vdagent = v[6], c->cl_spice = v[7], c->cl_async_teardown = v[8];
-            c->have_tpm_query = v[9], c->gic_valid = v[10], c->gic_kernel = (unsigned)v[11];
-            c->gic_emulated = (unsigned)v[12], c->sev_valid = v[13];
-            c->sev_cbitpos = (unsigned)v[14], c->sev_reduced_phys_bits = (unsigned)v[15];
-            c->sgx_valid = v[16], c->sgx_flc = v[17], c->sgx_sgx1 = v[18], c->sgx_sgx2 = v[19];
-            c->sgx_section_size = (unsigned long long)v[20], c->max_cpu_migratable = v[21];
-            c->none_machine_cgs = v[22], c->pc_machine_i8042 = v[23], c->memfd_hugetlb = v[24];
-        } else if (streq(tag, "sev_cpu0") && ws.n == 2) {
-            c->sev_cpu0_id = dupn(ws.w[1]);
-        } else if (streq(tag, "sgx_section") && ws.n == 3 && to_int(ws.w[1], &v[0]) &&
-                   to_int(ws.w[2], &v[1])) {
-            c->sgx_sections =
-                xrealloc(c->sgx_sections, (c->sgx_nsections + 1) * sizeof(*c->sgx_sections));
-            c->sgx_sections[c->sgx_nsections].node = (unsigned)v[0];
-            c->sgx_sections[c->sgx_nsections++].size = (unsigned long long)v[1];
-        } else if (streq(tag, "pcitype") && ws.n == 2 && ws.w[1]) {
-            dc_strv_add(&c->pci_types, ws.w[1]);
-        } else if ((streq(tag, "type") || streq(tag, "cmd") || streq(tag, "tpm_model") ||
-                    streq(tag, "tpm_type") || streq(tag, "falias") || streq(tag, "cpuprop")) &&
-                   ws.n == 2 && ws.w[1]) {
-            dc_strv *sv = streq(tag, "type")        ? &c->types
-                          : streq(tag, "cmd")       ? &c->commands
-                          : streq(tag, "tpm_model") ? &c->tpm_models
-                          : streq(tag, "tpm_type")  ? &c->tpm_types
-                          : streq(tag, "cpuprop")   ? &c->cpu_props
-                                                    : &c->feature_aliases;
-            dc_strv_add(sv, ws.w[1]);
-        } else if (streq(tag, "accel") && ws.n == 6 && ws.w[1] &&
-                   (streq(ws.w[1], "kvm") || streq(ws.w[1], "tcg")) && to_int(ws.w[2], &v[0]) &&
-                   to_int(ws.w[3], &v[1]) && to_int(ws.w[4], &v[2]) && to_int(ws.w[5], &v[3])) {
-            take_host_model_lists(a, &req, &dis);
-            a = streq(ws.w[1], "kvm") ? &c->kvm : &c->tcg;
-            a->probed = v[0], a->have_cpu_defs = v[1], a->hyperv_valid = v[2];
-            a->phys_bits = (unsigned)v[3];
-            cpu = NULL;
-            model = NULL;
-            cpus_alloc = machines_alloc = models_alloc = 0;
-        } else if (!a) {
-            err = "data before the accelerator section";
-        } else if (streq(tag, "machine") && ws.n == 8 && ws.w[5] && to_int(ws.w[1], &v[0]) &&
-                   to_int(ws.w[2], &v[1]) && to_int(ws.w[3], &v[2]) && to_int(ws.w[4], &v[3])) {
-            if (a->nmachines == machines_alloc) {
-                machines_alloc = machines_alloc ? machines_alloc * 2 : 64;
-                a->machines = xrealloc(a->machines, machines_alloc * sizeof(dc_qemu_machine));
-            }
-            a->machines[a->nmachines++] = (dc_qemu_machine){
-                .cpu_max = (unsigned)v[0],
-                .is_default = v[1],
-                .deprecated = v[2],
-                .acpi = (int)v[3],
-                .name = xstrdup(ws.w[5]),
-                .alias = dupn(ws.w[6]),
-                .default_cpu_type = dupn(ws.w[7]),
-            };
-        } else if (streq(tag, "cpu") && ws.n == 7 && ws.w[3] && to_int(ws.w[1], &v[0]) &&
-                   to_int(ws.w[2], &v[1])) {
-            if (a->ncpus == cpus_alloc) {
-                cpus_alloc = cpus_alloc ? cpus_alloc * 2 : 64;
-                a->cpus = xrealloc(a->cpus, cpus_alloc * sizeof(dc_qemu_cpudef));
-            }
-            cpu = &a->cpus[a->ncpus++];
-            *cpu = (dc_qemu_cpudef){.usable = (int)v[0],
-                                    .deprecated = v[1],
-                                    .name = xstrdup(ws.w[3]),
-                                    .alias_of = dupn(ws.w[4]),
-                                    .vendor = dupn(ws.w[5]),
-                                    .typename = dupn(ws.w[6])};
-        } else if (streq(tag, "model") && ws.n == 3 && ws.w[1]) {
-            if (a->nmodels == models_alloc) {
-                models_alloc = models_alloc ? models_alloc * 2 : 64;
-                a->models = xrealloc(a->models, models_alloc * sizeof(dc_qemu_cpuexp));
-            }
-            model = &a->models[a->nmodels++];
-            *model = (dc_qemu_cpuexp){.name = xstrdup(ws.w[1]), .vendor = dupn(ws.w[2])};
-        } else if (streq(tag, "unavail") && ws.n == 2 && ws.w[1] && cpu) {
-            dc_strv_add(&cpu->unavailable, ws.w[1]);
-        } else if (streq(tag, "hostmodel") && ws.n == 6 && to_int(ws.w[1], &v[0]) &&
-                   to_int(ws.w[2], &v[1]) && to_int(ws.w[3], &v[2])) {
-            a->host_model.supported = (dc_tristate)v[0];
-            a->host_model.fallback_allow = v[1];
-            a->host_model.maxphysaddr_limit = (unsigned)v[2];
-            a->host_model.model = dupn(ws.w[4]);
-            a->host_model.vendor = dupn(ws.w[5]);
-        } else if ((streq(tag, "hmreq") || streq(tag, "hmdis")) && ws.n == 2 && ws.w[1]) {
-            dc_strv_add(streq(tag, "hmreq") ? &req : &dis, ws.w[1]);
-        } else if (streq(tag, "hv") && ws.n == 2 && ws.w[1]) {
-            dc_strv_add(&a->hyperv, ws.w[1]);
-        } else if (streq(tag, "end") && ws.n == 1) {
-            take_host_model_lists(a, &req, &dis);
-            ended = true;
-        } else {
-            err = "unexpected line";
-        }
+        if (!split(line, &ws))
+            err = "malformed line (empty word, bad escape or too many words)";
+        else
+            err = parse_line(&ps, &ws, &err_alloc);
     }
-    dc_strv_clear(&req);
-    dc_strv_clear(&dis);
-    if (!err && !ended)
-        err = "truncated (no end marker)";
-    if (!err && (!c->binary || !c->target || !c->arch || !c->package))
-        err = "incomplete entry";
+    if (!err) {
+        lineno++;
+        if (ps.section != 2)
+            err = "the accel sections are missing";
+        else if (!ps.seen[L_HOSTMODEL])
+            err = "an accel section without a 'hostmodel' line";
+        else if (!ps.key.names.n)
+            err = "no 'key' line";
+        else if (!ps.c->binary || !ps.c->target || !ps.c->arch || !ps.c->package)
+            err = "incomplete entry";
+    }
+    if (!err)
+        take_host_model_lists(ps.a, &ps.req, &ps.dis);
+    dc_strv_clear(&ps.req);
+    dc_strv_clear(&ps.dis);
     if (err) {
         *ret_why = xasprintf("%s (line %u)", err, lineno);
-        dc_qemu_caps_free(c);
-        dc_cache_key_clear(&key);
-        /* An upgrade's leftover is stale, not damaged. */
-        return streq(err, "written by another domcaps version") ? -ESTALE : -EBADMSG;
+        dc_qemu_caps_free(ps.c);
+        dc_cache_key_clear(&ps.key);
+        return -EBADMSG;
     }
     /* The writer kept these sorted; lookups rely on it. */
-    dc_strv_sort(&c->types);
-    dc_strv_sort(&c->pci_types);
-    dc_strv_sort(&c->commands);
-    dc_strv_sort(&c->cpu_props);
-    *ret_key = key;
-    *ret = c;
+    dc_strv_sort(&ps.c->types);
+    dc_strv_sort(&ps.c->pci_types);
+    dc_strv_sort(&ps.c->commands);
+    dc_strv_sort(&ps.c->cpu_props);
+    *ret_key = ps.key;
+    *ret = ps.c;
     return 0;
 }
 
@@ -595,7 +1036,7 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
 dc_cache_status dc_cache_load(const char *dir, const char *binary, const dc_cache_key *key,
                               dc_qemu_caps **ret, char **ret_why)
 {
-    _cleanup_free_ char *path = dc_cache_entry_path(dir, binary);
+    _cleanup_free_ char *path = entry_path(dir, binary, key_root(key));
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return DC_CACHE_MISSING;
@@ -639,11 +1080,46 @@ dc_cache_status dc_cache_load(const char *dir, const char *binary, const dc_cach
     return DC_CACHE_HIT;
 }
 
+/* A writer's temporary file: "<entry>.caps.XXXXXX" as mkostemp names it. */
+static bool is_temporary(const char *name)
+{
+    size_t n = strlen(name);
+    static const char mid[] = ".caps.";
+    const size_t ml = sizeof(mid) - 1;
+    if (n < ml + 6 + 1 || memcmp(name + n - 6 - ml, mid, ml) != 0)
+        return false;
+    for (const char *p = name + n - 6; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
+            return false;
+    return true;
+}
+
+size_t dc_cache_remove_leftovers(const char *dir, time_t now)
+{
+    _cleanup_closedir_ DIR *d = opendir(dir);
+    if (!d)
+        return 0;
+    size_t removed = 0;
+    for (struct dirent *de; (de = readdir(d));) {
+        struct stat st;
+        if (!is_temporary(de->d_name) ||
+            fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !S_ISREG(st.st_mode))
+            continue;
+        /* A live writer renames its file within moments; only an old one was abandoned. */
+        if (st.st_mtime > now - DC_CACHE_LEFTOVER_AGE)
+            continue;
+        if (unlinkat(dirfd(d), de->d_name, 0) == 0)
+            removed++;
+    }
+    return removed;
+}
+
 int dc_cache_store(const char *dir, const char *binary, const dc_cache_key *key,
                    const dc_qemu_caps *caps)
 {
-    _cleanup_free_ char *path = dc_cache_entry_path(dir, binary);
+    _cleanup_free_ char *path = entry_path(dir, binary, key_root(key));
     _cleanup_free_ char *text = dc_cache_serialize(key, caps);
+    dc_cache_remove_leftovers(dir, time(NULL));
     return dc_write_file_atomic(path, text, strlen(text));
 }
 

@@ -6,6 +6,8 @@
  */
 #pragma once
 
+#include <time.h>
+
 #include "qemu_probe.h"
 #include "util.h"
 
@@ -15,7 +17,11 @@ typedef struct dc_cache_key {
     dc_strv values;
 } dc_cache_key;
 
-/* Computes the key for binary, reading host state through root. */
+/*
+ * Computes the key for binary, reading host state (the QEMU module directory
+ * included) through root. The key names the root (dc_cache_root_id) and the
+ * source of the answer: only what QEMU itself answered is ever stored.
+ */
 int dc_cache_key_compute(const char *binary, const dc_root *root, dc_cache_key *ret);
 void dc_cache_key_clear(dc_cache_key *k);
 
@@ -24,8 +30,14 @@ void dc_cache_key_clear(dc_cache_key *k);
  * ~/.cache/domcaps, /var/cache/domcaps for root.
  */
 char *dc_cache_default_dir(void);
-/* The entry file for binary inside dir. */
-char *dc_cache_entry_path(const char *dir, const char *binary);
+/*
+ * The entry file for binary probed with root inside dir (root NULL: the live
+ * /). Entries for another root have names of their own, so a --sysroot run
+ * never replaces or evicts the live host's entry.
+ */
+char *dc_cache_entry_path(const char *dir, const char *binary, const dc_root *root);
+/* "/" for the live root; otherwise its real path and device:inode. */
+char *dc_cache_root_id(const dc_root *root);
 
 typedef enum dc_cache_status {
     DC_CACHE_HIT,
@@ -41,19 +53,44 @@ typedef enum dc_cache_status {
 dc_cache_status dc_cache_load(const char *dir, const char *binary, const dc_cache_key *key,
                               dc_qemu_caps **ret, char **ret_why);
 
-/* Writes the entry atomically (temporary file, fsync, rename). */
+/*
+ * Writes the entry atomically (temporary file, fsync, rename, fsync of the
+ * directory), after removing what killed writers left behind.
+ */
 int dc_cache_store(const char *dir, const char *binary, const dc_cache_key *key,
                    const dc_qemu_caps *caps);
 
-/* Serialization, exposed for tests. */
+/*
+ * A writer's temporary files ("*.caps.XXXXXX") whose mtime is at least this
+ * many seconds before now were abandoned by a killed writer: a live one
+ * renames its file within moments. Age rather than the writer's pid, because
+ * the directory may be shared by machines or pid namespaces.
+ */
+#define DC_CACHE_LEFTOVER_AGE 60
+/* Removes those from dir; returns how many. Called by every store. */
+size_t dc_cache_remove_leftovers(const char *dir, time_t now);
+
+/*
+ * Serialization, exposed for tests. An entry is a header line, the key and
+ * the caps in a fixed line order, then "checksum sha256 HEX" (the digest of
+ * every byte before that line) and "end" as the last line. dc_cache_parse is
+ * linear and strict: a damaged checksum, a repeated or misplaced section or
+ * line, a malformed number or anything after the end marker makes it return
+ * -EBADMSG with *ret_why saying what and where; an entry of another format
+ * version is -ESTALE.
+ */
 char *dc_cache_serialize(const dc_cache_key *key, const dc_qemu_caps *caps);
 int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_caps **ret,
                    char **ret_why);
+/* body followed by its checksum line and the end marker. */
+char *dc_cache_seal(const char *body, size_t len);
 
 /*
  * Probes through the cache: a valid entry answers without QEMU; otherwise
  * QEMU is probed and the entry rewritten. cache_dir NULL: no cache. A corrupt
- * entry is reported in diag and replaced.
+ * entry is reported in diag and replaced. A replay or a recording run
+ * neither reads nor writes the cache: its answer is the recording's, not the
+ * binary's.
  */
 int dc_probe_cached(const dc_probe_opts *opts, const dc_root *root, const char *cache_dir,
                     dc_diag *diag, dc_qemu_caps **ret, char **ret_msg);

@@ -828,7 +828,7 @@ static int run_cache(const options *o)
         return fail_usage("cannot open sysroot '%s': %s", o->sysroot, strerror(-r));
     printf("cache directory: %s\n\n", dir);
     if (o->emulator) {
-        _cleanup_free_ char *path = dc_cache_entry_path(dir, o->emulator);
+        _cleanup_free_ char *path = dc_cache_entry_path(dir, o->emulator, root);
         if (access(path, F_OK) < 0)
             printf("%s\n  no entry for %s\n", path, o->emulator);
         else

@@ -595,7 +595,7 @@ int dc_root_find_exec(const dc_root *r, const char *name, char **ret_abspath)
 int dc_write_file_atomic(const char *path, const char *data, size_t len)
 {
     _cleanup_free_ char *tmp = xasprintf("%s.XXXXXX", path);
-    int fd = mkstemp(tmp);
+    int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
         return -errno;
     size_t off = 0;
@@ -618,9 +618,18 @@ int dc_write_file_atomic(const char *path, const char *data, size_t len)
         rc = -errno;
     if (rc == 0 && rename(tmp, path) < 0)
         rc = -errno;
-    if (rc < 0)
+    if (rc < 0) {
         unlink(tmp);
-    return rc;
+        return rc;
+    }
+    /* The rename itself is durable only once the directory is. */
+    const char *slash = strrchr(path, '/');
+    _cleanup_free_ char *dir =
+        slash ? xstrndup(path, slash == path ? 1 : (size_t)(slash - path)) : xstrdup(".");
+    _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 || (fsync(dfd) < 0 && errno != EINVAL))
+        return -errno;
+    return 0;
 }
 
 long long dc_now_ms(void)

@@ -48,8 +48,8 @@ static char *read_text(const char *path)
 static dc_qemu_caps *replayed(const char *name)
 {
     _cleanup_free_ char *path = xasprintf("%s/replies/%s.replies", DC_TEST_DATA_DIR, name);
-    dc_probe_opts po = {.binary = "/usr/bin/qemu-system-x86_64", .replay = path,
-                        .want_tcg_session = true};
+    dc_probe_opts po = {
+        .binary = "/usr/bin/qemu-system-x86_64", .replay = path, .want_tcg_session = true};
     dc_qemu_caps *qc = NULL;
     _cleanup_free_ char *msg = NULL;
     assert_int_equal(dc_qemu_probe(&po, &qc, &msg), 0);
@@ -90,7 +90,8 @@ static void test_roundtrip(void **state)
     _cleanup_free_ char *text2 = dc_cache_serialize(&key2, qc2);
     assert_string_equal(text, text2);
 
-    const char *roots[] = {DC_TEST_DATA_DIR "/roots/debian12-kvm", DC_TEST_DATA_DIR "/roots/debian12-tcg"};
+    const char *roots[] = {DC_TEST_DATA_DIR "/roots/debian12-kvm",
+                           DC_TEST_DATA_DIR "/roots/debian12-tcg"};
     const char *virttypes[] = {"kvm", "qemu"};
     const char *machines[] = {"pc", "q35"};
     for (size_t i = 0; i < 2; i++)
@@ -149,7 +150,14 @@ static dc_cache_status load_with(fixture *f, char **ret_why)
     return st;
 }
 
-static void store_with(fixture *f)
+static void store_into(fixture *f, bool make_dir);
+
+static void store_with(fixture *f) { store_into(f, true); }
+
+/* As store_with, into an existing directory. */
+static void store_with_dir(fixture *f) { store_into(f, false); }
+
+static void store_into(fixture *f, bool make_dir)
 {
     dc_root *root = NULL;
     assert_int_equal(dc_root_open(f->root, &root), 0);
@@ -158,11 +166,30 @@ static void store_with(fixture *f)
     dc_qemu_caps *qc = replayed("qemu-7.2-aarch64");
     free(qc->binary);
     qc->binary = xstrdup(f->bin);
-    assert_int_equal(mkdir(f->dir, 0755), 0);
+    if (make_dir)
+        assert_int_equal(mkdir(f->dir, 0755), 0);
     assert_int_equal(dc_cache_store(f->dir, f->bin, &key, qc), 0);
     dc_qemu_caps_free(qc);
     dc_cache_key_clear(&key);
     dc_root_free(root);
+}
+
+/* The entry file of f's emulator for f's root. */
+static char *fixture_entry(fixture *f)
+{
+    dc_root *root = NULL;
+    assert_int_equal(dc_root_open(f->root, &root), 0);
+    char *path = dc_cache_entry_path(f->dir, f->bin, root);
+    dc_root_free(root);
+    return path;
+}
+
+/* The entry with its checksum recomputed, as a writer with access to the directory could. */
+static char *reseal(const char *text)
+{
+    const char *tail = strstr(text, "\nchecksum sha256 ");
+    assert_non_null(tail);
+    return dc_cache_seal(text, (size_t)(tail + 1 - text));
 }
 
 typedef struct invalidation {
@@ -213,7 +240,7 @@ static void test_corrupt(void **state)
     fixture f = {0};
     fixture_make(&f, "corrupt");
     store_with(&f);
-    _cleanup_free_ char *entry = dc_cache_entry_path(f.dir, f.bin);
+    _cleanup_free_ char *entry = fixture_entry(&f);
     _cleanup_free_ char *good = read_text(entry);
     char *why = NULL;
 
@@ -232,17 +259,41 @@ static void test_corrupt(void **state)
     free(why);
 
     /* garbage */
-    write_text(entry, "\x7f" "ELF not a cache entry\n");
+    write_text(entry, "\x7f"
+                      "ELF not a cache entry\n");
     assert_int_equal(load_with(&f, &why), DC_CACHE_CORRUPT);
     assert_non_null(strstr(why, "not a domcaps cache entry"));
     free(why);
 
     /* another format version: an upgrade's leftover, stale rather than corrupt */
-    _cleanup_free_ char *other = xstrdup(good);
-    other[strlen("domcaps-cache ")] = '9';
-    write_text(entry, other);
+    _cleanup_free_ char *older = xstrdup(good);
+    strcpy(strstr(older, "\nchecksum "), "\nend\n");
+    older[strlen("domcaps-cache ")] = '5';
+    write_text(entry, older);
     assert_int_equal(load_with(&f, &why), DC_CACHE_STALE);
     assert_non_null(strstr(why, "another domcaps version"));
+    free(why);
+    _cleanup_free_ char *newer = xstrdup(good);
+    newer[strlen("domcaps-cache ")] = '9';
+    _cleanup_free_ char *newer_sealed = reseal(newer);
+    write_text(entry, newer_sealed);
+    assert_int_equal(load_with(&f, &why), DC_CACHE_STALE);
+    free(why);
+    /* ... but this version's entry with its digit damaged is corrupt */
+    write_text(entry, newer);
+    assert_int_equal(load_with(&f, &why), DC_CACHE_CORRUPT);
+    assert_non_null(strstr(why, "checksum mismatch"));
+    free(why);
+
+    /* anything after the end marker */
+    _cleanup_free_ char *after = xasprintf("%sbinary /bin/sh\n", good);
+    write_text(entry, after);
+    assert_int_equal(load_with(&f, &why), DC_CACHE_CORRUPT);
+    assert_non_null(strstr(why, "after the end marker"));
+    free(why);
+    _cleanup_free_ char *blank = xasprintf("%s\n", good);
+    write_text(entry, blank);
+    assert_int_equal(load_with(&f, &why), DC_CACHE_CORRUPT);
     free(why);
 
     /* a valid entry of another emulator under this name */
@@ -250,7 +301,8 @@ static void test_corrupt(void **state)
     char *b = strstr(foreign, "\nbinary ");
     assert_non_null(b);
     b[9] = 'X';
-    write_text(entry, foreign);
+    _cleanup_free_ char *foreign_sealed = reseal(foreign);
+    write_text(entry, foreign_sealed);
     assert_int_equal(load_with(&f, &why), DC_CACHE_CORRUPT);
     assert_non_null(strstr(why, "belongs to"));
     free(why);
@@ -259,6 +311,239 @@ static void test_corrupt(void **state)
     write_text(entry, "");
     assert_int_equal(load_with(&f, &why), DC_CACHE_CORRUPT);
     free(why);
+    fixture_clear(&f);
+}
+
+/* ---- audit reproducers: entries regenerated for this machine, then tampered ---- */
+
+/* A valid entry for f's emulator, keyed on this machine's own root. */
+static char *live_entry(fixture *f, const char *replies, dc_cache_key *ret_key)
+{
+    dc_root *root = NULL;
+    assert_int_equal(dc_root_open("/", &root), 0);
+    assert_int_equal(dc_cache_key_compute(f->bin, root, ret_key), 0);
+    dc_root_free(root);
+    dc_qemu_caps *qc = replayed(replies);
+    free(qc->binary);
+    qc->binary = xstrdup(f->bin);
+    char *text = dc_cache_serialize(ret_key, qc);
+    dc_qemu_caps_free(qc);
+    return text;
+}
+
+/* Inserts lines just before the terminator (and checksum) of an entry, and reseals it. */
+static char *insert_before_end(const char *entry, const char *lines)
+{
+    const char *tail = strstr(entry, "\nchecksum ");
+    if (!tail)
+        tail = strstr(entry, "\nend\n");
+    assert_non_null(tail);
+    _cleanup_free_ char *t = xasprintf("%.*s\n%s%s", (int)(tail - entry), entry, lines, tail + 1);
+    return reseal(t);
+}
+
+static void expect_corrupt_load(fixture *f, const dc_cache_key *key, const char *text,
+                                const char *why_has)
+{
+    _cleanup_free_ char *entry = dc_cache_entry_path(f->dir, f->bin, NULL);
+    write_text(entry, text);
+    dc_qemu_caps *qc = NULL;
+    _cleanup_free_ char *why = NULL;
+    assert_int_equal(dc_cache_load(f->dir, f->bin, key, &qc, &why), DC_CACHE_CORRUPT);
+    assert_null(qc);
+    assert_non_null(why);
+    if (why_has && !strstr(why, why_has))
+        fail_msg("expected a reason with '%s', got '%s'", why_has, why);
+}
+
+/* cache-dup-accel-overflow.caps: a second kvm section overflowed the machine array. */
+static void test_dup_accel_overflow(void **state)
+{
+    fixture f = {0};
+    fixture_make(&f, "dup-accel");
+    assert_int_equal(mkdir(f.dir, 0755), 0);
+    dc_cache_key key = {0};
+    _cleanup_free_ char *good = live_entry(&f, "qemu-7.2-x86_64", &key);
+    _cleanup_free_ char *sealed = reseal(good);
+    dc_buf b = {0};
+    dc_buf_add(&b, "accel kvm 1 1 1 0\n");
+    for (int i = 0; i < 16; i++)
+        dc_buf_addf(&b, "machine 1 0 0 -1 evil-%d %%- %%-\n", i);
+    _cleanup_free_ char *lines = dc_buf_steal(&b);
+    _cleanup_free_ char *bad = insert_before_end(sealed, lines);
+    expect_corrupt_load(&f, &key, bad, "accel");
+    dc_cache_key_clear(&key);
+    fixture_clear(&f);
+}
+
+/* cache-dup-lines-leak.caps: a repeated hostmodel or package line overwrote (and leaked). */
+static void test_dup_lines_leak(void **state)
+{
+    fixture f = {0};
+    fixture_make(&f, "dup-lines");
+    assert_int_equal(mkdir(f.dir, 0755), 0);
+    dc_cache_key key = {0};
+    _cleanup_free_ char *good = live_entry(&f, "qemu-7.2-x86_64", &key);
+    static const struct {
+        const char *lines, *why;
+    } cases[] = {
+        {"hostmodel 2 0 0 EPYC AMD\npackage dup\n", "hostmodel"},
+        {"package dup\n", "package"},
+        {"hostmodel 2 0 0 EPYC AMD\n", "hostmodel"},
+    };
+    for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+        _cleanup_free_ char *bad = insert_before_end(good, cases[i].lines);
+        expect_corrupt_load(&f, &key, bad, cases[i].why);
+    }
+    /* The untampered entry is a hit. */
+    _cleanup_free_ char *entry = dc_cache_entry_path(f.dir, f.bin, NULL);
+    _cleanup_free_ char *sealed = reseal(good);
+    write_text(entry, sealed);
+    dc_qemu_caps *qc = NULL;
+    _cleanup_free_ char *why = NULL;
+    assert_int_equal(dc_cache_load(f.dir, f.bin, &key, &qc, &why), DC_CACHE_HIT);
+    dc_qemu_caps_free(qc);
+    dc_cache_key_clear(&key);
+    fixture_clear(&f);
+}
+
+/*
+ * Every byte of a real entry, each substituted once (a different bit per
+ * position, so newlines, NULs, digits and escapes all get hit): each damaged
+ * entry is refused as corrupt.
+ */
+static void test_flip_sweep(void **state)
+{
+    fixture f = {0};
+    fixture_make(&f, "flip");
+    dc_cache_key key = {0};
+    /* The smallest recording: the sweep costs the entry's size squared. */
+    _cleanup_free_ char *good = live_entry(&f, "qemu-7.2-riscv64", &key);
+    size_t len = strlen(good);
+    _cleanup_free_ char *bad = xstrdup(good);
+    size_t by_checksum = 0, other = 0;
+    for (size_t i = 0; i < len; i++) {
+        bad[i] = (char)(good[i] ^ (1u << (i % 8)));
+        dc_cache_key k2 = {0};
+        dc_qemu_caps *qc = NULL;
+        _cleanup_free_ char *why = NULL;
+        int r = dc_cache_parse(bad, len, &k2, &qc, &why);
+        if (r != -EBADMSG)
+            fail_msg("byte %zu ('%c' to 0x%02x): parse returned %d (%s)", i, good[i],
+                     (unsigned char)bad[i], r, why ? why : "accepted");
+        if (strstr(why, "checksum mismatch"))
+            by_checksum++;
+        else
+            other++;
+        bad[i] = good[i];
+    }
+    print_message("flip sweep: %zu of %zu substitutions refused as corrupt (%zu by the checksum, "
+                  "%zu by the structure)\n",
+                  by_checksum + other, len, by_checksum, other);
+    dc_cache_key_clear(&key);
+    fixture_clear(&f);
+}
+
+/* What a killed writer left is removed by the next store; a live writer's file is not. */
+static void test_leftovers(void **state)
+{
+    fixture f = {0};
+    fixture_make(&f, "leftover");
+    assert_int_equal(mkdir(f.dir, 0755), 0);
+    _cleanup_free_ char *cmd =
+        xasprintf("cd '%1$s' && echo half > qemu-system-x86_64-0123456789abcdef.caps.Ab3xZ9 && "
+                  "echo half > swtpm.caps.q1W2e3 && touch -d '-2 minutes' *.caps.* && "
+                  "echo writing > qemu-aarch64-0000000000000000.caps.N0w0k1 && "
+                  "echo other > notes.caps.tmp && touch -d '-2 minutes' notes.caps.tmp && "
+                  "echo outside > '%2$s/outside' && touch -d '-2 minutes' '%2$s/outside' && "
+                  "ln -s '%2$s/outside' link.caps.L1nk00",
+                  f.dir, tmp);
+    assert_int_equal(system(cmd), 0);
+    store_with_dir(&f);
+    static const struct {
+        const char *name;
+        bool kept;
+    } files[] = {
+        {"qemu-system-x86_64-0123456789abcdef.caps.Ab3xZ9", false},
+        {"swtpm.caps.q1W2e3", false},
+        {"qemu-aarch64-0000000000000000.caps.N0w0k1", true}, /* still being written */
+        {"notes.caps.tmp", true},                            /* not a temporary file */
+        {"link.caps.L1nk00", true},                          /* not a regular file */
+    };
+    for (size_t i = 0; i < ELEMENTSOF(files); i++) {
+        _cleanup_free_ char *path = xasprintf("%s/%s", f.dir, files[i].name);
+        struct stat st;
+        if ((lstat(path, &st) == 0) != files[i].kept)
+            fail_msg("%s: expected %s", files[i].name, files[i].kept ? "kept" : "removed");
+    }
+    _cleanup_free_ char *entry = fixture_entry(&f);
+    assert_int_equal(access(entry, F_OK), 0);
+    _cleanup_free_ char *outside = xasprintf("%s/outside", tmp);
+    assert_int_equal(access(outside, F_OK), 0);
+    /* Only the abandoned ones go: a second call finds nothing more. */
+    assert_int_equal(dc_cache_remove_leftovers(f.dir, time(NULL)), 0);
+    /* A minute on, the interrupted write is abandoned too. */
+    assert_int_equal(dc_cache_remove_leftovers(f.dir, time(NULL) + 2 * DC_CACHE_LEFTOVER_AGE), 1);
+    fixture_clear(&f);
+}
+
+/* A --sysroot or --replay run never replaces or evicts the live host's entry. */
+static void test_sysroot_and_replay_spare_live(void **state)
+{
+    fixture f = {0};
+    fixture_make(&f, "spare");
+    assert_int_equal(mkdir(f.dir, 0755), 0);
+    dc_cache_key live_key = {0};
+    _cleanup_free_ char *live = live_entry(&f, "qemu-7.2-x86_64", &live_key);
+    dc_qemu_caps *qc = replayed("qemu-7.2-x86_64");
+    free(qc->binary);
+    qc->binary = xstrdup(f.bin);
+    assert_int_equal(dc_cache_store(f.dir, f.bin, &live_key, qc), 0);
+    dc_qemu_caps_free(qc);
+    _cleanup_free_ char *live_path = dc_cache_entry_path(f.dir, f.bin, NULL);
+    _cleanup_free_ char *before = read_text(live_path);
+
+    /* The sysroot's entry has a name of its own and names its root. */
+    store_with_dir(&f);
+    _cleanup_free_ char *sys_path = fixture_entry(&f);
+    assert_string_not_equal(sys_path, live_path);
+    _cleanup_free_ char *sys_text = read_text(sys_path);
+    _cleanup_free_ char *want_root = NULL;
+    {
+        dc_root *root = NULL;
+        assert_int_equal(dc_root_open(f.root, &root), 0);
+        _cleanup_free_ char *id = dc_cache_root_id(root);
+        assert_string_not_equal(id, "/");
+        want_root = xasprintf("\nkey root %s\n", id);
+        dc_root_free(root);
+    }
+    assert_non_null(strstr(sys_text, want_root));
+    assert_non_null(strstr(before, "\nkey root /\nkey source qemu\n"));
+    char *why = NULL;
+    assert_int_equal(load_with(&f, &why), DC_CACHE_HIT);
+
+    /* A replay through the cache neither reads nor writes it. */
+    _cleanup_free_ char *rec = xasprintf("%s/replies/qemu-7.2-aarch64.replies", DC_TEST_DATA_DIR);
+    dc_probe_opts po = {.binary = f.bin, .replay = rec, .want_tcg_session = true};
+    dc_root *root = NULL;
+    assert_int_equal(dc_root_open("/", &root), 0);
+    dc_qemu_caps *got = NULL;
+    _cleanup_free_ char *msg = NULL;
+    assert_int_equal(dc_probe_cached(&po, root, f.dir, NULL, &got, &msg), 0);
+    assert_string_equal(got->target, "aarch64"); /* the recording's answer, not the entry's */
+    dc_qemu_caps_free(got);
+    dc_root_free(root);
+
+    /* The live entry is byte for byte what it was, and still valid for the live key. */
+    _cleanup_free_ char *after = read_text(live_path);
+    assert_string_equal(before, after);
+    dc_qemu_caps *hit = NULL;
+    assert_int_equal(dc_cache_load(f.dir, f.bin, &live_key, &hit, &why), DC_CACHE_HIT);
+    assert_string_equal(hit->target, "x86_64");
+    dc_qemu_caps_free(hit);
+    _cleanup_free_ char *count = xasprintf("ls '%s' | wc -l | grep -qx 2", f.dir);
+    assert_int_equal(system(count), 0);
+    dc_cache_key_clear(&live_key);
     fixture_clear(&f);
 }
 
@@ -293,8 +578,8 @@ static void test_unwritable_dir(void **state)
 {
     need_qemu();
     /* A cache directory under a regular file can never be created. */
-    _cleanup_free_ char *cmd = xasprintf("%s --virttype qemu --cache-dir /proc/version/domcaps",
-                                         DC_BINARY);
+    _cleanup_free_ char *cmd =
+        xasprintf("%s --virttype qemu --cache-dir /proc/version/domcaps", DC_BINARY);
     _cleanup_free_ char *out = NULL;
     assert_int_equal(run(cmd, &out), 0);
     assert_non_null(strstr(out, "<domainCapabilities>"));
@@ -321,8 +606,8 @@ static void test_concurrent_and_explain(void **state)
     assert_string_equal(out, "0\n"); /* no temporary file left behind */
 
     /* The entry is whole, valid, and serves the same document. */
-    _cleanup_free_ char *explain = xasprintf("%s cache --explain --emulator '%s' --cache-dir '%s'",
-                                             DC_BINARY, wrapper, dir);
+    _cleanup_free_ char *explain =
+        xasprintf("%s cache --explain --emulator '%s' --cache-dir '%s'", DC_BINARY, wrapper, dir);
     _cleanup_free_ char *e1 = NULL;
     assert_int_equal(run(explain, &e1), 0);
     assert_non_null(strstr(e1, "status: valid"));
@@ -345,11 +630,11 @@ static void test_concurrent_and_explain(void **state)
     assert_non_null(strstr(e3, "status: valid"));
 
     /* A corrupt entry is discarded with a warning and replaced. */
-    _cleanup_free_ char *entry = dc_cache_entry_path(dir, wrapper);
+    _cleanup_free_ char *entry = dc_cache_entry_path(dir, wrapper, NULL);
     write_text(entry, "#!/bin/sh: not a cache entry\n");
-    _cleanup_free_ char *warn = xasprintf(
-        "%s --emulator '%s' --virttype qemu --cache-dir '%s' 2>&1 >/dev/null", DC_BINARY, wrapper,
-        dir);
+    _cleanup_free_ char *warn =
+        xasprintf("%s --emulator '%s' --virttype qemu --cache-dir '%s' 2>&1 >/dev/null", DC_BINARY,
+                  wrapper, dir);
     _cleanup_free_ char *w = NULL;
     assert_int_equal(run(warn, &w), 0);
     assert_non_null(strstr(w, "warning: discarding cache entry"));
@@ -379,8 +664,8 @@ static void test_probe_all(void **state)
     _cleanup_free_ char *again = NULL;
     assert_int_equal(run(cmd, &again), rc);
     assert_string_equal(out, again);
-    _cleanup_free_ char *jcmd = xasprintf("%s probe --all --format json --cache-dir '%s'",
-                                          DC_BINARY, dir);
+    _cleanup_free_ char *jcmd =
+        xasprintf("%s probe --all --format json --cache-dir '%s'", DC_BINARY, dir);
     _cleanup_free_ char *json = NULL;
     assert_int_equal(run(jcmd, &json), rc);
     json_object *arr = json_tokener_parse(json);
@@ -395,13 +680,18 @@ static void test_probe_all(void **state)
 
 int main(void)
 {
-    struct CMUnitTest tests[ELEMENTSOF(invalidations) + 5];
+    struct CMUnitTest tests[ELEMENTSOF(invalidations) + 16];
     size_t n = 0;
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_roundtrip);
     for (size_t i = 0; i < ELEMENTSOF(invalidations); i++)
         tests[n++] = (struct CMUnitTest){invalidations[i].name, test_invalidation, NULL, NULL,
                                          (void *)&invalidations[i]};
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_corrupt);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_dup_accel_overflow);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_dup_lines_leak);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_flip_sweep);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_leftovers);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sysroot_and_replay_spare_live);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_unwritable_dir);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_concurrent_and_explain);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_probe_all);
