@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <libxml/hash.h>
 #include <libxml/tree.h>
+#include <pthread.h>
 
 #include "arch.h"
 #include "cache.h"
@@ -115,15 +116,46 @@ const dc_rule_info dc_rules[] = {
 
 /* ---- findings ------------------------------------------------------------- */
 
-void dc_chk_mark(chk *c, const char *rule) { dc_strv_add_unique(&c->checked, rule); }
+/* The table's indexes sorted by id, for a binary search; made once. */
+static size_t rule_order[DC_RULES_MAX], nrules;
+static pthread_once_t rule_order_once = PTHREAD_ONCE_INIT;
 
-const char *dc_chk_rule_id(const char *rule)
+static int cmp_rule_index(const void *a, const void *b)
 {
-    for (const dc_rule_info *r = dc_rules; r->id; r++)
-        if (streq(r->id, rule))
-            return r->id;
+    return strcmp(dc_rules[*(const size_t *)a].id, dc_rules[*(const size_t *)b].id);
+}
+
+static void sort_rules(void)
+{
+    while (dc_rules[nrules].id)
+        nrules++;
+    if (nrules > DC_RULES_MAX)
+        abort(); /* raise DC_RULES_MAX */
+    for (size_t i = 0; i < nrules; i++)
+        rule_order[i] = i;
+    qsort(rule_order, nrules, sizeof(rule_order[0]), cmp_rule_index);
+}
+
+size_t dc_chk_rule_index(const char *rule)
+{
+    pthread_once(&rule_order_once, sort_rules);
+    size_t lo = 0, hi = nrules;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int d = strcmp(dc_rules[rule_order[mid]].id, rule);
+        if (d == 0)
+            return rule_order[mid];
+        if (d < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     abort(); /* a rule not in the table is a programming error */
 }
+
+void dc_chk_mark(chk *c, const char *rule) { c->checked[dc_chk_rule_index(rule)] = true; }
+
+const char *dc_chk_rule_id(const char *rule) { return dc_rules[dc_chk_rule_index(rule)].id; }
 
 /*
  * Each element's position among same-named siblings, computed once per
@@ -132,12 +164,35 @@ const char *dc_chk_rule_id(const char *rule)
  */
 static void index_siblings(xmlNodePtr parent)
 {
-    xmlHashTablePtr counts = NULL;
+    size_t nchildren = 0;
+    for (xmlNodePtr n = parent->children; n; n = n->next)
+        nchildren += n->type == XML_ELEMENT_NODE;
+    if (nchildren <= 16) {
+        /* Few children: counting among the earlier ones is cheaper than a hash. */
+        for (xmlNodePtr n = parent->children; n; n = n->next) {
+            if (n->type != XML_ELEMENT_NODE)
+                continue;
+            uintptr_t k = 1;
+            bool more = false, before = true;
+            for (xmlNodePtr m = parent->children; m; m = m->next) {
+                if (m == n) {
+                    before = false;
+                    continue;
+                }
+                if (m->type != XML_ELEMENT_NODE || !xmlStrEqual(m->name, n->name))
+                    continue;
+                more = true;
+                k += before;
+            }
+            n->_private = (void *)(k << 1 | (uintptr_t)more);
+            index_siblings(n);
+        }
+        return;
+    }
+    xmlHashTablePtr counts = xmlHashCreate(16);
     for (xmlNodePtr n = parent->children; n; n = n->next) {
         if (n->type != XML_ELEMENT_NODE)
             continue;
-        if (!counts)
-            counts = xmlHashCreate(16);
         uintptr_t k = (uintptr_t)xmlHashLookup(counts, n->name) + 1;
         /* AddEntry for a new name: only it grows the table. */
         if (k == 1)
@@ -156,8 +211,13 @@ static void index_siblings(xmlNodePtr parent)
     xmlHashFree(counts, NULL);
 }
 
-static char *dc_chk_node_xpath(xmlNodePtr n, const char *attr)
+static char *dc_chk_node_xpath(chk *c, xmlNodePtr n, const char *attr)
 {
+    if (!c->indexed) {
+        /* Only documents with findings pay for the sibling index. */
+        index_siblings((xmlNodePtr)n->doc);
+        c->indexed = true;
+    }
     /* Built leaf first, then reversed by element. */
     xmlNodePtr chain[256];
     size_t depth = 0;
@@ -189,7 +249,7 @@ _printf_(7, 8) void dc_chk_finding(chk *c, const char *rule, dc_severity sev, xm
     va_start(ap, fmt);
     *f = (dc_finding){
         .line = node ? (unsigned)xmlGetLineNo(node) : 0,
-        .xpath = node ? dc_chk_node_xpath(node, attr) : xstrdup("/domain"),
+        .xpath = node ? dc_chk_node_xpath(c, node, attr) : xstrdup("/domain"),
         .rule = dc_chk_rule_id(rule),
         .severity = sev,
         .value = value ? xstrdup(value) : NULL,
@@ -620,7 +680,6 @@ void dc_check_file(dc_check_env *env, const char *path, dc_check_result *ret)
             xasprintf("%s: the root element is <%s>, not <domain>", path, (const char *)root->name);
         return;
     }
-    index_siblings((xmlNodePtr)doc);
     chk c = {.path = path, .root = root, .res = ret, .live = env->live};
     _cleanup_free_ char *virttype = dc_xml_prop(root, "type");
     xmlNodePtr os = dc_xml_child(root, "os");
@@ -678,7 +737,7 @@ void dc_check_file(dc_check_env *env, const char *path, dc_check_result *ret)
             dc_chk_rule_topology(&c);
         } else if (!ret->input_error) {
             for (const dc_rule_info *r = dc_rules; r->id; r++)
-                if (!startswith(r->id, "host-") && !dc_strv_contains(&c.checked, r->id))
+                if (!startswith(r->id, "host-") && !c.checked[r - dc_rules])
                     dc_chk_skip_rule(&c, r->id, "no capabilities for this domain");
         }
         if (!ret->input_error) {
@@ -689,23 +748,21 @@ void dc_check_file(dc_check_env *env, const char *path, dc_check_result *ret)
         dc_domcaps_free(owned);
     }
     /* Rules in table order, so every format lists them the same way. */
+    bool found[DC_RULES_MAX] = {0}, skipped[DC_RULES_MAX] = {0};
+    for (size_t i = 0; i < ret->nfindings; i++)
+        found[dc_chk_rule_index(ret->findings[i].rule)] = true;
+    for (size_t i = 0; i < c.skipped.n; i++) {
+        _cleanup_free_ char *id = xstrndup(c.skipped.v[i], strcspn(c.skipped.v[i], ":"));
+        skipped[dc_chk_rule_index(id)] = true;
+    }
     dc_strv ordered = {0};
     for (const dc_rule_info *r = dc_rules; r->id; r++) {
-        if (!dc_strv_contains(&c.checked, r->id))
-            continue;
+        size_t k = (size_t)(r - dc_rules);
         /* A rule skipped for this file is reported as skipped only, unless it found something. */
-        bool skipped = false, found = false;
-        for (size_t i = 0; i < c.skipped.n; i++)
-            if (startswith(c.skipped.v[i], r->id) && c.skipped.v[i][strlen(r->id)] == ':')
-                skipped = true;
-        for (size_t i = 0; i < ret->nfindings; i++)
-            if (streq(ret->findings[i].rule, r->id))
-                found = true;
-        if (!skipped || found)
+        if (c.checked[k] && (!skipped[k] || found[k]))
             dc_strv_add(&ordered, r->id);
     }
     ret->rules_checked = ordered.v ? ordered.v : xcalloc(1, sizeof(char *));
-    dc_strv_clear(&c.checked);
     ret->rules_skipped = c.skipped.v ? c.skipped.v : xcalloc(1, sizeof(char *));
 }
 

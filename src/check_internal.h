@@ -6,6 +6,9 @@
 
 #include "check.h"
 
+/* Room for the rule table (a static assertion in check.c keeps it so). */
+#define DC_RULES_MAX 128
+
 typedef struct chk {
     const char *path;
     xmlNodePtr root;
@@ -16,7 +19,9 @@ typedef struct chk {
     bool live;
     const char *emulator, *arch, *machine, *virttype;
     dc_check_result *res;
-    dc_strv checked, skipped;
+    bool checked[DC_RULES_MAX]; /* by index in dc_rules[] */
+    dc_strv skipped;
+    bool indexed; /* the document's sibling positions are computed (first finding) */
     /* Facts about the target machine, set before the rule groups run. */
     bool x86;     /* i686 or x86_64 */
     bool q35, pc; /* x86 q35 / i440fx families */
@@ -32,6 +37,8 @@ typedef struct chk {
 void dc_chk_mark(chk *c, const char *rule);
 /* The rule table's own pointer for an id (aborts on an unknown id). */
 const char *dc_chk_rule_id(const char *rule);
+/* The index of a rule id in dc_rules[] (aborts on an unknown id). */
+size_t dc_chk_rule_index(const char *rule);
 _printf_(7, 8) void dc_chk_finding(chk *c, const char *rule, dc_severity sev, xmlNodePtr node,
                                    const char *attr, const char *value, const char *fmt, ...);
 dc_finding *dc_chk_last(chk *c);

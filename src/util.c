@@ -198,6 +198,15 @@ static size_t utf8_len(const unsigned char *p)
 void dc_buf_add_xml_escaped(dc_buf *b, const char *str)
 {
     for (const char *s = str; *s; s++) {
+        const char *q = s;
+        while ((unsigned char)*q >= 0x20 && (unsigned char)*q < 0x80 && *q != '<' && *q != '>' &&
+               *q != '&' && *q != '\'' && *q != '"')
+            q++;
+        if (q > s) {
+            dc_buf_addn(b, s, (size_t)(q - s));
+            s = q - 1;
+            continue;
+        }
         size_t n = utf8_len((const unsigned char *)s);
         if (n == 0 || ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n' && *s != '\r')) {
             /* Neither XML 1.0 text nor representable as a character reference. */
@@ -235,6 +244,15 @@ void dc_buf_add_json_string(dc_buf *b, const char *s)
 {
     dc_buf_add(b, "\"");
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        /* A run of plain ASCII goes in at once. */
+        const unsigned char *q = p;
+        while (*q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\')
+            q++;
+        if (q > p) {
+            dc_buf_addn(b, (const char *)p, (size_t)(q - p));
+            p = q - 1;
+            continue;
+        }
         switch (*p) {
         case '"':
             dc_buf_add(b, "\\\"");
