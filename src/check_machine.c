@@ -643,7 +643,8 @@ static void rule_pci_controllers(chk *c)
      * controllers on a conventional PCI root, a pci-bridge on a PCIe root
      * without a PCI bus below it, a pcie-to-pci-bridge without a root port.
      */
-    qsort(v, n, sizeof(*v), cmp_ctrl);
+    if (n > 1)
+        qsort(v, n, sizeof(*v), cmp_ctrl);
     for (size_t i = 0; i < n && !reported_slot; i++) {
         pci_ctrl *p = &v[i];
         if (!p->has_index || !p->model || p->index == 0)
