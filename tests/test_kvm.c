@@ -486,10 +486,10 @@ static void test_live_regular_file(void **state)
     assert_true(pid >= 0);
     if (pid == 0) {
         close(p[0]);
-        if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+        if (unshare(CLONE_NEWNS) < 0 || mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) < 0)
             _exit(SKIP_EXIT_KVM);
         struct stat st;
-        if (stat("/dev/kvm", &st) < 0 || mount(file, "/dev/kvm", NULL, MS_BIND, NULL) < 0)
+        if (stat("/dev/kvm", &st) < 0 || mount(file, "/dev/kvm", "none", MS_BIND, NULL) < 0)
             _exit(SKIP_EXIT_KVM);
         dc_root *root = NULL;
         if (dc_root_open("/", &root) < 0)
