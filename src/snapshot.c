@@ -471,9 +471,18 @@ int dc_snapshot_load(const char *path, dc_snapshot *ret, char **ret_msg)
     parse_features(dc_xml_child(root, "features"), caps);
 
     dc_qemu_caps *qc = NULL;
-    for (xmlNodePtr n = dc_xml_child(root, NULL); n; n = dc_xml_next(n, NULL))
-        if (dc_xml_is(n, "qemu") && n->ns && streq((const char *)n->ns->href, DC_SNAPSHOT_NS))
-            qc = parse_extension(n, caps);
+    for (xmlNodePtr n = dc_xml_child(root, NULL); n; n = dc_xml_next(n, NULL)) {
+        if (!dc_xml_is(n, "qemu") || !n->ns || !streq((const char *)n->ns->href, DC_SNAPSHOT_NS))
+            continue;
+        /* Two extensions would disagree about the same emulator: refuse, not pick one. */
+        if (qc) {
+            if (!load_error)
+                load_error =
+                    xasprintf("line %ld: a second <qemu> extension element", xmlGetLineNo(n));
+            break;
+        }
+        qc = parse_extension(n, caps);
+    }
     _cleanup_free_ char *bad = take_load_error();
     if (bad) {
         *ret_msg = xasprintf("%s: %s", path, bad);
