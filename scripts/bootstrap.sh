@@ -1,7 +1,7 @@
 #!/bin/bash
 # Installs what domcaps needs on Debian 12, builds it, and then
 #   run:   prints the domainCapabilities of this host's default QEMU
-#   test:  runs every test suite (plain, sanitizers, valgrind)
+#   test:  runs every test suite (plain, sanitizers, valgrind) and every fuzzer briefly
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-run}
@@ -12,7 +12,8 @@ packages=(
   qemu-system-x86 qemu-system-arm qemu-system-ppc ovmf qemu-efi-aarch64
   swtpm swtpm-tools
 )
-[ "$mode" = test ] && packages+=(valgrind libxml2-utils)
+# clang-14 and its libFuzzer runtime (a recommendation of clang, so named here).
+[ "$mode" = test ] && packages+=(valgrind libxml2-utils clang libclang-rt-14-dev)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -44,6 +45,13 @@ test)
   # valgrind on every suite that runs the library in-process (not the CLI-driving ones).
   meson test -C build-ci --setup valgrind --print-errorlogs \
     firmware replay pci numa hostcpu kvm usb hostreport live cache check
+  # Fuzzing: each libFuzzer harness for 20 s over its seeds (tests/fuzz/run.sh);
+  # a crash, leak, timeout or sanitizer report fails the run.
+  rm -rf build-ci-fuzz
+  CC=clang meson setup build-ci-fuzz -Dfuzzing=true -Dtests=disabled \
+    -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+  meson compile -C build-ci-fuzz
+  tests/fuzz/run.sh -B build-ci-fuzz -t 20
   ;;
 *)
   echo "usage: $0 run|test" >&2
