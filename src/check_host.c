@@ -287,6 +287,10 @@ static void host_usb(chk *c, xmlNodePtr d)
     unsigned product = hexattr(dc_xml_child(src, "product"), "id", &okp);
     xmlNodePtr addr = dc_xml_child(src, "address");
     _cleanup_free_ char *b = dc_xml_prop(addr, "bus"), *dv = dc_xml_prop(addr, "device");
+    /* Bus and device numbers, strictly; one that is no number matches no device. */
+    unsigned busn = 0, devn = 0;
+    bool busok = b && dc_parse_uint(b, 0, &busn) == 0,
+         devok = dv && dc_parse_uint(dv, 0, &devn) == 0;
     for (size_t i = 0; i < c->host->nusb; i++) {
         const dc_usb_device *u = &c->host->usb[i];
         bool match = true;
@@ -294,9 +298,9 @@ static void host_usb(chk *c, xmlNodePtr d)
             match = false;
         if (okp && u->product_id != product)
             match = false;
-        if (b && strtoul(b, NULL, 10) != u->bus)
+        if (b && (!busok || busn != u->bus))
             match = false;
-        if (dv && strtoul(dv, NULL, 10) != u->address)
+        if (dv && (!devok || devn != u->address))
             match = false;
         if (match)
             return;

@@ -30,6 +30,21 @@ static int check_depth(xmlNodePtr root)
     return 0;
 }
 
+/* The first error of a parse: later ones follow from it and mislead ("end of Start Tag"). */
+typedef struct first_error {
+    char *message;
+    int line;
+} first_error;
+
+static void keep_first(void *ctx, xmlErrorPtr e)
+{
+    first_error *f = ctx;
+    if (f->message || !e || e->level < XML_ERR_ERROR)
+        return;
+    f->message = xstrdup(e->message ? e->message : "not well-formed");
+    f->line = e->line;
+}
+
 int dc_xml_parse(const char *path, const char *text, size_t len, xmlDocPtr *ret_doc, char **ret_msg)
 {
     _cleanup_free_ char *buf = NULL;
@@ -50,19 +65,28 @@ int dc_xml_parse(const char *path, const char *text, size_t len, xmlDocPtr *ret_
         return -ENOMEM;
     }
     /* No NOENT (entities stay unexpanded), no DTDLOAD, no network, no XInclude. */
+    first_error first = {0};
+    xmlSetStructuredErrorFunc(&first, keep_first);
     xmlDocPtr doc = xmlCtxtReadMemory(ctxt, text, (int)len, path, NULL,
                                       XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR |
                                           XML_PARSE_NOBLANKS | XML_PARSE_NOCDATA);
+    xmlSetStructuredErrorFunc(NULL, NULL);
     if (!doc) {
         const xmlError *e = xmlCtxtGetLastError(ctxt);
-        _cleanup_free_ char *m = xstrdup(e && e->message ? e->message : "not well-formed");
+        const char *last = e && e->message ? e->message : "not well-formed";
+        /* The first error names the cause; the last one's line where both say the same. */
+        bool same = !first.message || streq(first.message, last);
+        _cleanup_free_ char *m = same ? xstrdup(last) : TAKE_PTR(first.message);
+        int line = same ? (e ? e->line : 0) : first.line;
         size_t n = strlen(m);
         while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
             m[--n] = '\0';
-        *ret_msg = xasprintf("%s:%d: malformed XML: %s", path, e ? e->line : 0, m);
+        *ret_msg = xasprintf("%s:%d: malformed XML: %s", path, line, m);
+        free(first.message);
         xmlFreeParserCtxt(ctxt);
         return -EBADMSG;
     }
+    free(first.message);
     xmlFreeParserCtxt(ctxt);
     if (doc->intSubset || doc->extSubset) {
         /* Entities are how billion-laughs and XXE attacks work; no domain needs a DTD. */
