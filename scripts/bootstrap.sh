@@ -44,14 +44,14 @@ test)
     meson test -C build-ci-asan --print-errorlogs
   # valgrind on every suite that runs the library in-process (not the CLI-driving ones).
   meson test -C build-ci --setup valgrind --print-errorlogs \
-    firmware replay pci numa hostcpu kvm usb hostreport live cache check
-  # Fuzzing: each libFuzzer harness for 20 s over its seeds (tests/fuzz/run.sh);
+    firmware replay pci numa hostcpu kvm usb hostreport live cache check util
+  # Fuzzing: each libFuzzer harness for 12 s over its seeds (tests/fuzz/run.sh);
   # a crash, leak, timeout or sanitizer report fails the run.
   rm -rf build-ci-fuzz
   CC=clang meson setup build-ci-fuzz -Dfuzzing=true -Dtests=disabled \
     -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
   meson compile -C build-ci-fuzz
-  tests/fuzz/run.sh -B build-ci-fuzz -t 20
+  tests/fuzz/run.sh -B build-ci-fuzz -t 12
   ;;
 *)
   echo "usage: $0 run|test" >&2
