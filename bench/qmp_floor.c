@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * qmp_floor EMULATOR RECORDING
+ * qmp_floor --lean EMULATOR
  *
  * The benchmark floor: the least work any QMP prober has to do to ask QEMU
  * the questions domcaps asks. It replays the commands of a recording (libvirt's
@@ -9,6 +10,14 @@
  * it starts QEMU exactly like domcaps does, sends every recorded command in
  * order, waits for each reply by id (skipping the greeting and events), then
  * kills and reaps QEMU. No derivation, no output.
+ *
+ * With --lean it asks a fixed set instead, the main questions any libvirt-style
+ * prober needs (capabilities, version, target, schema, KVM, types, machines,
+ * CPU models, command-line options): once with accel=kvm:tcg and, when
+ * /dev/kvm can be opened, once more with accel=tcg.
+ *
+ * QMP_FLOOR_TRACE=1 prints, per command, the milliseconds since QEMU was
+ * started at which the reply arrived, and the command.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -27,6 +36,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define REPLY_TIMEOUT_MS 30000
@@ -38,6 +48,19 @@ typedef struct session {
 } session;
 
 static const char *prog = "qmp_floor";
+static bool trace;
+
+static const char *const lean_commands[] = {
+    "qmp_capabilities",
+    "query-version",
+    "query-target",
+    "query-qmp-schema",
+    "query-kvm",
+    "qom-list-types",
+    "query-machines",
+    "query-cpu-definitions",
+    "query-command-line-options",
+};
 
 static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void fail(const char *fmt, ...)
@@ -123,6 +146,49 @@ static size_t scan_object(const char *path, const char *text, size_t len, size_t
     fail("%s: unterminated JSON object at byte %zu", path, off);
 }
 
+static void add_command(session *cur, const char *wire, const char *id)
+{
+    cur->cmds = xrealloc(cur->cmds, (cur->n + 1) * sizeof(char *));
+    cur->ids = xrealloc(cur->ids, (cur->n + 1) * sizeof(char *));
+    size_t wl = strlen(wire);
+    char *line = xrealloc(NULL, wl + 2);
+    memcpy(line, wire, wl);
+    memcpy(line + wl, "\n", 2);
+    cur->cmds[cur->n] = line;
+    cur->ids[cur->n] = strdup(id);
+    cur->n++;
+}
+
+/* The lean sessions: the fixed commands, twice when KVM can be used. */
+static session *lean(size_t *nsess)
+{
+    int kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    size_t ns = kvm >= 0 ? 2 : 1;
+    if (kvm >= 0)
+        close(kvm);
+    session *s = xrealloc(NULL, ns * sizeof(*s));
+    unsigned counter = 0;
+    for (size_t i = 0; i < ns; i++) {
+        s[i] = (session){0};
+        for (size_t j = 0; j < sizeof(lean_commands) / sizeof(*lean_commands); j++) {
+            char id[32], wire[160];
+            snprintf(id, sizeof(id), "floor-%u", ++counter);
+            snprintf(wire, sizeof(wire), "{\"execute\":\"%s\",\"id\":\"%s\"}", lean_commands[j],
+                     id);
+            add_command(&s[i], wire, id);
+        }
+    }
+    *nsess = ns;
+    return s;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 /* Splits the recording into sessions of commands. */
 static session *load(const char *path, size_t *nsess)
 {
@@ -160,16 +226,7 @@ static session *load(const char *path, size_t *nsess)
         json_object_object_add(o, "id", json_object_new_string(id));
         const char *wire = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
                                                                  JSON_C_TO_STRING_NOSLASHESCAPE);
-        session *cur = &s[ns - 1];
-        cur->cmds = xrealloc(cur->cmds, (cur->n + 1) * sizeof(char *));
-        cur->ids = xrealloc(cur->ids, (cur->n + 1) * sizeof(char *));
-        size_t wl = strlen(wire);
-        char *line = xrealloc(NULL, wl + 2);
-        memcpy(line, wire, wl);
-        memcpy(line + wl, "\n", 2);
-        cur->cmds[cur->n] = line;
-        cur->ids[cur->n] = strdup(id);
-        cur->n++;
+        add_command(&s[ns - 1], wire, id);
         json_object_put(o);
     }
     json_tokener_free(tok);
@@ -252,6 +309,7 @@ static char *next_line(reader *r, size_t *consumed)
 static void run_session(const char *binary, const char *accel, const session *s, reader *r)
 {
     int fd;
+    double t0 = now_ms();
     pid_t pid = spawn(binary, accel, &fd);
     r->fd = fd;
     r->len = 0;
@@ -286,6 +344,9 @@ static void run_session(const char *binary, const char *accel, const session *s,
             if (ours)
                 break;
         }
+        if (trace)
+            fprintf(stderr, "%s %8.2f ms %.*s\n", accel, now_ms() - t0,
+                    (int)strcspn(s->cmds[i], "\n"), s->cmds[i]);
     }
     json_tokener_free(tok);
     close(fd);
@@ -293,16 +354,23 @@ static void run_session(const char *binary, const char *accel, const session *s,
     kill(pid, SIGKILL);
     while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
         ;
+    if (trace)
+        fprintf(stderr, "%s %8.2f ms reaped\n", accel, now_ms() - t0);
 }
 
 int main(int argc, char **argv)
 {
     if (argc != 3) {
-        fprintf(stderr, "usage: %s EMULATOR RECORDING\n", prog);
+        fprintf(stderr, "usage: %s EMULATOR RECORDING\n       %s --lean EMULATOR\n", prog, prog);
         return 2;
     }
+    const char *t = getenv("QMP_FLOOR_TRACE");
+    trace = t && *t && strcmp(t, "0") != 0;
     size_t ns;
-    session *s = load(argv[2], &ns);
+    bool is_lean = strcmp(argv[1], "--lean") == 0;
+    session *s = is_lean ? lean(&ns) : load(argv[2], &ns);
+    if (is_lean)
+        argv[1] = argv[2];
     reader r = {0};
     for (size_t i = 0; i < ns; i++)
         run_session(argv[1], i == 0 ? "kvm:tcg" : "tcg", &s[i], &r);

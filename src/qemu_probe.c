@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 
 #include "arch.h"
 #include "derive.h"
@@ -13,11 +14,80 @@
 #define DC_MIN_QEMU_MAJOR 4
 #define DC_MIN_QEMU_MINOR 2
 
+/* One answer of the speculative TCG session, kept to be served again in order. */
+typedef struct answer {
+    char *name;
+    json_object *args;  /* NULL when the command had none */
+    json_object *reply; /* NULL when QEMU answered with an error */
+} answer;
+
+/*
+ * The TCG session run alongside the first one. Its thread asks the questions
+ * through tcg_session() on a private caps object, learning the architecture
+ * and the command list from the first session once that knows them, and
+ * keeps every answer; the main thread then runs tcg_session() again on the
+ * real caps with those answers served in order, so both sessions' facts are
+ * derived exactly as if they had run one after the other.
+ */
+typedef struct tcg_job {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t cond;
+    bool facts_ready; /* arch and commands below are set */
+    bool cancel;      /* the session is not wanted: stop asking */
+    dc_qmp *q;        /* its connection while one is open */
+    char *arch;
+    dc_strv commands;
+    const dc_probe_opts *opts;
+    long long deadline;
+    dc_buf record; /* the session's recording, when asked for */
+    answer *answers;
+    size_t nanswers;
+    int err; /* the session's first failure, with msg */
+    char *msg;
+} tcg_job;
+
 typedef struct probe_ctx {
     dc_qmp *q;
-    char *msg; /* transport failure description */
-    int err;   /* first transport failure */
+    char *msg;        /* transport failure description */
+    int err;          /* first transport failure */
+    tcg_job *fetch;   /* set in the job's thread: keep each answer, wait for the facts */
+    tcg_job *serve;   /* set in the main thread: answers come from the finished job */
+    size_t next;      /* next answer served */
+    tcg_job *publish; /* set in the first session: tells the job the facts it waits for */
 } probe_ctx;
+
+static bool args_same(json_object *a, json_object *b)
+{
+    if (!a || !b)
+        return !a && !b;
+    return json_object_equal(a, b);
+}
+
+/* The next kept answer, or the job's failure once they are used up. */
+static json_object *served(probe_ctx *ctx, const char *name, json_object *args)
+{
+    tcg_job *j = ctx->serve;
+    if (ctx->next < j->nanswers) {
+        answer *a = &j->answers[ctx->next];
+        if (streq(a->name, name) && args_same(a->args, args)) {
+            ctx->next++;
+            return a->reply ? json_object_get(a->reply) : NULL;
+        }
+    }
+    ctx->err = j->err ? j->err : -EPROTO;
+    ctx->msg = j->msg ? xstrdup(j->msg)
+                      : xasprintf("the TCG session was not asked '%s' at this point", name);
+    return NULL;
+}
+
+static bool job_cancelled(tcg_job *j)
+{
+    pthread_mutex_lock(&j->lock);
+    bool c = j->cancel;
+    pthread_mutex_unlock(&j->lock);
+    return c;
+}
 
 /*
  * Runs one command. Returns the reply (owned) or NULL when QEMU answered with
@@ -28,12 +98,30 @@ static json_object *cmd(probe_ctx *ctx, const char *name, json_object *args)
 {
     json_object *ret = NULL;
     dc_qmp_error err = {0};
-    if (ctx->err) {
+    if (!ctx->err && ctx->serve)
+        ret = served(ctx, name, args);
+    if (ctx->err || ctx->serve) {
+        if (args)
+            json_object_put(args);
+        return ret;
+    }
+    if (ctx->fetch && job_cancelled(ctx->fetch)) {
+        ctx->err = -ECANCELED;
+        ctx->msg = xstrdup("the TCG session was cancelled");
         if (args)
             json_object_put(args);
         return NULL;
     }
     int r = dc_qmp_command(ctx->q, name, args, &ret, &err, &ctx->msg);
+    if (r >= 0 && ctx->fetch) {
+        tcg_job *j = ctx->fetch;
+        j->answers = xrealloc(j->answers, (j->nanswers + 1) * sizeof(answer));
+        j->answers[j->nanswers++] = (answer){
+            .name = xstrdup(name),
+            .args = args ? json_object_get(args) : NULL,
+            .reply = r == 0 ? json_object_get(ret) : NULL,
+        };
+    }
     if (args)
         json_object_put(args);
     if (r < 0) {
@@ -516,6 +604,8 @@ static int session_failure(probe_ctx *ctx, char **ret_msg)
     return -EBADMSG;
 }
 
+static void publish_facts(tcg_job *j, const dc_qemu_caps *c);
+
 static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
 {
     _cleanup_json_ json_object *ver = cmd(ctx, "query-version", NULL);
@@ -539,6 +629,8 @@ static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
     _cleanup_json_ json_object *sch = cmd(ctx, "query-qmp-schema", NULL);
     if (sch && json_object_is_type(sch, json_type_array))
         probe_schema(c, sch);
+    if (ctx->publish)
+        publish_facts(ctx->publish, c);
 
     _cleanup_json_ json_object *kvm = cmd(ctx, "query-kvm", NULL);
     c->kvm_enabled =
@@ -602,12 +694,61 @@ static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
     return ctx->err ? session_failure(ctx, ret_msg) : 0;
 }
 
+/* What the TCG session needs from the first one: the architecture and the commands. */
+static void publish_facts(tcg_job *j, const dc_qemu_caps *c)
+{
+    pthread_mutex_lock(&j->lock);
+    if (!j->facts_ready) {
+        j->arch = c->arch ? xstrdup(c->arch) : NULL;
+        for (size_t i = 0; i < c->commands.n; i++)
+            dc_strv_add(&j->commands, c->commands.v[i]);
+        j->facts_ready = true;
+        pthread_cond_broadcast(&j->cond);
+    }
+    pthread_mutex_unlock(&j->lock);
+}
+
+static void cancel_job(tcg_job *j)
+{
+    pthread_mutex_lock(&j->lock);
+    j->cancel = true;
+    if (j->q)
+        dc_qmp_abort(j->q);
+    pthread_cond_broadcast(&j->cond);
+    pthread_mutex_unlock(&j->lock);
+}
+
+/* In the job's thread: waits for the first session's facts and copies them into c. */
+static void await_facts(probe_ctx *ctx, dc_qemu_caps *c)
+{
+    tcg_job *j = ctx->fetch;
+    pthread_mutex_lock(&j->lock);
+    while (!j->facts_ready && !j->cancel)
+        pthread_cond_wait(&j->cond, &j->lock);
+    if (j->facts_ready && !j->cancel) {
+        c->arch = j->arch ? xstrdup(j->arch) : NULL;
+        for (size_t i = 0; i < j->commands.n; i++)
+            dc_strv_add(&c->commands, j->commands.v[i]);
+    } else if (!ctx->err) {
+        ctx->err = -ECANCELED;
+        ctx->msg = xstrdup("the TCG session was cancelled");
+    }
+    pthread_mutex_unlock(&j->lock);
+}
+
 static int tcg_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
 {
     dc_qemu_accel *a = &c->tcg;
     a->probed = true;
     probe_machines(ctx, a);
     probe_cpu_defs(ctx, a);
+    /* Everything after this depends on the architecture and the schema. */
+    if (ctx->fetch)
+        await_facts(ctx, c);
+    if (ctx->err) {
+        *ret_msg = TAKE_PTR(ctx->msg);
+        return ctx->err;
+    }
     probe_host_cpu(ctx, c, a, false);
     probe_models(ctx, c, a);
     if (ctx->err) {
@@ -622,7 +763,18 @@ typedef struct source {
     dc_replay *replay;
     dc_buf record;
     long long deadline;
+    tcg_job *job; /* the session runs in this job's thread */
 } source;
+
+/* Makes q the job's connection (NULL: none), cut at once when the job is cancelled. */
+static void job_attach(tcg_job *j, dc_qmp *q)
+{
+    pthread_mutex_lock(&j->lock);
+    j->q = q;
+    if (q && j->cancel)
+        dc_qmp_abort(q);
+    pthread_mutex_unlock(&j->lock);
+}
 
 static int open_session(source *src, const char *accel, dc_qmp **ret, char **ret_msg)
 {
@@ -643,9 +795,13 @@ static int open_session(source *src, const char *accel, dc_qmp **ret, char **ret
         if (r < 0)
             return r;
     }
+    if (src->job)
+        job_attach(src->job, q);
     _cleanup_free_ char *m = NULL;
     int r = dc_qmp_handshake(q, &m);
     if (r < 0) {
+        if (src->job)
+            job_attach(src->job, NULL);
         /* Something that never greets us over QMP is not a QEMU. */
         if (r == -ENOEXEC)
             *ret_msg = xasprintf("%s does not behave like QEMU: %s", src->opts->binary, m);
@@ -656,6 +812,74 @@ static int open_session(source *src, const char *accel, dc_qmp **ret, char **ret
     }
     *ret = q;
     return 0;
+}
+
+static void *tcg_thread(void *arg)
+{
+    tcg_job *j = arg;
+    source src = {.opts = j->opts, .deadline = j->deadline, .job = j};
+    dc_qmp *q = NULL;
+    char *msg = NULL;
+    int r = open_session(&src, "tcg", &q, &msg);
+    if (r == 0) {
+        dc_qemu_caps *shadow = xcalloc(1, sizeof(*shadow));
+        probe_ctx ctx = {.q = q, .fetch = j};
+        r = tcg_session(&ctx, shadow, &msg);
+        free(ctx.msg);
+        job_attach(j, NULL);
+        dc_qmp_free(q);
+        dc_qemu_caps_free(shadow);
+    }
+    j->err = r;
+    j->msg = msg;
+    j->record = src.record;
+    return NULL;
+}
+
+/* KVM can be used: the TCG session will be wanted, so it may start at once. */
+static bool kvm_usable(void)
+{
+    int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    close(fd);
+    return true;
+}
+
+/* Starts the TCG session in its own thread; NULL when no thread can be made. */
+static tcg_job *start_tcg_job(const source *src)
+{
+    tcg_job *j = xcalloc(1, sizeof(*j));
+    j->opts = src->opts;
+    j->deadline = src->deadline;
+    pthread_mutex_init(&j->lock, NULL);
+    pthread_cond_init(&j->cond, NULL);
+    if (pthread_create(&j->thread, NULL, tcg_thread, j) != 0) {
+        pthread_mutex_destroy(&j->lock);
+        pthread_cond_destroy(&j->cond);
+        free(j);
+        return NULL;
+    }
+    return j;
+}
+
+static void free_job(tcg_job *j)
+{
+    for (size_t i = 0; i < j->nanswers; i++) {
+        free(j->answers[i].name);
+        if (j->answers[i].args)
+            json_object_put(j->answers[i].args);
+        if (j->answers[i].reply)
+            json_object_put(j->answers[i].reply);
+    }
+    free(j->answers);
+    free(j->arch);
+    dc_strv_clear(&j->commands);
+    dc_buf_clear(&j->record);
+    free(j->msg);
+    pthread_mutex_destroy(&j->lock);
+    pthread_cond_destroy(&j->cond);
+    free(j);
 }
 
 /*
@@ -786,10 +1010,17 @@ int dc_qemu_probe(const dc_probe_opts *opts, dc_qemu_caps **ret, char **ret_msg)
 
     dc_qemu_caps *c = xcalloc(1, sizeof(*c));
     c->binary = xstrdup(opts->binary);
+    /*
+     * With KVM at hand a TCG session follows the first: it runs alongside,
+     * one QEMU per session at the same time. A recording is replayed one
+     * session after the other.
+     */
+    tcg_job *job =
+        !src.replay && opts->want_tcg_session && kvm_usable() ? start_tcg_job(&src) : NULL;
     dc_qmp *q = NULL;
     int r = open_session(&src, "kvm:tcg", &q, ret_msg);
     if (r == 0) {
-        probe_ctx ctx = {.q = q};
+        probe_ctx ctx = {.q = q, .publish = job};
         r = first_session(&ctx, c, ret_msg);
         if (r < 0 && !*ret_msg)
             *ret_msg = TAKE_PTR(ctx.msg);
@@ -800,7 +1031,19 @@ int dc_qemu_probe(const dc_probe_opts *opts, dc_qemu_caps **ret, char **ret_msg)
     bool second = r == 0 && c->kvm_enabled && opts->want_tcg_session &&
                   dc_qemu_has_type(c, "tcg-accel") &&
                   (!src.replay || dc_replay_sessions(src.replay) > 1);
-    if (second) {
+    if (job) {
+        if (!second)
+            cancel_job(job);
+        pthread_join(job->thread, NULL);
+        if (second) {
+            probe_ctx ctx = {.serve = job};
+            r = tcg_session(&ctx, c, ret_msg);
+            free(ctx.msg);
+            if (r == 0 && job->record.len)
+                dc_buf_addn(&src.record, job->record.s, job->record.len);
+        }
+        free_job(job);
+    } else if (second) {
         r = open_session(&src, "tcg", &q, ret_msg);
         if (r == 0) {
             probe_ctx ctx = {.q = q};

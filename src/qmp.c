@@ -474,6 +474,8 @@ int dc_qmp_command(dc_qmp *q, const char *command, json_object *args, json_objec
     return receive_reply(q, cmd, limit, ret_return, ret_err, ret_msg);
 }
 
+void dc_qmp_abort(dc_qmp *q) { shutdown(q->fd, SHUT_RDWR); }
+
 void dc_qmp_free(dc_qmp *q)
 {
     if (!q)

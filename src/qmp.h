@@ -43,5 +43,11 @@ int dc_qmp_handshake(dc_qmp *q, char **ret_msg);
 int dc_qmp_command(dc_qmp *q, const char *command, json_object *args, json_object **ret_return,
                    dc_qmp_error *ret_err, char **ret_msg);
 
+/*
+ * Cuts the connection from another thread: a command waiting on it fails at
+ * once as if QEMU had closed it. dc_qmp_free() must not run at the same time.
+ */
+void dc_qmp_abort(dc_qmp *q);
+
 /* Kills and reaps a spawned QEMU, closes the connection. Accepts NULL. */
 void dc_qmp_free(dc_qmp *q);
