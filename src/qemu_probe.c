@@ -14,6 +14,9 @@
 #define DC_MIN_QEMU_MAJOR 4
 #define DC_MIN_QEMU_MINOR 2
 
+/* Commands in flight at most when a run of them is sent ahead. */
+#define DC_PROBE_WINDOW 8
+
 /* One answer of the speculative TCG session, kept to be served again in order. */
 typedef struct answer {
     char *name;
@@ -133,6 +136,21 @@ static json_object *cmd(probe_ctx *ctx, const char *name, json_object *args)
         return NULL;
     }
     return ret;
+}
+
+/*
+ * Sends a command that cmd() will ask next, without waiting (takes args):
+ * QEMU works on it while the replies before it are read and parsed.
+ */
+static void ahead(probe_ctx *ctx, const char *name, json_object *args)
+{
+    if (!ctx->err && !ctx->serve) {
+        _cleanup_free_ char *msg = NULL;
+        /* A failure shows again, in order, when the command is asked. */
+        (void)dc_qmp_send_ahead(ctx->q, name, args, &msg);
+    }
+    if (args)
+        json_object_put(args);
 }
 
 static json_object *args1(const char *k, json_object *v)
@@ -417,7 +435,9 @@ static void probe_models(probe_ctx *ctx, dc_qemu_caps *c, dc_qemu_accel *a)
     if (!dc_arch_is_x86(c->arch) || !dc_qemu_has_command(c, "query-cpu-model-expansion"))
         return;
     a->models = xcalloc(a->ncpus ? a->ncpus : 1, sizeof(dc_qemu_cpuexp));
-    for (size_t i = 0; i < a->ncpus && !ctx->err; i++) {
+    size_t *todo = xcalloc(a->ncpus ? a->ncpus : 1, sizeof(size_t));
+    size_t ntodo = 0;
+    for (size_t i = 0; i < a->ncpus; i++) {
         const dc_qemu_cpudef *d = &a->cpus[i];
         /* Versioned names are reached through their aliases; host/max/base are not models. */
         if (!d->alias_of &&
@@ -427,8 +447,16 @@ static void probe_models(probe_ctx *ctx, dc_qemu_caps *c, dc_qemu_accel *a)
         for (size_t j = 0; j < a->ncpus; j++)
             if (streq_ptr(a->cpus[j].alias_of, d->name))
                 is_target = true;
-        if (is_target)
-            continue;
+        if (!is_target)
+            todo[ntodo++] = i;
+    }
+    size_t sent = 0;
+    for (size_t k = 0; k < ntodo && !ctx->err; k++) {
+        const dc_qemu_cpudef *d = &a->cpus[todo[k]];
+        /* A few expansions stay in flight: QEMU expands the next while this one is parsed. */
+        for (; sent < ntodo && sent < k + DC_PROBE_WINDOW; sent++)
+            ahead(ctx, "query-cpu-model-expansion",
+                  expansion_args("static", a->cpus[todo[sent]].name, NULL));
         _cleanup_json_ json_object *r =
             cmd(ctx, "query-cpu-model-expansion", expansion_args("static", d->name, NULL));
         dc_qemu_cpuexp *e = &a->models[a->nmodels];
@@ -441,6 +469,7 @@ static void probe_models(probe_ctx *ctx, dc_qemu_caps *c, dc_qemu_accel *a)
             *e = (dc_qemu_cpuexp){0};
         }
     }
+    free(todo);
 }
 
 static void probe_gic(probe_ctx *ctx, dc_qemu_caps *c)
@@ -608,6 +637,12 @@ static void publish_facts(tcg_job *j, const dc_qemu_caps *c);
 
 static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
 {
+    ahead(ctx, "query-version", NULL);
+    ahead(ctx, "query-target", NULL);
+    ahead(ctx, "query-qmp-schema", NULL);
+    ahead(ctx, "query-kvm", NULL);
+    ahead(ctx, "qom-list-types", NULL);
+    ahead(ctx, "qom-list-types", args1("implements", json_object_new_string("pci-device")));
     _cleanup_json_ json_object *ver = cmd(ctx, "query-version", NULL);
     if (!ver)
         return session_failure(ctx, ret_msg);
@@ -655,6 +690,24 @@ static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
      * without a qom-list-types guard, and an error reply means "absent".
      */
     bool x86 = dc_arch_is_x86(c->arch);
+    bool memfd = dc_qemu_has_type(c, "memory-backend-memfd");
+    if (memfd)
+        ahead(ctx, "qom-list-properties",
+              args1("typename", json_object_new_string("memory-backend-memfd")));
+    if (x86 || dc_arch_is_arm(c->arch))
+        ahead(ctx, "qom-list-properties",
+              args1("typename", json_object_new_string(x86 ? "max-x86_64-cpu" : "max-arm-cpu")));
+    ahead(ctx, "query-machines", NULL);
+    ahead(ctx, "qom-list-properties", args1("typename", json_object_new_string("none-machine")));
+    if (x86)
+        ahead(ctx, "qom-list-properties",
+              args1("typename", json_object_new_string("generic-pc-machine")));
+    ahead(ctx, "query-cpu-definitions", NULL);
+    if (dc_qemu_has_command(c, "query-tpm-models")) {
+        ahead(ctx, "query-tpm-models", NULL);
+        ahead(ctx, "query-tpm-types", NULL);
+    }
+    ahead(ctx, "query-command-line-options", NULL);
     c->memfd_hugetlb = dc_qemu_has_type(c, "memory-backend-memfd") &&
                        qom_has_property(ctx, "memory-backend-memfd", "hugetlb");
     /*
@@ -740,6 +793,8 @@ static int tcg_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
 {
     dc_qemu_accel *a = &c->tcg;
     a->probed = true;
+    ahead(ctx, "query-machines", NULL);
+    ahead(ctx, "query-cpu-definitions", NULL);
     probe_machines(ctx, a);
     probe_cpu_defs(ctx, a);
     /* Everything after this depends on the architecture and the schema. */

@@ -26,6 +26,8 @@ struct dc_qmp {
     size_t scan_off; /* in.s[in_off..scan_off] holds no newline */
     dc_buf stderr_text;
     unsigned next_id;
+    json_object **ahead; /* commands sent whose replies are not read yet, oldest first */
+    size_t nahead;
     dc_qmp_opts opts;
     bool eof;
     int exit_status; /* valid once exited */
@@ -462,16 +464,70 @@ int dc_qmp_handshake(dc_qmp *q, char **ret_msg)
     return r;
 }
 
+int dc_qmp_send_ahead(dc_qmp *q, const char *command, json_object *args, char **ret_msg)
+{
+    int r = 0;
+    json_object *cmd = send_command(q, command, args, exchange_limit(q), &r, ret_msg);
+    if (!cmd)
+        return r;
+    q->ahead = xrealloc(q->ahead, (q->nahead + 1) * sizeof(*q->ahead));
+    q->ahead[q->nahead++] = cmd;
+    return 0;
+}
+
+static bool same_args(json_object *a, json_object *b)
+{
+    if (!a || !b)
+        return !a && !b;
+    return json_object_equal(a, b);
+}
+
+/* Takes the oldest command sent ahead, or NULL when there is none. */
+static json_object *take_ahead(dc_qmp *q)
+{
+    if (!q->nahead)
+        return NULL;
+    json_object *cmd = q->ahead[0];
+    memmove(q->ahead, q->ahead + 1, (q->nahead - 1) * sizeof(*q->ahead));
+    q->nahead--;
+    return cmd;
+}
+
 int dc_qmp_command(dc_qmp *q, const char *command, json_object *args, json_object **ret_return,
                    dc_qmp_error *ret_err, char **ret_msg)
 {
     /* The timeout covers sending and the whole wait for the reply, events or not. */
     long long limit = exchange_limit(q);
+    json_object *cmd = NULL;
+    while (!cmd && q->nahead) {
+        json_object *head = take_ahead(q);
+        if (streq_ptr(dc_json_get_string(head, "execute"), command) &&
+            same_args(dc_json_get(head, "arguments"), args)) {
+            cmd = head;
+            break;
+        }
+        /* Sent ahead but not asked for after all: its reply is read and dropped, unrecorded. */
+        dc_buf *record = q->opts.record;
+        q->opts.record = NULL;
+        json_object *ret = NULL;
+        dc_qmp_error err = {0};
+        int r = receive_reply(q, head, limit, &ret, &err, ret_msg);
+        q->opts.record = record;
+        json_object_put(head);
+        if (ret)
+            json_object_put(ret);
+        dc_qmp_error_clear(&err);
+        if (r < 0)
+            return r;
+    }
     int r = 0;
-    _cleanup_json_ json_object *cmd = send_command(q, command, args, limit, &r, ret_msg);
+    if (!cmd)
+        cmd = send_command(q, command, args, limit, &r, ret_msg);
     if (!cmd)
         return r;
-    return receive_reply(q, cmd, limit, ret_return, ret_err, ret_msg);
+    r = receive_reply(q, cmd, limit, ret_return, ret_err, ret_msg);
+    json_object_put(cmd);
+    return r;
 }
 
 void dc_qmp_abort(dc_qmp *q) { shutdown(q->fd, SHUT_RDWR); }
@@ -488,5 +544,8 @@ void dc_qmp_free(dc_qmp *q)
         close(q->errfd);
     dc_buf_clear(&q->in);
     dc_buf_clear(&q->stderr_text);
+    for (size_t i = 0; i < q->nahead; i++)
+        json_object_put(q->ahead[i]);
+    free(q->ahead);
     free(q);
 }

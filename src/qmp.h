@@ -44,6 +44,15 @@ int dc_qmp_command(dc_qmp *q, const char *command, json_object *args, json_objec
                    dc_qmp_error *ret_err, char **ret_msg);
 
 /*
+ * Sends a command without waiting for its reply (args borrowed). The next
+ * dc_qmp_command() of the same command and arguments takes that reply, in the
+ * order sent: QEMU answers in order. A command sent ahead that is never asked
+ * for has its reply read and dropped. Returns 0, or -errno and *ret_msg when
+ * it could not be sent (dc_qmp_command() then sends it again and reports).
+ */
+int dc_qmp_send_ahead(dc_qmp *q, const char *command, json_object *args, char **ret_msg);
+
+/*
  * Cuts the connection from another thread: a command waiting on it fails at
  * once as if QEMU had closed it. dc_qmp_free() must not run at the same time.
  */
