@@ -10,6 +10,9 @@
 #include <sys/utsname.h>
 #include <sys/wait.h>
 
+#include "qmp.h"
+#include "replay.h"
+
 #define REPLIES DC_TEST_DATA_DIR "/replies/"
 #define ROOTS DC_TEST_DATA_DIR "/roots/"
 
@@ -438,8 +441,8 @@ static void same_lines(const char *what, const char *rep, const char *live)
         return;
     while (a > rep && a[-1] != '\n')
         a--, b--;
-    fail_msg("%s line %u differs: replay '%.*s', live '%.*s'", what, line,
-             (int)strcspn(a, "\n"), a, (int)strcspn(b, "\n"), b);
+    fail_msg("%s line %u differs: replay '%.*s', live '%.*s'", what, line, (int)strcspn(a, "\n"), a,
+             (int)strcspn(b, "\n"), b);
 }
 
 /*
@@ -499,6 +502,60 @@ static void test_personality(void **state)
  * although the kernel and every recording and root here are x86_64, and no
  * answer may change. Exit 77 (skipped) when setarch is missing or refused.
  */
+
+/*
+ * Commands sent ahead are answered in order; one sent ahead but not asked
+ * for is read and dropped, and neither it nor its reply is recorded.
+ */
+static void test_send_ahead(void **state)
+{
+    (void)state;
+    static const char rec[] = "{\"execute\": \"qmp_capabilities\"}\n{\"return\": {}}\n"
+                              "{\"execute\": \"query-a\"}\n{\"return\": {\"n\": 1}}\n"
+                              "{\"execute\": \"query-b\"}\n{\"return\": {\"n\": 2}}\n"
+                              "{\"execute\": \"query-c\", \"arguments\": {\"x\": 3}}\n"
+                              "{\"return\": {\"n\": 3}}\n";
+    dc_replay *r = NULL;
+    char *msg = NULL;
+    assert_int_equal(dc_replay_load_buffer("ahead", rec, strlen(rec), &r, &msg), 0);
+    int fd;
+    assert_int_equal(dc_replay_connect(r, &fd, &msg), 0);
+    dc_buf record = {0};
+    dc_qmp_opts o = {.command_timeout_ms = 5000, .record = &record};
+    dc_qmp *q = dc_qmp_new_fd(fd, &o);
+    assert_int_equal(dc_qmp_handshake(q, &msg), 0);
+
+    json_object *x3 = json_object_new_object();
+    json_object_object_add(x3, "x", json_object_new_int(3));
+    assert_int_equal(dc_qmp_send_ahead(q, "query-a", NULL, &msg), 0);
+    assert_int_equal(dc_qmp_send_ahead(q, "query-b", NULL, &msg), 0);
+    assert_int_equal(dc_qmp_send_ahead(q, "query-c", x3, &msg), 0);
+    json_object *ret = NULL;
+    dc_qmp_error err = {0};
+    /* query-a is never asked for: its reply is dropped. */
+    assert_int_equal(dc_qmp_command(q, "query-b", NULL, &ret, &err, &msg), 0);
+    assert_int_equal(dc_json_get_int(ret, "n", 0), 2);
+    json_object_put(ret);
+    /* Arguments must match too: a query-c without them is sent anew and refused. */
+    ret = NULL;
+    assert_int_equal(dc_qmp_command(q, "query-c", NULL, &ret, &err, &msg), 1);
+    assert_string_equal(err.klass, "CommandNotFound");
+    dc_qmp_error_clear(&err);
+    /* The query-c sent ahead with its arguments was dropped by then; asking again sends it. */
+    assert_int_equal(dc_qmp_command(q, "query-c", x3, &ret, &err, &msg), 0);
+    assert_int_equal(dc_json_get_int(ret, "n", 0), 3);
+    json_object_put(ret);
+    json_object_put(x3);
+
+    assert_non_null(strstr(record.s, "query-b"));
+    assert_non_null(strstr(record.s, "query-c"));
+    assert_null(strstr(record.s, "query-a"));
+    dc_qmp_free(q);
+    dc_replay_free(r);
+    dc_buf_clear(&record);
+    free(msg);
+}
+
 static int run_under_setarch(void)
 {
     if (!in_path("setarch")) {
@@ -534,7 +591,7 @@ int main(int argc, char **argv)
         return run_under_setarch();
     bool key = argc > 1 && streq(argv[1], "--key-cases");
 
-    struct CMUnitTest tests[ELEMENTSOF(cases) + 11];
+    struct CMUnitTest tests[ELEMENTSOF(cases) + 12];
     size_t n = 0;
     if (key)
         tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_personality);
@@ -556,5 +613,6 @@ int main(int argc, char **argv)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_aarch64_kvm);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sev_recorded);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_live_standin);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_send_ahead);
     return _cmocka_run_group_tests(key ? "replay-i686" : "replay", tests, n, NULL, NULL);
 }
