@@ -45,8 +45,14 @@ expect share/man/man1/domcaps.1
 export PKG_CONFIG_PATH=${pc%/domcaps.pc} PKG_CONFIG_SYSROOT_DIR=$dest
 flags=$(pkg-config --cflags --libs domcaps) || fail "pkg-config does not know domcaps"
 case $flags in *"$dest"*) ;; *) fail "pkg-config flags '$flags' do not point into DESTDIR" ;; esac
+# A sanitized library (-Db_sanitize) needs its runtime first in the program.
+sanitize=()
+if ldd "$libdir/libdomcaps.so.0" | grep -q libasan; then
+  sanitize=(-fsanitize=address,undefined)
+fi
 # shellcheck disable=SC2086
-cc -std=c11 -Wall -Wextra -Werror -o "$dest/example" "$src/examples/domcaps-example.c" $flags ||
+cc -std=c11 -Wall -Wextra -Werror "${sanitize[@]}" -o "$dest/example" \
+  "$src/examples/domcaps-example.c" $flags ||
   fail "the example does not build against the installed tree"
 
 data=$src/tests/data
