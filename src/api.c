@@ -94,6 +94,8 @@ int dc_probe_options_set_emulator(dc_probe_options *o, const char *v)
 }
 int dc_probe_options_set_arch(dc_probe_options *o, const char *v)
 {
+    if (v && !dc_arch_known(v))
+        return -EINVAL;
     return set_str(o ? &o->arch : NULL, v);
 }
 int dc_probe_options_set_machine(dc_probe_options *o, const char *v)
@@ -224,6 +226,8 @@ int dc_probe(const dc_probe_options *o, dc_domcaps **ret, dc_error *err)
 {
     if (!o || !ret)
         return fail(err, -EINVAL, "dc_probe needs options and a place for the document.");
+    if (o->record && o->replay)
+        return fail(err, -EINVAL, "a probe cannot both record and replay a QMP conversation.");
     dc_root *root = NULL;
     int r = dc_root_open(o->sysroot, &root);
     if (r < 0)
@@ -353,7 +357,7 @@ struct dc_check_options {
     dc_strv caps_files;
     char *host_report, *sysroot, *cache_dir;
     int timeout_ms;
-    dc_strv trusted_emulators;
+    dc_strv trusted_emulators, trusted_dirs;
 };
 
 struct dc_findings {
@@ -374,6 +378,7 @@ void dc_check_options_free(dc_check_options *o)
         return;
     dc_strv_clear(&o->caps_files);
     dc_strv_clear(&o->trusted_emulators);
+    dc_strv_clear(&o->trusted_dirs);
     free(o->host_report);
     free(o->sysroot);
     free(o->cache_dir);
@@ -411,6 +416,14 @@ int dc_check_options_add_trusted_emulator(dc_check_options *o, const char *path)
     if (!o || !path)
         return -EINVAL;
     dc_strv_add(&o->trusted_emulators, path);
+    return 0;
+}
+
+int dc_check_options_add_trusted_dir(dc_check_options *o, const char *dir)
+{
+    if (!o || !dir)
+        return -EINVAL;
+    dc_strv_add(&o->trusted_dirs, dir);
     return 0;
 }
 
@@ -477,9 +490,11 @@ static int check_one(const dc_check_options *o, const char *name, const char *xm
 {
     if (!o || !name || !ret)
         return fail(err, -EINVAL, "a check needs options, a domain and a place for findings.");
+    /* The environment borrows the options' lists; check_setup_clear leaves them. */
     check_setup s = {.env = {.live = o->caps_files.n == 0,
                              .timeout_ms = o->timeout_ms,
-                             .trusted_emulators = o->trusted_emulators}};
+                             .trusted_emulators = o->trusted_emulators,
+                             .trusted_dirs = o->trusted_dirs}};
     int r = s.env.live ? check_setup_live(o, &s, err) : check_setup_offline(o, &s, err);
     if (r >= 0) {
         dc_findings *f = xcalloc(1, sizeof(*f));
@@ -487,8 +502,6 @@ static int check_one(const dc_check_options *o, const char *name, const char *xm
         f->probe_failed = s.env.probe_failed;
         *ret = f;
     }
-    /* The options keep their list; the environment only borrowed it. */
-    s.env.trusted_emulators = (dc_strv){0};
     check_setup_clear(&s);
     return r < 0 ? r : 0;
 }

@@ -35,8 +35,11 @@ while read -r sym; do
   case $sym in DOMCAPS_0) continue ;; esac
   grep -q "\\b$sym(" "$root/include/domcaps/libdomcaps.h" || fail "libdomcaps.so.0 exports '$sym'"
 done < <(nm -D --defined-only "$libdir/libdomcaps.so.0" | awk '{sub(/@.*/, "", $3); print $3}')
-nexport=$(nm -D --defined-only "$libdir/libdomcaps.so.0" | grep -c ' T dc_')
-[ "$nexport" -ge 50 ] || fail "only $nexport API functions exported"
+# ... and every function the header declares is exported.
+exported=$(nm -D --defined-only "$libdir/libdomcaps.so.0" | awk '$2 == "T" {sub(/@.*/, "", $3); print $3}')
+for fn in $(grep -o '\bdc_[a-z_]*(' "$root/include/domcaps/libdomcaps.h" | tr -d '(' | sort -u); do
+  grep -qx "$fn" <<<"$exported" || fail "the header declares $fn, which libdomcaps.so.0 does not export"
+done
 expect share/man/man1/domcaps.1
 [ -n "$(find "$root/share" -path '*bash-completion/completions/domcaps')" ] ||
   fail "no bash completion installed"
@@ -95,20 +98,38 @@ else
   echo "SKIP: no man to render the page" >&2; exit 77
 fi
 
-# The bash completion: subcommands, options per subcommand, values from the cache.
+# The bash completion: subcommands, each one's options, values from the cache.
 completion=$(find "$root/share" -path '*bash-completion/completions/domcaps')
-cache=$dest/cache; mkdir -p "$cache"
+cache=$dest/cache
+mkdir -p "$cache" "$dest/other-cache"
 printf 'arch x86_64\nmachine 288 0 0 -1 pc-q35-7.2 %%- qemu64-x86_64-cpu\nmachine 1 0 0 -1 isapc %%- x\n' \
   >"$cache/qemu-system-x86_64-0-root-0.caps"
-complete_words() {
+printf 'arch aarch64\nmachine 512 0 0 -1 virt-7.2 %%- x\n' >"$dest/other-cache/qemu-system-aarch64-0-root-0.caps"
+# Prints the completions of the words (the last one is being completed), sorted, on one line.
+completions() {
   DOMCAPS_CACHE_DIR=$cache bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
-    _domcaps; printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ "$completion" "$@"
+    _domcaps; ((${#COMPREPLY[@]})) && printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "; :' _ "$completion" "$@"
 }
-[ "$(complete_words domcaps '')" = "cache check host probe " ] || fail "subcommands: '$(complete_words domcaps '')'"
-[ "$(complete_words domcaps check --f)" = "--format " ] || fail "check options"
-[ "$(complete_words domcaps check --format '')" = "json junit text " ] || fail "check formats"
-[ "$(complete_words domcaps host --)" = "--format --help --sysroot " ] || fail "host options: '$(complete_words domcaps host --)'"
-[ "$(complete_words domcaps --arch '')" = "x86_64 " ] || fail "arch from the cache"
-[ "$(complete_words domcaps probe --machine '')" = "isapc pc-q35-7.2 " ] || fail "machines from the cache: '$(complete_words domcaps probe --machine '')'"
+expect_completion() {
+  local want=$1; shift
+  local got; got=$(completions "$@")
+  [ "$got" = "$want" ] || fail "completing '$*': '$got', expected '$want'"
+}
+expect_completion "cache check host probe " domcaps ''
+expect_completion "check " domcaps ch
+expect_completion "--format " domcaps check --f
+expect_completion "json junit text " domcaps check --format ''
+expect_completion "json xml " domcaps --format ''
+expect_completion "--format --help --sysroot " domcaps host --
+expect_completion "--emulator --explain " domcaps cache --e
+expect_completion "--all --arch " domcaps probe --a
+expect_completion "kvm qemu " domcaps --virttype ''
+expect_completion "x86_64 " domcaps --arch ''
+expect_completion "isapc pc-q35-7.2 " domcaps probe --machine ''
+expect_completion "pc-q35-7.2 " domcaps --machine pc
+expect_completion "aarch64 " domcaps --cache-dir "$dest/other-cache" --arch ''
+expect_completion "" domcaps --cache-dir "$dest/no-such-dir" --machine ''
+# A subcommand is only the first word, as domcaps parses it.
+expect_completion "" domcaps --format json ho
 
-echo "PASS: installed $(find "$dest" -type f | wc -l) files; the example built with '$flags' and ran"
+echo "PASS: the installed tree is complete; the example built with '$flags' and ran"

@@ -41,28 +41,32 @@ typedef struct dc_domcaps dc_domcaps;
 dc_probe_options *dc_probe_options_new(void);
 void dc_probe_options_free(dc_probe_options *opts);
 /*
- * Each setter copies value; NULL restores the default. Defaults: the
- * qemu-system-* in PATH (or /usr/libexec/qemu-kvm) serving the arch, the host's
- * arch, the arch's preferred machine, kvm when usable else qemu, the live
- * root "/", no replay, no recording, no cache, 30 s.
+ * Each setter copies value; NULL restores the default, and a value the probe
+ * cannot take is -EINVAL. Defaults: the qemu-system-* in PATH serving the
+ * arch (or /usr/libexec/qemu-kvm for the host's own), the host's arch, the
+ * arch's preferred machine, kvm when usable else qemu, the live root "/", no
+ * replay, no recording, no cache, 30 s per QMP command.
  */
 int dc_probe_options_set_emulator(dc_probe_options *opts, const char *path);
+/* libvirt's spelling: x86_64, i686, aarch64, armv7l, ppc64le, s390x, ... */
 int dc_probe_options_set_arch(dc_probe_options *opts, const char *arch);
 int dc_probe_options_set_machine(dc_probe_options *opts, const char *machine);
+/* "kvm" or "qemu". */
 int dc_probe_options_set_virttype(dc_probe_options *opts, const char *virttype);
 int dc_probe_options_set_sysroot(dc_probe_options *opts, const char *dir);
 /* A QMP conversation recorded earlier, answered instead of running QEMU. */
 int dc_probe_options_set_replay(dc_probe_options *opts, const char *file);
-/* Where to write the QMP conversation of this probe. */
+/* Where to write the QMP conversation of this probe (not with a replay). */
 int dc_probe_options_set_record(dc_probe_options *opts, const char *file);
+/* Where QEMU's answers are kept between runs (see domcaps(1), CACHE). */
 int dc_probe_options_set_cache_dir(dc_probe_options *opts, const char *dir);
-/* The whole probe's limit in milliseconds; -EINVAL unless positive. */
+/* The limit for each QMP command in milliseconds; must be positive. */
 int dc_probe_options_set_timeout_ms(dc_probe_options *opts, int timeout_ms);
 
 /*
  * Probes the emulator and the host. -EINVAL: a request the emulator cannot
- * serve (unknown machine); -ENOENT: no emulator found; -ENOEXEC: not a QEMU;
- * other codes: the probe failed.
+ * serve (unknown machine), or a recording combined with a replay; -ENOENT: no
+ * emulator found; -ENOEXEC: not a QEMU; other codes: the probe failed.
  */
 int dc_probe(const dc_probe_options *opts, dc_domcaps **ret, dc_error *err);
 void dc_domcaps_free(dc_domcaps *caps);
@@ -127,9 +131,15 @@ int dc_check_options_set_host_report(dc_check_options *opts, const char *path);
 /* Live checks only. */
 int dc_check_options_set_sysroot(dc_check_options *opts, const char *dir);
 int dc_check_options_set_cache_dir(dc_check_options *opts, const char *dir);
+/* Per QMP command, as for dc_probe_options_set_timeout_ms. */
 int dc_check_options_set_timeout_ms(dc_check_options *opts, int timeout_ms);
-/* An <emulator> outside the usual places that may be run. */
+/*
+ * Live, a domain's <emulator> is run only when it is a qemu-system-* in PATH,
+ * /usr/libexec/qemu-kvm, a binary added here or one inside a directory added
+ * here; any other is judged from the cache or not at all.
+ */
 int dc_check_options_add_trusted_emulator(dc_check_options *opts, const char *path);
+int dc_check_options_add_trusted_dir(dc_check_options *opts, const char *dir);
 
 /*
  * Judges one domain. A domain that cannot be judged (malformed XML, no
