@@ -59,6 +59,16 @@ static int set_str(char **slot, const char *value)
     return 0;
 }
 
+/* The root host state is read under: sysroot, or the live "/". */
+static int open_root(const char *sysroot, dc_root **ret, dc_error *err)
+{
+    const char *path = sysroot ? sysroot : "/";
+    int r = dc_root_open(path, ret);
+    if (r < 0)
+        return fail(err, r, "cannot open sysroot '%s': %s", path, strerror(-r));
+    return 0;
+}
+
 /* ---- probe ---- */
 
 struct dc_probe_options {
@@ -229,9 +239,9 @@ int dc_probe(const dc_probe_options *o, dc_domcaps **ret, dc_error *err)
     if (o->record && o->replay)
         return fail(err, -EINVAL, "a probe cannot both record and replay a QMP conversation.");
     dc_root *root = NULL;
-    int r = dc_root_open(o->sysroot, &root);
+    int r = open_root(o->sysroot, &root, err);
     if (r < 0)
-        return fail(err, r, "cannot open sysroot '%s': %s", o->sysroot, strerror(-r));
+        return r;
 
     _cleanup_free_ char *emulator = NULL;
     _cleanup_free_ char *xdg = xdg_config_home();
@@ -315,9 +325,9 @@ int dc_host_probe(const char *sysroot, dc_hostinfo **ret, dc_error *err)
     if (!ret)
         return fail(err, -EINVAL, "dc_host_probe needs a place for the report.");
     dc_root *root = NULL;
-    int r = dc_root_open(sysroot, &root);
+    int r = open_root(sysroot, &root, err);
     if (r < 0)
-        return fail(err, r, "cannot open sysroot '%s': %s", sysroot, strerror(-r));
+        return r;
     dc_host host = {0};
     dc_host_run_probes(&host, root, NULL, DC_PROBE_FOR_INVENTORY, NULL);
     dc_hostinfo *info = xmalloc(sizeof(*info));
@@ -454,9 +464,9 @@ static void check_setup_clear(check_setup *s)
 
 static int check_setup_live(const dc_check_options *o, check_setup *s, dc_error *err)
 {
-    int r = dc_root_open(o->sysroot, &s->root);
+    int r = open_root(o->sysroot, &s->root, err);
     if (r < 0)
-        return fail(err, r, "cannot open sysroot '%s': %s", o->sysroot, strerror(-r));
+        return r;
     s->xdg = xdg_config_home();
     s->host.cache_dir = o->cache_dir;
     s->host.skip_names = true;
