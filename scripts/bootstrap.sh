@@ -44,7 +44,7 @@ test)
     meson test -C build-ci-asan --print-errorlogs
   # valgrind on every suite that runs the library in-process (not the CLI-driving ones).
   meson test -C build-ci --setup valgrind --print-errorlogs \
-    firmware replay pci numa hostcpu kvm usb hostreport live cache check util api
+    firmware replay pci numa hostcpu kvm usb hostreport live cache check util
   # Fuzzing: each libFuzzer harness for 12 s over its seeds (tests/fuzz/run.sh);
   # a crash, leak, timeout or sanitizer report fails the run.
   rm -rf build-ci-fuzz
