@@ -40,7 +40,6 @@ exported=$(nm -D --defined-only "$libdir/libdomcaps.so.0" | awk '$2 == "T" {sub(
 for fn in $(grep -o '\bdc_[a-z_]*(' "$root/include/domcaps/libdomcaps.h" | tr -d '(' | sort -u); do
   grep -qx "$fn" <<<"$exported" || fail "the header declares $fn, which libdomcaps.so.0 does not export"
 done
-expect share/man/man1/domcaps.1
 [ -n "$(find "$root/share" -path '*bash-completion/completions/domcaps')" ] ||
   fail "no bash completion installed"
 
@@ -86,18 +85,6 @@ finding: line 12 error [implicit-devices] /domain/devices"
 $out
 instead of
 $want"
-# The man page renders without a warning from groff.
-if command -v man >/dev/null; then
-  page=$(LC_ALL=C MANWIDTH=80 man --warnings -l "$root/share/man/man1/domcaps.1" 2>"$dest/man.err") ||
-    fail "man -l failed: $(cat "$dest/man.err")"
-  [ ! -s "$dest/man.err" ] || fail "man -l warns: $(cat "$dest/man.err")"
-  for section in PROBE HOST CHECK CACHE "EXIT STATUS"; do
-    grep -q "^$section" <<<"$page" || fail "the man page has no $section section"
-  done
-else
-  echo "SKIP: no man to render the page" >&2; exit 77
-fi
-
 # The bash completion: subcommands, each one's options, values from the cache.
 completion=$(find "$root/share" -path '*bash-completion/completions/domcaps')
 cache=$dest/cache
@@ -129,7 +116,29 @@ expect_completion "isapc pc-q35-7.2 " domcaps probe --machine ''
 expect_completion "pc-q35-7.2 " domcaps --machine pc
 expect_completion "aarch64 " domcaps --cache-dir "$dest/other-cache" --arch ''
 expect_completion "" domcaps --cache-dir "$dest/no-such-dir" --machine ''
+# Every long option of the binary's --help is offered by some subcommand.
+offered=" $(completions domcaps probe --) $(completions domcaps check --) $(completions domcaps cache --) "
+for opt in $("$root/bin/domcaps" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+  [[ $offered == *" $opt "* ]] || fail "the completion does not offer $opt"
+done
 # A subcommand is only the first word, as domcaps parses it.
 expect_completion "" domcaps --format json ho
+
+# The man page is installed and renders without a warning from groff.
+if ! command -v scdoc >/dev/null || ! command -v man >/dev/null; then
+  echo "SKIP: the man page needs scdoc to build and man to render (Debian: scdoc, man-db)"
+  exit 77
+fi
+expect share/man/man1/domcaps.1
+page=$(LC_ALL=C MANWIDTH=80 man --warnings -l "$root/share/man/man1/domcaps.1" 2>"$dest/man.err") ||
+  fail "man -l failed: $(cat "$dest/man.err")"
+[ ! -s "$dest/man.err" ] || fail "man -l warns: $(cat "$dest/man.err")"
+for section in NAME SYNOPSIS PROBE HOST CHECK CACHE "EXIT STATUS" ENVIRONMENT; do
+  grep -q "^$section" <<<"$page" || fail "the man page has no $section section"
+done
+# Every long option of the binary's --help is documented.
+for opt in $("$root/bin/domcaps" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
+  grep -q -- "$opt" <<<"$page" || fail "the man page does not document $opt"
+done
 
 echo "PASS: the installed tree is complete; the example built with '$flags' and ran"
