@@ -8,7 +8,9 @@
  * _free function (which accepts NULL). Functions that can fail return 0 or a
  * negative errno and, when err is not NULL, fill it with the code and a
  * message; out-parameters are written only on success. The library never
- * prints and never exits.
+ * prints and never exits; running out of memory aborts the process.
+ *
+ * Build: cc prog.c $(pkg-config --cflags --libs domcaps)
  */
 #pragma once
 
@@ -84,7 +86,7 @@ const char *dc_domcaps_get_cpu_model(const dc_domcaps *caps, size_t i, bool *ret
 size_t dc_domcaps_get_nwarnings(const dc_domcaps *caps);
 const char *dc_domcaps_get_warning(const dc_domcaps *caps, size_t i);
 
-/* New NUL-terminated documents the caller frees; NULL only when out of memory. */
+/* New NUL-terminated documents the caller frees. */
 char *dc_domcaps_format_xml(const dc_domcaps *caps);
 char *dc_domcaps_format_json(const dc_domcaps *caps);
 
