@@ -58,8 +58,8 @@ extern const dc_probe dc_probe_rdp;
 extern const dc_probe *const dc_probes[];
 
 /* Runs every probe needed for `what` against root. Never fails: problems become diagnostics. */
-void dc_host_probe(dc_host *host, const dc_root *root, const char *xdg_config_home, unsigned what,
-                   dc_diag *diag);
+void dc_host_run_probes(dc_host *host, const dc_root *root, const char *xdg_config_home,
+                        unsigned what, dc_diag *diag);
 void dc_host_clear(dc_host *host);
 
 /* Records a diagnostic for the inventory report (and as a warning for the caps run). */

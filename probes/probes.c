@@ -71,8 +71,8 @@ int dc_host_topology_id(dc_host *host, const char *probe, unsigned cpu, const ch
     return v < 0 ? 0 : (int)v;
 }
 
-void dc_host_probe(dc_host *host, const dc_root *root, const char *xdg_config_home, unsigned what,
-                   dc_diag *diag)
+void dc_host_run_probes(dc_host *host, const dc_root *root, const char *xdg_config_home,
+                        unsigned what, dc_diag *diag)
 {
     host->root = root;
     host->xdg_config_home = xdg_config_home;

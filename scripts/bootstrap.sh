@@ -7,13 +7,13 @@ cd "$(dirname "$0")/.."
 mode=${1:-run}
 
 packages=(
-  meson ninja-build gcc pkg-config
+  meson ninja-build gcc pkg-config scdoc
   libxml2-dev libjson-c-dev libpci-dev libusb-1.0-0-dev libnuma-dev libcmocka-dev
   qemu-system-x86 qemu-system-arm qemu-system-ppc ovmf qemu-efi-aarch64
   swtpm swtpm-tools
 )
 # clang-14 and its libFuzzer runtime (a recommendation of clang, so named here).
-[ "$mode" = test ] && packages+=(valgrind libxml2-utils clang libclang-rt-14-dev)
+[ "$mode" = test ] && packages+=(valgrind libxml2-utils clang libclang-rt-14-dev man-db)
 
 missing=()
 for p in "${packages[@]}"; do

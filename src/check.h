@@ -39,8 +39,12 @@ typedef struct dc_check_env {
     dc_strv trusted_dirs;
 } dc_check_env;
 
-/* Judges one domain file; never fails: input problems land in ret->input_error. */
-void dc_check_file(dc_check_env *env, const char *path, dc_check_result *ret);
+/*
+ * Judges one domain: the file path, or text (len bytes) labelled path when
+ * text is not NULL. Never fails: input problems land in ret->input_error.
+ */
+void dc_check_domain(dc_check_env *env, const char *path, const char *text, size_t len,
+                     dc_check_result *ret);
 
 /* Parses a saved domainCapabilities document (with or without the extension). */
 int dc_snapshot_load(const char *path, dc_snapshot *ret, char **ret_msg);

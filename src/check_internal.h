@@ -66,7 +66,7 @@ bool dc_chk_host_cpu_has(const dc_hostinfo *h, const char *feature);
 /* The descriptor libvirt's firmware autoselection picks (live only), or NULL. */
 const dc_firmware *dc_chk_picked_firmware(chk *c, const char *fw);
 
-/* Rule groups, run by dc_check_file in this order. */
+/* Rule groups, run by dc_check_domain in this order. */
 void dc_chk_rule_os(chk *c);
 void dc_chk_rule_vcpus(chk *c);
 void dc_chk_rule_cpu(chk *c);

@@ -667,5 +667,6 @@ void dc_domcaps_free(dc_domcaps *caps)
     free(caps->cpu.models);
     free(caps->features.sev.cpu0_id);
     free(caps->features.sgx.sections);
+    free_strs(caps->warnings);
     free(caps);
 }

@@ -396,7 +396,7 @@ static int run_probe(const options *o)
     }
 
     host.cache_dir = cache_dir;
-    dc_host_probe(&host, root, xdg, DC_PROBE_FOR_CAPS, &diag);
+    dc_host_run_probes(&host, root, xdg, DC_PROBE_FOR_CAPS, &diag);
     dc_request req = {.arch = o->arch, .machine = o->machine, .virttype = o->virttype};
     r = dc_domcaps_derive(qc, &host, &req, &caps, &msg);
     if (r < 0) {
@@ -438,7 +438,7 @@ static int run_host(const options *o)
     if (r < 0)
         return fail_usage("cannot open sysroot '%s': %s", o->sysroot, strerror(-r));
     dc_host host = {0};
-    dc_host_probe(&host, root, NULL, DC_PROBE_FOR_INVENTORY, NULL);
+    dc_host_run_probes(&host, root, NULL, DC_PROBE_FOR_INVENTORY, NULL);
     char *doc = streq(o->format, "json") ? dc_hostinfo_format_json(&host.info)
                                          : dc_hostinfo_format_xml(&host.info);
     int rc = DC_EXIT_OK;
@@ -471,7 +471,7 @@ static int run_check(const options *o)
         _cleanup_free_ char *xdg = xdg_config_home();
         host.cache_dir = cache_dir;
         host.skip_names = true;
-        dc_host_probe(&host, root, xdg, DC_PROBE_FOR_CAPS | DC_PROBE_FOR_INVENTORY, NULL);
+        dc_host_run_probes(&host, root, xdg, DC_PROBE_FOR_CAPS | DC_PROBE_FOR_INVENTORY, NULL);
         env.host = &host;
         env.root = root;
         env.cache_dir = cache_dir;
@@ -496,7 +496,7 @@ static int run_check(const options *o)
     dc_check_result *results = xcalloc((size_t)o->ndomains, sizeof(dc_check_result));
     bool errors = false, input_errors = false;
     for (int i = 0; i < o->ndomains; i++) {
-        dc_check_file(&env, o->domains[i], &results[i]);
+        dc_check_domain(&env, o->domains[i], NULL, 0, &results[i]);
         if (results[i].input_error)
             input_errors = true;
         for (size_t j = 0; j < results[i].nfindings; j++)

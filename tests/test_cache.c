@@ -62,7 +62,7 @@ static char *document(const dc_qemu_caps *qc, const char *root_path, const char 
     dc_root *root = NULL;
     assert_int_equal(dc_root_open(root_path, &root), 0);
     dc_host host = {0};
-    dc_host_probe(&host, root, NULL, DC_PROBE_FOR_CAPS, NULL);
+    dc_host_run_probes(&host, root, NULL, DC_PROBE_FOR_CAPS, NULL);
     dc_request req = {.machine = machine, .virttype = virttype};
     dc_domcaps *caps = NULL;
     _cleanup_free_ char *msg = NULL;

@@ -48,7 +48,7 @@ int dc_test_run_probe(const dc_test_probe *p, char **ret_doc, char **ret_msg)
     assert_int_equal(dc_root_open(p->sysroot ? p->sysroot : "/", &root), 0);
     dc_host host = {0};
     dc_diag diag = {0};
-    dc_host_probe(&host, root, NULL, DC_PROBE_FOR_CAPS, &diag);
+    dc_host_run_probes(&host, root, NULL, DC_PROBE_FOR_CAPS, &diag);
     dc_request req = {.arch = p->arch, .machine = p->machine, .virttype = p->virttype};
     dc_domcaps *caps = NULL;
     r = dc_domcaps_derive(qc, &host, &req, &caps, ret_msg);

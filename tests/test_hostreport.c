@@ -40,7 +40,7 @@ static void test_report(void **state)
     dc_root *root = NULL;
     assert_int_equal(dc_root_open(path, &root), 0);
     dc_host host = {0};
-    dc_host_probe(&host, root, NULL, DC_PROBE_FOR_INVENTORY, NULL);
+    dc_host_run_probes(&host, root, NULL, DC_PROBE_FOR_INVENTORY, NULL);
     _cleanup_free_ char *xml = dc_hostinfo_format_xml(&host.info);
     _cleanup_free_ char *json = dc_hostinfo_format_json(&host.info);
     _cleanup_free_ char *gx = xasprintf("golden/host/%s.xml", name);

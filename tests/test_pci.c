@@ -16,7 +16,7 @@ static probed *probe(const char *root, unsigned what)
 {
     probed *p = xcalloc(1, sizeof(*p));
     assert_int_equal(dc_root_open(root, &p->root), 0);
-    dc_host_probe(&p->host, p->root, NULL, what, NULL);
+    dc_host_run_probes(&p->host, p->root, NULL, what, NULL);
     return p;
 }
 

@@ -419,7 +419,7 @@ static char *host_report(const char *sysroot)
     dc_root *root = NULL;
     assert_int_equal(dc_root_open(sysroot, &root), 0);
     dc_host host = {0};
-    dc_host_probe(&host, root, NULL, DC_PROBE_FOR_INVENTORY, NULL);
+    dc_host_run_probes(&host, root, NULL, DC_PROBE_FOR_INVENTORY, NULL);
     char *doc = dc_hostinfo_format_xml(&host.info);
     dc_host_clear(&host);
     dc_root_free(root);

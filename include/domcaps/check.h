@@ -5,10 +5,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* Shared with the internal model (domcaps/check.h), defined once per unit. */
+#ifndef DC_SEVERITY_DEFINED
+#define DC_SEVERITY_DEFINED
 typedef enum dc_severity {
     DC_SEVERITY_ERROR,
     DC_SEVERITY_WARNING,
 } dc_severity;
+#endif
 
 typedef struct dc_finding {
     unsigned line;

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define DC_VERSION "0.1.0"
+#include "domcaps/version.h" /* DC_VERSION, from meson */
 
 /* Exit codes of the domcaps command (documented in README.md). */
 enum {
@@ -366,6 +366,8 @@ typedef struct dc_domcaps {
             dc_enum sectype;
         } launch_security;
     } features;
+
+    char **warnings; /* NULL-terminated warnings of the probe behind it (library API), or NULL */
 } dc_domcaps;
 
 void dc_domcaps_free(dc_domcaps *caps);

@@ -58,7 +58,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     _cleanup_free_ char *path = fuzz_write_file("domain.xml", data, size);
     dc_check_result res;
-    dc_check_file(&env, path, &res);
+    dc_check_domain(&env, path, NULL, 0, &res);
     /* Every verdict is either an input error or a list of rules that ran. */
     FUZZ_ASSERT(res.input_error || res.rules_checked);
     for (size_t i = 0; i < res.nfindings; i++)
