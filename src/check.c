@@ -659,10 +659,16 @@ static void set_machine_facts(chk *c)
 
 void dc_check_file(dc_check_env *env, const char *path, dc_check_result *ret)
 {
+    dc_check_buffer(env, path, NULL, 0, ret);
+}
+
+void dc_check_buffer(dc_check_env *env, const char *path, const char *text, size_t len,
+                     dc_check_result *ret)
+{
     *ret = (dc_check_result){.file = xstrdup(path)};
     _cleanup_xml_ xmlDocPtr doc = NULL;
     char *msg = NULL;
-    if (dc_xml_parse(path, NULL, 0, &doc, &msg) < 0) {
+    if (dc_xml_parse(path, text, len, &doc, &msg) < 0) {
         ret->input_error = msg;
         return;
     }

@@ -41,6 +41,9 @@ typedef struct dc_check_env {
 
 /* Judges one domain file; never fails: input problems land in ret->input_error. */
 void dc_check_file(dc_check_env *env, const char *path, dc_check_result *ret);
+/* The same for a document already read (text NULL: read path). */
+void dc_check_buffer(dc_check_env *env, const char *path, const char *text, size_t len,
+                     dc_check_result *ret);
 
 /* Parses a saved domainCapabilities document (with or without the extension). */
 int dc_snapshot_load(const char *path, dc_snapshot *ret, char **ret_msg);

@@ -558,6 +558,7 @@ char *dc_hostinfo_format_json(const dc_hostinfo *h)
 {
     dc_jw w = {0};
     dc_jw_open(&w, NULL, '{');
+    dc_jw_num(&w, "schemaVersion", DC_JSON_SCHEMA_VERSION);
     dc_jw_str(&w, "version", DC_VERSION);
     json_cpu(&w, &h->cpu);
     json_kvm(&w, &h->kvm);
