@@ -805,9 +805,9 @@ static void test_junit(void **state)
         assert_int_equal(failed_cases > 0, find_case(base)->exit_code == 1);
     }
     assert_int_equal(i, files.n);
-    assert_int_equal(attr_unsigned(top, "tests"), total_tests);
-    assert_int_equal(attr_unsigned(top, "failures"), total_failures);
-    assert_int_equal(attr_unsigned(top, "errors"), total_errors);
+    /* The totals are the suites' sums: <testsuites> carries no attributes (the Ant schema). */
+    assert_null(top->properties);
+    assert_true(total_tests >= total_failures + total_errors);
     xmlFreeDoc(doc);
     json_object_put(root);
     run_result_clear(&jr);

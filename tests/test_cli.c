@@ -332,6 +332,15 @@ static const cli_case cases[] = {
      .exit_code = 2,
      .err_has = {"cannot write recording /nonexistent/dir/x.replies"},
      .max_seconds = 1.0},
+    /* A probe that fails after QEMU answered (unknown machine) leaves no recording. */
+    {.name = "live-unknown-machine-no-recording",
+     .args = {"--emulator", "/usr/bin/qemu-system-x86_64", "--no-cache", "--virttype", "qemu",
+              "--machine", "nosuch"},
+     .exit_code = 2,
+     .err_has = {"the machine 'nosuch' is not supported"},
+     .max_seconds = 30.0,
+     .record = true,
+     .requires = "/usr/bin/qemu-system-x86_64"},
     {.name = "short-version", .args = {"-V"}, .exit_code = 0, .out_prefix = "domcaps "},
     {.name = "short-help", .args = {"-h"}, .exit_code = 0, .out_prefix = "Usage: domcaps [probe]"},
     {.name = "check-help",
@@ -889,13 +898,70 @@ static int group_teardown(void **state)
     return 0;
 }
 
+/*
+ * `domcaps SUB --help` lists every option SUB takes: each listed option is
+ * accepted (`SUB --OPT VALUE --help` reaches the help), each other option of
+ * domcaps is refused by name.
+ */
+static void test_help_lists_every_option(void **state)
+{
+    (void)state;
+    static const char *const subs[] = {"probe", "host", "check", "cache"};
+    static const char *const all[] = {
+        "emulator",  "trust-emulator", "arch",    "machine",  "virttype", "format", "record",
+        "replay",    "sysroot",        "timeout", "snapshot", "all",      "caps",   "host",
+        "cache-dir", "no-cache",       "explain", "version",  "help"};
+    char *noenv[] = {NULL};
+    for (size_t i = 0; i < ELEMENTSOF(subs); i++) {
+        char *argv[] = {(char *)DC_BINARY, (char *)subs[i], (char *)"--help", NULL};
+        run_result help;
+        run(argv, noenv, 10, &help);
+        assert_int_equal(help.exit_code, 0);
+        char *usage =
+            xasprintf("Usage: domcaps %s", strcmp(subs[i], "probe") == 0 ? "[probe]" : subs[i]);
+        if (strncmp(help.out, usage, strlen(usage)) != 0)
+            fail_msg("domcaps %s --help starts '%.60s'", subs[i], help.out);
+        free(usage);
+        for (size_t k = 0; k < ELEMENTSOF(all); k++) {
+            char *line = xasprintf("\n  --%s ", all[k]);
+            bool listed = strstr(help.out, line) != NULL;
+            free(line);
+            char *opt = xasprintf("--%s", all[k]);
+            char *marker = xasprintf("\n  --%s ", all[k]);
+            const char *at = strstr(help.out, marker);
+            bool takes_value = at && at[strlen(marker)] >= 'A' && at[strlen(marker)] <= 'Z';
+            char *args[] = {(char *)DC_BINARY,
+                            (char *)subs[i],
+                            opt,
+                            takes_value ? "5" : "--help",
+                            (char *)"--help",
+                            NULL};
+            run_result r;
+            run(args, noenv, 10, &r);
+            if (listed && r.exit_code != 0)
+                fail_msg("domcaps %s --help lists %s, which it refuses: %s", subs[i], opt, r.err);
+            if (!listed) {
+                char *refusal = xasprintf("'domcaps %s' takes no %s", subs[i], opt);
+                if (r.exit_code != 2 || !strstr(r.err, refusal))
+                    fail_msg("domcaps %s %s: exit %d, stderr '%s' (expected \"%s\")", subs[i], opt,
+                             r.exit_code, r.err, refusal);
+                free(refusal);
+            }
+            run_result_clear(&r);
+            free(opt);
+            free(marker);
+        }
+        run_result_clear(&help);
+    }
+}
+
 int main(void)
 {
     if (access(DC_BINARY, X_OK) != 0) {
         fprintf(stderr, "test_cli: %s is not built\n", DC_BINARY);
         return 1;
     }
-    struct CMUnitTest tests[ELEMENTSOF(cases) + 1];
+    struct CMUnitTest tests[ELEMENTSOF(cases) + 2];
     for (size_t i = 0; i < ELEMENTSOF(cases); i++)
         tests[i] = (struct CMUnitTest){
             .name = cases[i].name,
@@ -905,6 +971,10 @@ int main(void)
     tests[ELEMENTSOF(cases)] = (struct CMUnitTest){
         .name = "sysroot-swtpm-never-run",
         .test_func = test_sysroot_swtpm_never_run,
+    };
+    tests[ELEMENTSOF(cases) + 1] = (struct CMUnitTest){
+        .name = "help-lists-every-option",
+        .test_func = test_help_lists_every_option,
     };
     return _cmocka_run_group_tests("cli", tests, ELEMENTSOF(tests), group_setup, group_teardown);
 }
