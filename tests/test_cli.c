@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -898,6 +899,87 @@ static int group_teardown(void **state)
     return 0;
 }
 
+#define QEMU_X86 "/usr/bin/qemu-system-x86_64"
+
+/* Everything a process writes on a new terminal (stdout and stderr), and its exit code. */
+static char *run_on_tty(char *const *argv, const char *path_env, int *ret_exit)
+{
+    int master;
+    pid_t pid = forkpty(&master, NULL, NULL, NULL);
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setenv("PATH", path_env, 1);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    size_t len = 0, cap = 65536;
+    char *out = malloc(cap);
+    assert_non_null(out);
+    for (;;) {
+        struct pollfd p = {.fd = master, .events = POLLIN};
+        if (poll(&p, 1, 120000) <= 0)
+            break;
+        if (len + 4096 + 1 > cap) {
+            cap *= 2;
+            out = realloc(out, cap);
+            assert_non_null(out);
+        }
+        ssize_t n = read(master, out + len, 4096);
+        if (n <= 0)
+            break; /* EIO once the child closed the terminal */
+        len += (size_t)n;
+    }
+    out[len] = '\0';
+    close(master);
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    *ret_exit = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    return out;
+}
+
+/*
+ * probe --all takes --machine and --virttype lists (one probe per emulator,
+ * machine and virttype; a machine an emulator lacks is skipped), and shows
+ * its progress on stderr only when that is a terminal.
+ */
+static void test_probe_all_lists_and_progress(void **state)
+{
+    (void)state;
+    if (access(QEMU_X86, X_OK) < 0) {
+        print_message("SKIP: %s is not installed\n", QEMU_X86);
+        skip();
+    }
+    char *dir = xasprintf("%s/all-path", workdir);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    char *link = xasprintf("%s/qemu-system-x86_64", dir);
+    assert_int_equal(symlink(QEMU_X86, link), 0);
+    char *pathenv = xasprintf("PATH=%s", dir);
+    char *env[] = {pathenv, NULL};
+    char *argv[] = {(char *)DC_BINARY,   (char *)"probe",      (char *)"--all",
+                    (char *)"--machine", (char *)"q35,nosuch", (char *)"--virttype",
+                    (char *)"qemu",      (char *)"--no-cache", NULL};
+    run_result r;
+    run(argv, env, 120, &r);
+    if (r.exit_code != 0)
+        fail_msg("probe --all: exit %d: %s", r.exit_code, r.err);
+    assert_non_null(strstr(r.out, "<machine>pc-q35-"));
+    assert_non_null(strstr(r.out, "qemu-system-x86_64 --machine nosuch --virttype qemu: skipped"));
+    assert_null(strstr(r.err, "probed "));
+    run_result_clear(&r);
+
+    int code = -1;
+    char *tty = run_on_tty(argv, dir, &code);
+    assert_int_equal(code, 0);
+    if (!strstr(tty, "domcaps: probed 1 of 2") || !strstr(tty, "domcaps: probed 2 of 2"))
+        fail_msg("no progress on the terminal: %.2000s", tty);
+    free(tty);
+    free(pathenv);
+    unlink(link);
+    free(link);
+    rmdir(dir);
+    free(dir);
+}
+
 /*
  * `domcaps SUB --help` lists every option SUB takes: each listed option is
  * accepted (`SUB --OPT VALUE --help` reaches the help), each other option of
@@ -961,7 +1043,7 @@ int main(void)
         fprintf(stderr, "test_cli: %s is not built\n", DC_BINARY);
         return 1;
     }
-    struct CMUnitTest tests[ELEMENTSOF(cases) + 2];
+    struct CMUnitTest tests[ELEMENTSOF(cases) + 3];
     for (size_t i = 0; i < ELEMENTSOF(cases); i++)
         tests[i] = (struct CMUnitTest){
             .name = cases[i].name,
@@ -975,6 +1057,10 @@ int main(void)
     tests[ELEMENTSOF(cases) + 1] = (struct CMUnitTest){
         .name = "help-lists-every-option",
         .test_func = test_help_lists_every_option,
+    };
+    tests[ELEMENTSOF(cases) + 2] = (struct CMUnitTest){
+        .name = "probe-all-lists-and-progress",
+        .test_func = test_probe_all_lists_and_progress,
     };
     return _cmocka_run_group_tests("cli", tests, ELEMENTSOF(tests), group_setup, group_teardown);
 }
