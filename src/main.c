@@ -67,8 +67,7 @@ typedef struct option_desc {
 
 static const option_desc option_descs[] = {
     {"emulator", OPT_EMULATOR, "PATH", ON_PROBE | ON_CHECK | ON_CACHE,
-     "emulator binary (probe: default qemu-system-<arch> from PATH; check: one it may run, "
-     "repeatable; cache: the entry to explain)"},
+     "emulator binary (default: qemu-system-<arch> from PATH)"},
     {"trust-emulator", OPT_TRUST_EMULATOR, "DIR", ON_CHECK,
      "check may run the emulators inside DIR (repeatable)"},
     {"arch", OPT_ARCH, "ARCH", ON_PROBE,
@@ -78,7 +77,7 @@ static const option_desc option_descs[] = {
     {"virttype", OPT_VIRTTYPE, "TYPE", ON_PROBE,
      "kvm or qemu (default: kvm when usable, else qemu; with --all a comma list)"},
     {"format", OPT_FORMAT, "FORMAT", ON_PROBE | ON_HOST | ON_CHECK,
-     "probe, host: xml (default) or json; check: text (default), json or junit"},
+     "xml (default) or json; errors are a JSON document too with json"},
     {"record", OPT_RECORD, "FILE", ON_PROBE,
      "write the QMP conversation to FILE (.replies layout)"},
     {"replay", OPT_REPLAY, "FILE", ON_PROBE,
@@ -121,6 +120,18 @@ static const char *const usage_lines[_CMD_MAX] = {
     "Explains the cached probe results: their inputs and whether each still holds.\n",
 };
 
+/* The few options whose meaning depends on the subcommand. */
+static const char *option_help(const option_desc *d, command cmd)
+{
+    if (d->id == OPT_EMULATOR && cmd == CMD_CHECK)
+        return "an emulator check may run for a domain's <emulator> (repeatable)";
+    if (d->id == OPT_EMULATOR && cmd == CMD_CACHE)
+        return "explain only the entry of this emulator";
+    if (d->id == OPT_FORMAT && cmd == CMD_CHECK)
+        return "text (default), json or junit";
+    return d->help;
+}
+
 static void print_help(command cmd)
 {
     fputs(usage_lines[cmd], stdout);
@@ -135,7 +146,7 @@ static void print_help(command cmd)
             continue;
         _cleanup_free_ char *left =
             xasprintf("--%s%s%s", d->name, d->arg ? " " : "", d->arg ? d->arg : "");
-        printf("  %-22s %s\n", left, d->help);
+        printf("  %-22s %s\n", left, option_help(d, cmd));
     }
     fputs("\nExit status: 0 success (check: every domain can run), 1 check found errors,\n"
           "2 usage or input error, 3 probing failed.\n",
