@@ -95,6 +95,25 @@ with tempfile.TemporaryDirectory(prefix="domcaps-schema-") as cache:
             "check", want_codes=(1, 2))
     run(["check", "--format", "json"] + caps + domains[:3], "check", want_codes=(0, 1, 2))
 
+    # A report in the form before schemaVersion (siblings as a CPU list string) is judged the same.
+    with open(os.path.join(data, "golden", "host", "numa2.json")) as f:
+        report = json.load(f)
+    del report["schemaVersion"]
+    for cell in report["topology"]["cells"]:
+        for cpu in cell["cpus"]:
+            cpu["siblings"] = ",".join(map(str, cpu["siblings"]))
+    old_form = os.path.join(cache, "numa2-unversioned.json")
+    with open(old_form, "w") as f:
+        json.dump(report, f)
+    outs = []
+    for host in (os.path.join(data, "golden", "host", "numa2.json"), old_form):
+        p = subprocess.run([binary, "check", "--format", "json"] + caps + ["--host", host] + domains,
+                           capture_output=True, text=True, timeout=120)
+        outs.append((p.returncode, p.stdout))
+    if outs[0] != outs[1] or not outs[0][1]:
+        failures.append("check --host: the unversioned report is judged differently")
+    counts["unversioned host report"] = 1
+
     for args in (["--bogus"], ["host", "--timeout", "3"], ["check"], ["--arch", "nosuch"],
                  ["--replay", "/nonexistent.replies"], ["host", "--sysroot", "/nonexistent"],
                  ["check", "--caps", "/nonexistent.xml", "x.xml"]):
