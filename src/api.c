@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -600,5 +601,11 @@ char *dc_findings_format_json(const dc_findings *f)
 }
 char *dc_findings_format_junit(const dc_findings *f)
 {
-    return f ? dc_check_format_junit(&f->res, 1) : NULL;
+    if (!f)
+        return NULL;
+    char host[256] = "";
+    if (gethostname(host, sizeof(host) - 1) < 0)
+        host[0] = '\0';
+    dc_junit_meta meta = {.timestamp = time(NULL), .hostname = host, .seconds = NULL};
+    return dc_check_format_junit(&f->res, 1, &meta);
 }

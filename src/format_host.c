@@ -424,6 +424,22 @@ static void json_kvm(dc_jw *w, const dc_hostkvm *k)
     dc_jw_close(w, '}');
 }
 
+/* The kernel's thread_siblings_list as an array of CPU ids (kept as text when malformed). */
+static void json_siblings(dc_jw *w, const char *siblings)
+{
+    unsigned *ids = NULL;
+    size_t n = 0;
+    if (!siblings || dc_cpulist_parse(siblings, &ids, &n) < 0) {
+        dc_jw_str(w, "siblings", siblings);
+        return;
+    }
+    dc_jw_open(w, "siblings", '[');
+    for (size_t i = 0; i < n; i++)
+        dc_jw_num(w, NULL, ids[i]);
+    dc_jw_close(w, ']');
+    free(ids);
+}
+
 static void json_numa(dc_jw *w, const dc_numa *n)
 {
     dc_jw_open(w, "topology", '{');
@@ -462,7 +478,7 @@ static void json_numa(dc_jw *w, const dc_numa *n)
             dc_jw_num(w, "socketId", cpu->socket_id);
             dc_jw_num(w, "dieId", cpu->die_id);
             dc_jw_num(w, "coreId", cpu->core_id);
-            dc_jw_str(w, "siblings", cpu->siblings);
+            json_siblings(w, cpu->siblings);
             dc_jw_close(w, '}');
         }
         dc_jw_close(w, ']');
@@ -558,6 +574,7 @@ char *dc_hostinfo_format_json(const dc_hostinfo *h)
 {
     dc_jw w = {0};
     dc_jw_open(&w, NULL, '{');
+    dc_jw_num(&w, "schemaVersion", DC_JSON_SCHEMA_VERSION);
     dc_jw_str(&w, "version", DC_VERSION);
     json_cpu(&w, &h->cpu);
     json_kvm(&w, &h->kvm);

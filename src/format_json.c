@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The same document as JSON: elements become keys, supported stays a
- * "yes"/"no" string, each <enum> becomes an array under "enums".
+ * The same document as JSON (docs/schema/domcaps.schema.json): elements
+ * become keys, supported and other yes/no attributes become booleans, each
+ * <enum> becomes an array under "enums", "schemaVersion" comes first.
  */
 #include "domcaps/domcaps.h"
 #include "jsonw.h"
@@ -25,7 +26,7 @@ static bool open_supported(dc_jw *w, const char *k, dc_tristate t)
     if (t == DC_ABSENT)
         return false;
     dc_jw_open(w, k, '{');
-    dc_jw_str(w, "supported", t == DC_YES ? "yes" : "no");
+    dc_jw_bool(w, "supported", t == DC_YES);
     if (t != DC_YES) {
         dc_jw_close(w, '}');
         return false;
@@ -55,8 +56,12 @@ static void format_cpu(dc_jw *w, const dc_domcaps *c)
         dc_jw_str(w, "fallback", hm->fallback_allow ? "allow" : "forbid");
         if (hm->vendor)
             dc_jw_str(w, "vendor", hm->vendor);
-        if (hm->maxphysaddr_limit)
-            num(w, "maxphysaddrLimit", hm->maxphysaddr_limit);
+        if (hm->maxphysaddr_limit) {
+            dc_jw_open(w, "maxphysaddr", '{');
+            dc_jw_str(w, "mode", "passthrough");
+            num(w, "limit", hm->maxphysaddr_limit);
+            dc_jw_close(w, '}');
+        }
         dc_jw_strs(w, "require", hm->require);
         dc_jw_strs(w, "disable", hm->disable);
         dc_jw_close(w, '}');
@@ -65,10 +70,12 @@ static void format_cpu(dc_jw *w, const dc_domcaps *c)
         dc_jw_open(w, "models", '[');
         for (size_t i = 0; i < c->cpu.nmodels; i++) {
             const dc_cpu_model *m = &c->cpu.models[i];
-            static const char *const usable[] = {"unknown", "yes", "no"};
             dc_jw_open(w, NULL, '{');
             dc_jw_str(w, "name", m->name);
-            dc_jw_str(w, "usable", usable[m->usable]);
+            if (m->usable == DC_USABLE_UNKNOWN)
+                dc_jw_null(w, "usable");
+            else
+                dc_jw_bool(w, "usable", m->usable == DC_USABLE_YES);
             if (m->deprecated)
                 dc_jw_bool(w, "deprecated", true);
             dc_jw_str(w, "vendor", m->vendor ? m->vendor : "unknown");
@@ -88,6 +95,7 @@ char *dc_domcaps_format_json(const dc_domcaps *c)
 {
     dc_jw w = {0};
     dc_jw_open(&w, NULL, '{');
+    dc_jw_num(&w, "schemaVersion", DC_JSON_SCHEMA_VERSION);
     dc_jw_str(&w, "path", c->path);
     dc_jw_str(&w, "domain", c->domain);
     dc_jw_str(&w, "machine", c->machine);

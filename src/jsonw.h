@@ -6,6 +6,12 @@
 
 #define DC_JW_MAX_DEPTH 32
 
+/*
+ * The "schemaVersion" every JSON document starts with: raised when a key is
+ * removed or changes meaning (docs/schema/ describes each version).
+ */
+#define DC_JSON_SCHEMA_VERSION 1
+
 typedef struct dc_jw {
     dc_buf b;
     int level;

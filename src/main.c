@@ -12,50 +12,146 @@
 #include "derive.h"
 #include "domcaps/domcaps.h"
 #include "host.h"
+#include "jsonw.h"
 #include "qemu_probe.h"
 #include "spawn.h"
 
 #include <sys/wait.h>
-
-static const char usage_text[] =
-    "Usage: domcaps [probe] [OPTIONS]\n"
-    "       domcaps host [--format xml|json] [--sysroot DIR]\n"
-    "       domcaps check [--caps FILE]... [--host FILE] [--format text|json|junit] DOMAIN.xml...\n"
-    "       domcaps check [--emulator PATH]... [--trust-emulator DIR]... DOMAIN.xml...\n"
-    "\n"
-    "probe (the default) prints the libvirt domainCapabilities document for a\n"
-    "QEMU emulator; host prints the host inventory (CPU, KVM, NUMA, PCI, IOMMU\n"
-    "groups, USB, VFIO).\n"
-    "\n"
-    "  --emulator PATH      emulator binary (default: qemu-system-<arch> from PATH)\n"
-    "  --arch ARCH          guest architecture (default: the emulator's, or the host's)\n"
-    "  --machine TYPE       machine type or alias (default: the arch's preferred one)\n"
-    "  --virttype TYPE      kvm or qemu (default: kvm when usable, else qemu)\n"
-    "  --format FORMAT      xml (default) or json\n"
-    "  --record FILE        write the QMP conversation to FILE (.replies layout)\n"
-    "  --replay FILE        answer from a recorded QMP conversation instead of QEMU\n"
-    "  --sysroot DIR        read host state (/dev, /sys, /proc, firmware) under DIR\n"
-    "  --timeout SECONDS    limit for each QMP command (default 30; the probe: 4x)\n"
-    "  --snapshot           add the extension element `domcaps check --caps` uses\n"
-    "  --version            print the version and exit\n"
-    "  --help               print this help and exit\n"
-    "\n"
-    "check judges libvirt domain XML against the live host (default) or against\n"
-    "saved documents: --caps (domcaps --snapshot output, repeatable) and --host\n"
-    "(domcaps host output). Live, a domain's <emulator> is run only when it is a\n"
-    "qemu-system-* binary on PATH, /usr/libexec/qemu-kvm, named with --emulator\n"
-    "or inside a --trust-emulator DIR; any other is judged from the cache or not\n"
-    "at all (a warning says so).\n"
-    "\n"
-    "Exit status: 0 success (check: every domain can run), 1 check found errors,\n"
-    "2 usage or input error, 3 probing failed.\n";
 
 typedef enum command {
     CMD_PROBE,
     CMD_HOST,
     CMD_CHECK,
     CMD_CACHE,
+    _CMD_MAX,
 } command;
+
+static const char *const command_names[_CMD_MAX] = {"probe", "host", "check", "cache"};
+
+#define ON_PROBE (1u << CMD_PROBE)
+#define ON_HOST (1u << CMD_HOST)
+#define ON_CHECK (1u << CMD_CHECK)
+#define ON_CACHE (1u << CMD_CACHE)
+#define ON_ALL (ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE)
+
+enum {
+    OPT_EMULATOR = 0x100,
+    OPT_TRUST_EMULATOR,
+    OPT_ARCH,
+    OPT_MACHINE,
+    OPT_VIRTTYPE,
+    OPT_FORMAT,
+    OPT_RECORD,
+    OPT_REPLAY,
+    OPT_SYSROOT,
+    OPT_TIMEOUT,
+    OPT_VERSION,
+    OPT_HELP,
+    OPT_SNAPSHOT,
+    OPT_CAPS,
+    OPT_HOST,
+    OPT_CACHE_DIR,
+    OPT_NO_CACHE,
+    OPT_EXPLAIN,
+    OPT_ALL,
+};
+
+/* Every option, the subcommands taking it and its line in their --help. */
+typedef struct option_desc {
+    const char *name;
+    int id;
+    const char *arg; /* NULL: takes no value */
+    unsigned on;
+    const char *help;
+} option_desc;
+
+static const option_desc option_descs[] = {
+    {"emulator", OPT_EMULATOR, "PATH", ON_PROBE | ON_CHECK | ON_CACHE,
+     "emulator binary (default: qemu-system-<arch> from PATH)"},
+    {"trust-emulator", OPT_TRUST_EMULATOR, "DIR", ON_CHECK,
+     "check may run the emulators inside DIR (repeatable)"},
+    {"arch", OPT_ARCH, "ARCH", ON_PROBE,
+     "guest architecture (default: the emulator's or the host's)"},
+    {"machine", OPT_MACHINE, "TYPE", ON_PROBE,
+     "machine type or alias (default: the arch's preferred one; with --all a comma list)"},
+    {"virttype", OPT_VIRTTYPE, "TYPE", ON_PROBE,
+     "kvm or qemu (default: kvm when usable, else qemu; with --all a comma list)"},
+    {"format", OPT_FORMAT, "FORMAT", ON_PROBE | ON_HOST | ON_CHECK,
+     "xml (default) or json; errors are a JSON document too with json"},
+    {"record", OPT_RECORD, "FILE", ON_PROBE,
+     "write the QMP conversation to FILE (.replies layout)"},
+    {"replay", OPT_REPLAY, "FILE", ON_PROBE,
+     "answer from a recorded QMP conversation instead of QEMU"},
+    {"sysroot", OPT_SYSROOT, "DIR", ON_ALL,
+     "read host state (/dev, /sys, /proc, firmware) under DIR"},
+    {"timeout", OPT_TIMEOUT, "SECONDS", ON_PROBE | ON_CHECK,
+     "limit for each QMP command (default 30; the probe: 4x)"},
+    {"snapshot", OPT_SNAPSHOT, NULL, ON_PROBE,
+     "add the extension element `domcaps check --caps` uses"},
+    {"all", OPT_ALL, NULL, ON_PROBE, "probe every qemu-system-* in PATH"},
+    {"caps", OPT_CAPS, "FILE", ON_CHECK, "judge against a saved `domcaps --snapshot` (repeatable)"},
+    {"host", OPT_HOST, "FILE", ON_CHECK, "with --caps: the host report (`domcaps host`) to use"},
+    {"cache-dir", OPT_CACHE_DIR, "DIR", ON_PROBE | ON_CHECK | ON_CACHE,
+     "where probe results are cached (default: $XDG_CACHE_HOME/domcaps)"},
+    {"no-cache", OPT_NO_CACHE, NULL, ON_PROBE | ON_CHECK, "neither read nor write the cache"},
+    {"explain", OPT_EXPLAIN, NULL, ON_CACHE,
+     "say for each entry what it was keyed on and if it holds"},
+    {"version", OPT_VERSION, NULL, ON_ALL, "print the version and exit (also -V)"},
+    {"help", OPT_HELP, NULL, ON_ALL, "print this help and exit (also -h)"},
+};
+
+static const char *const usage_lines[_CMD_MAX] = {
+    "Usage: domcaps [probe] [OPTIONS]\n"
+    "       domcaps probe --all [--machine TYPE,...] [--virttype TYPE,...] [OPTIONS]\n"
+    "\n"
+    "Prints the libvirt domainCapabilities document for a QEMU emulator.\n",
+    "Usage: domcaps host [--format xml|json] [--sysroot DIR]\n"
+    "\n"
+    "Prints the host inventory (CPU, KVM, NUMA, PCI, IOMMU groups, USB, VFIO).\n",
+    "Usage: domcaps check [OPTIONS] DOMAIN.xml...   (- reads a domain from stdin)\n"
+    "\n"
+    "Judges libvirt domain XML against the live host (default) or against saved\n"
+    "documents: --caps (domcaps --snapshot output) and --host (domcaps host output).\n"
+    "Live, a domain's <emulator> is run only when it is a qemu-system-* binary on\n"
+    "PATH, /usr/libexec/qemu-kvm, named with --emulator or inside a --trust-emulator\n"
+    "DIR; any other is judged from the cache or not at all (a warning says so).\n",
+    "Usage: domcaps cache --explain [--emulator PATH] [--cache-dir DIR] [--sysroot DIR]\n"
+    "\n"
+    "Explains the cached probe results: their inputs and whether each still holds.\n",
+};
+
+/* The few options whose meaning depends on the subcommand. */
+static const char *option_help(const option_desc *d, command cmd)
+{
+    if (d->id == OPT_EMULATOR && cmd == CMD_CHECK)
+        return "an emulator check may run for a domain's <emulator> (repeatable)";
+    if (d->id == OPT_EMULATOR && cmd == CMD_CACHE)
+        return "explain only the entry of this emulator";
+    if (d->id == OPT_FORMAT && cmd == CMD_CHECK)
+        return "text (default), json or junit";
+    return d->help;
+}
+
+static void print_help(command cmd)
+{
+    fputs(usage_lines[cmd], stdout);
+    if (cmd == CMD_PROBE)
+        fputs("Subcommands: probe (the default), host, check, cache; "
+              "`domcaps SUBCOMMAND --help` for each.\n",
+              stdout);
+    fputs("\nOptions:\n", stdout);
+    for (size_t i = 0; i < ELEMENTSOF(option_descs); i++) {
+        const option_desc *d = &option_descs[i];
+        if (!(d->on & (1u << cmd)))
+            continue;
+        _cleanup_free_ char *left =
+            xasprintf("--%s%s%s", d->name, d->arg ? " " : "", d->arg ? d->arg : "");
+        printf("  %-22s %s\n", left, option_help(d, cmd));
+    }
+    fputs("\nExit status: 0 success (check: every domain can run), 1 check found errors,\n"
+          "2 usage or input error, 3 probing failed.\n",
+          stdout);
+}
 
 typedef struct options {
     command cmd;
@@ -80,177 +176,223 @@ typedef struct options {
     bool all;
 } options;
 
+/*
+ * Errors go to stderr; with --format json they are also kept for the JSON
+ * error document main() prints on stdout when no other document was printed.
+ */
+static bool json_errors;
+static bool document_printed;
+static dc_strv error_messages;
+
+_printf_(1, 2) static void report_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *m = NULL;
+    if (vasprintf(&m, fmt, ap) < 0)
+        m = NULL;
+    va_end(ap);
+    fprintf(stderr, "domcaps: %s\n", m ? m : fmt);
+    if (json_errors)
+        dc_strv_add(&error_messages, m ? m : fmt);
+    free(m);
+}
+
 _printf_(1, 2) static int fail_usage(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fputs("domcaps: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    char *m = NULL;
+    if (vasprintf(&m, fmt, ap) < 0)
+        m = NULL;
     va_end(ap);
+    report_error("%s", m ? m : fmt);
+    free(m);
     return DC_EXIT_USAGE;
 }
 
-static int parse_args(int argc, char **argv, options *o)
+static void print_error_document(int rc)
 {
-    enum {
-        OPT_EMULATOR = 0x100,
-        OPT_TRUST_EMULATOR,
-        OPT_ARCH,
-        OPT_MACHINE,
-        OPT_VIRTTYPE,
-        OPT_FORMAT,
-        OPT_RECORD,
-        OPT_REPLAY,
-        OPT_SYSROOT,
-        OPT_TIMEOUT,
-        OPT_VERSION,
-        OPT_HELP,
-        OPT_SNAPSHOT,
-        OPT_CAPS,
-        OPT_HOST,
-        OPT_CACHE_DIR,
-        OPT_NO_CACHE,
-        OPT_EXPLAIN,
-        OPT_ALL,
-    };
-    static const struct option longopts[] = {
-        {"emulator", required_argument, NULL, OPT_EMULATOR},
-        {"trust-emulator", required_argument, NULL, OPT_TRUST_EMULATOR},
-        {"arch", required_argument, NULL, OPT_ARCH},
-        {"machine", required_argument, NULL, OPT_MACHINE},
-        {"virttype", required_argument, NULL, OPT_VIRTTYPE},
-        {"format", required_argument, NULL, OPT_FORMAT},
-        {"record", required_argument, NULL, OPT_RECORD},
-        {"replay", required_argument, NULL, OPT_REPLAY},
-        {"sysroot", required_argument, NULL, OPT_SYSROOT},
-        {"timeout", required_argument, NULL, OPT_TIMEOUT},
-        {"version", no_argument, NULL, OPT_VERSION},
-        {"help", no_argument, NULL, OPT_HELP},
-        {"snapshot", no_argument, NULL, OPT_SNAPSHOT},
-        {"caps", required_argument, NULL, OPT_CAPS},
-        {"host", required_argument, NULL, OPT_HOST},
-        {"cache-dir", required_argument, NULL, OPT_CACHE_DIR},
-        {"no-cache", no_argument, NULL, OPT_NO_CACHE},
-        {"explain", no_argument, NULL, OPT_EXPLAIN},
-        {"all", no_argument, NULL, OPT_ALL},
-        {0},
-    };
-    *o = (options){.format = "xml", .sysroot = "/", .timeout_ms = 30000};
-    if (argc > 1 && streq(argv[1], "host")) {
-        o->cmd = CMD_HOST;
-        argv++, argc--;
-    } else if (argc > 1 && streq(argv[1], "cache")) {
-        o->cmd = CMD_CACHE;
-        argv++, argc--;
-    } else if (argc > 1 && streq(argv[1], "check")) {
-        o->cmd = CMD_CHECK;
-        o->format = "text";
-        argv++, argc--;
-    } else if (argc > 1 && streq(argv[1], "probe")) {
-        argv++, argc--;
+    dc_jw w = {0};
+    dc_jw_open(&w, NULL, '{');
+    dc_jw_num(&w, "schemaVersion", DC_JSON_SCHEMA_VERSION);
+    dc_jw_num(&w, "exitCode", rc);
+    dc_jw_open(&w, "errors", '[');
+    for (size_t i = 0; i < error_messages.n; i++) {
+        dc_jw_open(&w, NULL, '{');
+        dc_jw_str(&w, "message", error_messages.v[i]);
+        dc_jw_close(&w, '}');
     }
-    opterr = 0;
-    int c;
-    while ((c = getopt_long(argc, argv, o->cmd == CMD_CHECK ? "" : "+", longopts, NULL)) != -1) {
-        switch (c) {
-        case OPT_EMULATOR:
-            o->emulator = optarg;
-            dc_strv_add(&o->trusted_emulators, optarg);
+    dc_jw_close(&w, ']');
+    dc_jw_close(&w, '}');
+    _cleanup_free_ char *doc = dc_jw_finish(&w);
+    fputs(doc, stdout);
+    fflush(stdout);
+}
+
+/* The value of the last --format in argv, looked for before the real parse. */
+static bool wants_json(int argc, char **argv)
+{
+    const char *f = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (streq(argv[i], "--"))
             break;
-        case OPT_TRUST_EMULATOR:
-            if (o->cmd != CMD_CHECK)
-                return fail_usage("--trust-emulator is an option of 'domcaps check'");
-            dc_strv_add(&o->trusted_dirs, optarg);
-            break;
-        case OPT_ARCH:
-            o->arch = optarg;
-            break;
-        case OPT_MACHINE:
-            o->machine = optarg;
-            break;
-        case OPT_VIRTTYPE:
-            o->virttype = optarg;
-            break;
-        case OPT_FORMAT:
-            o->format = optarg;
-            break;
-        case OPT_RECORD:
-            o->record = optarg;
-            break;
-        case OPT_REPLAY:
-            o->replay = optarg;
-            break;
-        case OPT_SYSROOT:
-            o->sysroot = optarg;
-            break;
-        case OPT_SNAPSHOT:
-            o->snapshot = true;
-            break;
-        case OPT_CAPS:
-            dc_strv_add(&o->caps_files, optarg);
-            break;
-        case OPT_HOST:
-            o->host_file = optarg;
-            break;
-        case OPT_CACHE_DIR:
-            o->cache_dir = optarg;
-            break;
-        case OPT_NO_CACHE:
-            o->no_cache = true;
-            break;
-        case OPT_EXPLAIN:
-            o->explain = true;
-            break;
-        case OPT_ALL:
-            o->all = true;
-            break;
-        case OPT_TIMEOUT: {
-            char *end;
-            double s = strtod(optarg, &end);
-            if (*end || !(s > 0) || s > 3600)
-                return fail_usage("invalid --timeout '%s': expected seconds between 0 and 3600",
-                                  optarg);
-            o->timeout_ms = (int)(s * 1000);
-            break;
+        if (streq(argv[i], "--format") && i + 1 < argc)
+            f = argv[++i];
+        else if (startswith(argv[i], "--format="))
+            f = argv[i] + strlen("--format=");
+    }
+    return f && streq(f, "json");
+}
+
+static const option_desc *option_by_id(int id)
+{
+    for (size_t i = 0; i < ELEMENTSOF(option_descs); i++)
+        if (option_descs[i].id == id)
+            return &option_descs[i];
+    return NULL;
+}
+
+static command command_of(int *argc, char ***argv)
+{
+    for (int c = 0; c < _CMD_MAX; c++)
+        if (*argc > 1 && streq((*argv)[1], command_names[c])) {
+            (*argv)++, (*argc)--;
+            return (command)c;
         }
-        case OPT_VERSION:
-            printf("domcaps %s\n", DC_VERSION);
-            return -1;
-        case OPT_HELP:
-            fputs(usage_text, stdout);
-            return -1;
-        case '?':
-        default:
-            if (optopt)
-                return fail_usage("option '%s' needs a value; see --help", argv[optind - 1]);
-            return fail_usage("unknown option '%s'; see --help", argv[optind - 1]);
-        }
+    return CMD_PROBE;
+}
+
+/* Comma lists for --all; each element must be one of the allowed. */
+/* Splits a comma list, keeping empty elements. */
+static void split_commas(dc_strv *ret, const char *list)
+{
+    for (const char *p = list;;) {
+        size_t n = strcspn(p, ",");
+        dc_strv_add_take(ret, xstrndup(p, n));
+        if (!p[n])
+            break;
+        p += n + 1;
     }
-    if (o->cmd == CMD_CHECK) {
-        o->domains = argv + optind;
-        o->ndomains = argc - optind;
-        if (!o->ndomains)
-            return fail_usage("check needs at least one domain XML file; see --help");
-        if (!streq(o->format, "text") && !streq(o->format, "json") && !streq(o->format, "junit"))
-            return fail_usage("unknown format '%s' (expected text, json or junit)", o->format);
-        if (o->host_file && !o->caps_files.n)
-            return fail_usage("--host is for offline checks: give --caps too");
-        return 0;
+}
+
+static int check_list(const char *what, const char *list, bool is_list_ok,
+                      const char *const *allowed)
+{
+    if (!is_list_ok && strchr(list, ','))
+        return fail_usage("a list of %ss is for --all", what);
+    _cleanup_strv_ dc_strv v = {0};
+    split_commas(&v, list);
+    if (!v.n)
+        return fail_usage("empty --%s", what);
+    for (size_t i = 0; i < v.n; i++) {
+        bool ok = !allowed && *v.v[i];
+        for (const char *const *a = allowed; a && *a; a++)
+            ok |= streq(*a, v.v[i]);
+        if (!ok)
+            return fail_usage("unknown %s '%s'%s", what, v.v[i],
+                              allowed ? " (expected kvm or qemu)" : "");
     }
-    if (o->caps_files.n || o->host_file)
-        return fail_usage("--caps and --host are options of 'domcaps check'");
+    return 0;
+}
+
+static int parse_option(options *o, int c, const char *arg)
+{
+    switch (c) {
+    case OPT_EMULATOR:
+        o->emulator = arg;
+        dc_strv_add(&o->trusted_emulators, arg);
+        break;
+    case OPT_TRUST_EMULATOR:
+        dc_strv_add(&o->trusted_dirs, arg);
+        break;
+    case OPT_ARCH:
+        o->arch = arg;
+        break;
+    case OPT_MACHINE:
+        o->machine = arg;
+        break;
+    case OPT_VIRTTYPE:
+        o->virttype = arg;
+        break;
+    case OPT_FORMAT:
+        o->format = arg;
+        break;
+    case OPT_RECORD:
+        o->record = arg;
+        break;
+    case OPT_REPLAY:
+        o->replay = arg;
+        break;
+    case OPT_SYSROOT:
+        o->sysroot = arg;
+        break;
+    case OPT_SNAPSHOT:
+        o->snapshot = true;
+        break;
+    case OPT_CAPS:
+        dc_strv_add(&o->caps_files, arg);
+        break;
+    case OPT_HOST:
+        o->host_file = arg;
+        break;
+    case OPT_CACHE_DIR:
+        o->cache_dir = arg;
+        break;
+    case OPT_NO_CACHE:
+        o->no_cache = true;
+        break;
+    case OPT_EXPLAIN:
+        o->explain = true;
+        break;
+    case OPT_ALL:
+        o->all = true;
+        break;
+    case OPT_TIMEOUT: {
+        char *end;
+        double s = strtod(arg, &end);
+        if (*end || !(s > 0) || s > 3600)
+            return fail_usage("invalid --timeout '%s': expected seconds between 0 and 3600", arg);
+        o->timeout_ms = (int)(s * 1000);
+        break;
+    }
+    }
+    return 0;
+}
+
+static int check_check_args(options *o, int argc, char **argv)
+{
+    o->domains = argv + optind;
+    o->ndomains = argc - optind;
+    if (!o->ndomains)
+        return fail_usage("check needs at least one domain XML file; see 'domcaps check --help'");
+    if (!streq(o->format, "text") && !streq(o->format, "json") && !streq(o->format, "junit"))
+        return fail_usage("unknown format '%s' (expected text, json or junit)", o->format);
+    if (o->host_file && !o->caps_files.n)
+        return fail_usage("--host is for offline checks: give --caps too");
+    int stdin_uses = 0;
+    for (int i = 0; i < o->ndomains; i++)
+        stdin_uses += streq(o->domains[i], "-");
+    if (stdin_uses > 1)
+        return fail_usage("'-' (the domain on stdin) can be given once");
+    return 0;
+}
+
+static int check_probe_args(const options *o, int argc, char **argv)
+{
+    static const char *const virttypes[] = {"kvm", "qemu", NULL};
+    int r;
     if (o->cmd == CMD_CACHE && !o->explain)
         return fail_usage("'domcaps cache' needs --explain");
-    if (o->explain && o->cmd != CMD_CACHE)
-        return fail_usage("--explain is an option of 'domcaps cache'");
     if (o->all && (o->emulator || o->arch || o->replay || o->record))
         return fail_usage("--all probes every qemu-system-* in PATH: it takes no --emulator, "
                           "--arch, --replay or --record");
     if (optind < argc)
         return fail_usage("unexpected argument '%s'; see --help", argv[optind]);
-    if (o->virttype && !streq(o->virttype, "kvm") && !streq(o->virttype, "qemu"))
-        return fail_usage("unknown virttype '%s' (expected kvm or qemu)", o->virttype);
+    if (o->virttype && (r = check_list("virttype", o->virttype, o->all, virttypes)))
+        return r;
+    if (o->machine && (r = check_list("machine", o->machine, o->all, NULL)))
+        return r;
     if (!streq(o->format, "xml") && !streq(o->format, "json"))
         return fail_usage("unknown format '%s' (expected xml or json)", o->format);
     if (o->arch && !dc_arch_known(o->arch))
@@ -259,10 +401,67 @@ static int parse_args(int argc, char **argv, options *o)
         return fail_usage("--record and --replay cannot be combined");
     if (o->snapshot && !streq(o->format, "xml"))
         return fail_usage("--snapshot extends the XML document: use it with --format xml");
-    if (o->cmd == CMD_HOST &&
-        (o->emulator || o->arch || o->machine || o->virttype || o->record || o->replay))
-        return fail_usage("'domcaps host' takes only --format and --sysroot");
     return 0;
+}
+
+/* 0: run; -1: done (help, version); else the exit code. */
+static int parse_args(int argc, char **argv, options *o)
+{
+    struct option longopts[ELEMENTSOF(option_descs) + 1] = {0};
+    for (size_t i = 0; i < ELEMENTSOF(option_descs); i++)
+        longopts[i] = (struct option){option_descs[i].name,
+                                      option_descs[i].arg ? required_argument : no_argument, NULL,
+                                      option_descs[i].id};
+    *o = (options){.format = "xml", .sysroot = "/", .timeout_ms = 30000};
+    o->cmd = command_of(&argc, &argv);
+    if (o->cmd == CMD_CHECK)
+        o->format = "text";
+    const char *cmdname = command_names[o->cmd];
+    opterr = 0;
+    int c;
+    /* check takes options after its files; the others stop at the first argument. */
+    while ((c = getopt_long(argc, argv, o->cmd == CMD_CHECK ? "hV" : "+hV", longopts, NULL)) !=
+           -1) {
+        if (c == 'h')
+            c = OPT_HELP;
+        else if (c == 'V')
+            c = OPT_VERSION;
+        if (c == '?') {
+            const option_desc *d = optopt ? option_by_id(optopt) : NULL;
+            if (d)
+                return fail_usage("option '--%s' needs a value; see 'domcaps %s --help'", d->name,
+                                  cmdname);
+            if (optopt)
+                return fail_usage("unknown option '-%c'; see 'domcaps %s --help'", optopt, cmdname);
+            return fail_usage("unknown option '%s'; see 'domcaps %s --help'", argv[optind - 1],
+                              cmdname);
+        }
+        const option_desc *d = option_by_id(c);
+        if (!d || !(d->on & (1u << o->cmd)))
+            return fail_usage("'domcaps %s' takes no --%s; see 'domcaps %s --help'", cmdname,
+                              d ? d->name : "?", cmdname);
+        if (c == OPT_VERSION) {
+            printf("domcaps %s\n", DC_VERSION);
+            return -1;
+        }
+        if (c == OPT_HELP) {
+            print_help(o->cmd);
+            return -1;
+        }
+        int r = parse_option(o, c, optarg);
+        if (r)
+            return r;
+    }
+    if (o->cmd == CMD_CHECK)
+        return check_check_args(o, argc, argv);
+    if (o->cmd == CMD_HOST) {
+        if (optind < argc)
+            return fail_usage("unexpected argument '%s'; see 'domcaps host --help'", argv[optind]);
+        if (!streq(o->format, "xml") && !streq(o->format, "json"))
+            return fail_usage("unknown format '%s' (expected xml or json)", o->format);
+        return 0;
+    }
+    return check_probe_args(o, argc, argv);
 }
 
 static char *find_in_path(const char *name)
@@ -343,6 +542,20 @@ static char *cache_dir_for(const options *o)
     return o->cache_dir ? xstrdup(o->cache_dir) : dc_cache_default_dir();
 }
 
+/* Whether --record FILE can be written, before any emulator starts. */
+static int check_record_path(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        return fail_usage("cannot write recording %s: %s", path, strerror(EISDIR));
+    _cleanup_free_ char *copy = xstrdup(path);
+    char *slash = strrchr(copy, '/');
+    const char *dir = !slash ? "." : slash == copy ? "/" : (*slash = '\0', copy);
+    if (access(dir, W_OK | X_OK) < 0)
+        return fail_usage("cannot write recording %s: %s", path, strerror(errno));
+    return 0;
+}
+
 static int run_probe(const options *o)
 {
     dc_root *root = NULL;
@@ -375,6 +588,8 @@ static int run_probe(const options *o)
         }
     }
 
+    if (o->record && (rc = check_record_path(o->record)))
+        goto out;
     dc_probe_opts po = {
         .binary = emulator ? emulator : "qemu",
         .replay = o->replay,
@@ -384,7 +599,7 @@ static int run_probe(const options *o)
     };
     r = dc_probe_cached(&po, root, cache_dir, &diag, &qc, &msg);
     if (r < 0) {
-        fprintf(stderr, "domcaps: %s\n", msg ? msg : strerror(-r));
+        report_error("%s", msg ? msg : strerror(-r));
         /* In a replay the recording is the input: whatever it lacks is an input error. */
         rc = o->replay || r == -ENOEXEC || r == -ENOTSUP ? DC_EXIT_USAGE : DC_EXIT_PROBE;
         goto out;
@@ -400,8 +615,11 @@ static int run_probe(const options *o)
     dc_request req = {.arch = o->arch, .machine = o->machine, .virttype = o->virttype};
     r = dc_domcaps_derive(qc, &host, &req, &caps, &msg);
     if (r < 0) {
+        /* The recording of a probe that printed nothing is no use to anyone. */
+        if (o->record)
+            unlink(o->record);
         print_warnings(&diag);
-        fprintf(stderr, "domcaps: %s\n", msg);
+        report_error("%s", msg);
         rc = DC_EXIT_USAGE;
         goto out;
     }
@@ -416,8 +634,9 @@ static int run_probe(const options *o)
         free(doc);
         doc = full;
     }
+    document_printed = true;
     if (fputs(doc, stdout) == EOF || fflush(stdout) == EOF) {
-        fprintf(stderr, "domcaps: cannot write the document: %s\n", strerror(errno));
+        report_error("cannot write the document: %s", strerror(errno));
         rc = DC_EXIT_USAGE;
     }
     free(doc);
@@ -442,14 +661,38 @@ static int run_host(const options *o)
     char *doc = streq(o->format, "json") ? dc_hostinfo_format_json(&host.info)
                                          : dc_hostinfo_format_xml(&host.info);
     int rc = DC_EXIT_OK;
+    document_printed = true;
     if (fputs(doc, stdout) == EOF || fflush(stdout) == EOF) {
-        fprintf(stderr, "domcaps: cannot write the report: %s\n", strerror(errno));
+        report_error("cannot write the report: %s", strerror(errno));
         rc = DC_EXIT_USAGE;
     }
     free(doc);
     dc_host_clear(&host);
     dc_root_free(root);
     return rc;
+}
+
+/* "-" and /dev/stdin (a pipe, a terminal) are read here: the checker reads regular files. */
+static void check_one(dc_check_env *env, const char *path, dc_check_result *ret)
+{
+    struct stat st;
+    bool from_stdin = streq(path, "-") || (streq(path, "/dev/stdin") &&
+                                           (fstat(STDIN_FILENO, &st) < 0 || !S_ISREG(st.st_mode)));
+    if (!from_stdin) {
+        dc_check_domain(env, path, NULL, 0, ret);
+        return;
+    }
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    int r = dc_read_fd(STDIN_FILENO, 64u << 20, &text, &len);
+    if (r < 0) {
+        *ret = (dc_check_result){.file = xstrdup(path),
+                                 .input_error =
+                                     xasprintf("cannot read %s (standard input): %s", path,
+                                               r == -EFBIG ? "larger than 64 MiB" : strerror(-r))};
+        return;
+    }
+    dc_check_domain(env, path, text ? text : "", len, ret);
 }
 
 static int run_check(const options *o)
@@ -494,27 +737,38 @@ static int run_check(const options *o)
     }
 
     dc_check_result *results = xcalloc((size_t)o->ndomains, sizeof(dc_check_result));
+    double *seconds = xcalloc((size_t)o->ndomains, sizeof(double));
     bool errors = false, input_errors = false;
+    time_t started = time(NULL);
     for (int i = 0; i < o->ndomains; i++) {
-        dc_check_domain(&env, o->domains[i], NULL, 0, &results[i]);
+        long long t0 = dc_now_ms();
+        check_one(&env, o->domains[i], &results[i]);
+        seconds[i] = (double)(dc_now_ms() - t0) / 1000.0;
         if (results[i].input_error)
             input_errors = true;
         for (size_t j = 0; j < results[i].nfindings; j++)
             if (results[i].findings[j].severity == DC_SEVERITY_ERROR)
                 errors = true;
     }
-    char *out = streq(o->format, "json")    ? dc_check_format_json(results, (size_t)o->ndomains)
-                : streq(o->format, "junit") ? dc_check_format_junit(results, (size_t)o->ndomains)
-                                            : dc_check_format_text(results, (size_t)o->ndomains);
+    char hostname[256] = "";
+    if (gethostname(hostname, sizeof(hostname) - 1) < 0)
+        hostname[0] = '\0';
+    dc_junit_meta meta = {.timestamp = started, .hostname = hostname, .seconds = seconds};
+    char *out = streq(o->format, "json") ? dc_check_format_json(results, (size_t)o->ndomains)
+                : streq(o->format, "junit")
+                    ? dc_check_format_junit(results, (size_t)o->ndomains, &meta)
+                    : dc_check_format_text(results, (size_t)o->ndomains);
+    document_printed = true;
     fputs(out, stdout);
     fflush(stdout);
     free(out);
     for (int i = 0; i < o->ndomains; i++) {
         if (results[i].input_error && !streq(o->format, "text"))
-            fprintf(stderr, "domcaps: %s\n", results[i].input_error);
+            report_error("%s", results[i].input_error);
         dc_check_result_clear(&results[i]);
     }
     free(results);
+    free(seconds);
     rc = env.probe_failed ? DC_EXIT_PROBE
          : input_errors   ? DC_EXIT_USAGE
          : errors         ? DC_EXIT_FINDINGS
@@ -566,7 +820,8 @@ static void list_emulators(dc_strv *ret)
 }
 
 /* The command line of the probe --all worker for one emulator: this binary, this run's options. */
-static void worker_argv(const options *o, const char *self, const char *emulator, dc_strv *ret)
+static void worker_argv(const options *o, const char *self, const char *emulator,
+                        const char *machine, const char *virttype, dc_strv *ret)
 {
     dc_strv_add(ret, self);
     dc_strv_add(ret, "probe");
@@ -574,8 +829,8 @@ static void worker_argv(const options *o, const char *self, const char *emulator
     dc_strv_add(ret, emulator);
     const struct {
         const char *name, *value;
-    } pass[] = {{"--machine", o->machine},
-                {"--virttype", o->virttype},
+    } pass[] = {{"--machine", *machine ? machine : NULL},
+                {"--virttype", *virttype ? virttype : NULL},
                 {"--format", o->format},
                 {"--sysroot", o->sysroot},
                 {"--cache-dir", o->cache_dir}};
@@ -627,12 +882,23 @@ static void worker_finish(worker *w, const char *emulator, bool killed)
  */
 static int run_probe_all(const options *o)
 {
-    dc_strv emus = {0};
-    list_emulators(&emus);
-    if (!emus.n) {
-        dc_strv_clear(&emus);
+    _cleanup_strv_ dc_strv bins = {0}, emus = {0}, machines = {0}, virttypes = {0};
+    list_emulators(&bins);
+    if (!bins.n)
         return fail_usage("no qemu-system-* emulator in PATH");
-    }
+    /* One job per emulator, machine and virttype ("": the default). */
+    _cleanup_strv_ dc_strv jmachine = {0}, jvirttype = {0};
+    split_commas(&machines, o->machine ? o->machine : "");
+    split_commas(&virttypes, o->virttype ? o->virttype : "");
+    for (size_t b = 0; b < bins.n; b++)
+        for (size_t m = 0; m < machines.n; m++)
+            for (size_t v = 0; v < virttypes.n; v++) {
+                dc_strv_add(&emus, bins.v[b]);
+                dc_strv_add(&jmachine, machines.v[m]);
+                dc_strv_add(&jvirttype, virttypes.v[v]);
+            }
+    bool progress = isatty(STDERR_FILENO);
+    size_t done = 0;
     /*
      * This binary by its path: a program running domcaps under it (valgrind)
      * answers for /proc/self/exe too. A replaced binary still runs as itself.
@@ -679,7 +945,7 @@ static int run_probe_all(const options *o)
                 continue;
             }
             _cleanup_strv_ dc_strv argv = {0};
-            worker_argv(o, self, emus.v[e], &argv);
+            worker_argv(o, self, emus.v[e], jmachine.v[e], jvirttype.v[e], &argv);
             _cleanup_free_ char *msg = NULL;
             dc_spawn_opts so = {.argv = (const char *const *)argv.v,
                                 .stdin_fd = -1,
@@ -739,8 +1005,13 @@ static int run_probe_all(const options *o)
                 continue;
             worker_finish(w, emus.v[i], late);
             running--;
+            done++;
+            if (progress)
+                fprintf(stderr, "\rdomcaps: probed %zu of %zu", done, emus.n);
         }
     }
+    if (progress && done)
+        fputs("\r\033[K", stderr);
     free(pfd);
     free(idx);
     int rc = DC_EXIT_OK;
@@ -753,7 +1024,9 @@ static int run_probe_all(const options *o)
             if (ws[i].status != DC_EXIT_USAGE)
                 rc = DC_EXIT_PROBE;
             if (!json)
-                printf("<!-- %s: %s, see the messages on stderr -->\n", emus.v[i],
+                printf("<!-- %s%s%s%s%s: %s, see the messages on stderr -->\n", emus.v[i],
+                       *jmachine.v[i] ? " --machine " : "", jmachine.v[i],
+                       *jvirttype.v[i] ? " --virttype " : "", jvirttype.v[i],
                        ws[i].status == DC_EXIT_USAGE ? "skipped" : "probing failed");
         } else if (ws[i].out.len) {
             if (json && !first)
@@ -764,9 +1037,9 @@ static int run_probe_all(const options *o)
         dc_buf_clear(&ws[i].out);
     }
     printf(json ? "]\n" : "</domainCapabilitiesList>\n");
+    document_printed = true;
     free(ws);
     free(order);
-    dc_strv_clear(&emus);
     return rc;
 }
 
@@ -853,12 +1126,16 @@ static int run_cache(const options *o)
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C");
+    json_errors = wants_json(argc, argv);
     options o;
     int r = parse_args(argc, argv, &o);
     if (r != 0) {
         dc_strv_clear(&o.caps_files);
         dc_strv_clear(&o.trusted_emulators);
         dc_strv_clear(&o.trusted_dirs);
+        if (r > 0 && json_errors)
+            print_error_document(r);
+        dc_strv_clear(&error_messages);
         return r < 0 ? DC_EXIT_OK : r;
     }
     switch (o.cmd) {
@@ -872,11 +1149,15 @@ int main(int argc, char **argv)
         r = run_cache(&o);
         break;
     case CMD_PROBE:
+    case _CMD_MAX:
         r = o.all ? run_probe_all(&o) : run_probe(&o);
         break;
     }
     dc_strv_clear(&o.caps_files);
     dc_strv_clear(&o.trusted_emulators);
     dc_strv_clear(&o.trusted_dirs);
+    if (r != DC_EXIT_OK && json_errors && !document_printed)
+        print_error_document(r);
+    dc_strv_clear(&error_messages);
     return r;
 }

@@ -6,6 +6,7 @@
  */
 #include "check.h"
 #include "json.h"
+#include "jsonw.h"
 #include "xmlsafe.h"
 
 #include <fcntl.h>
@@ -737,6 +738,14 @@ static int hostinfo_load_json(const char *path, const char *text, size_t len, dc
         *ret_msg = xasprintf("%s is not a domcaps host report (no \"cpu\" and \"topology\")", path);
         return -EINVAL;
     }
+    /* Reports before "schemaVersion" (version 0) read the same; later ones may not. */
+    json_object *ver = dc_json_get(root, "schemaVersion");
+    if (ver && (!json_object_is_type(ver, json_type_int) || json_object_get_int64(ver) < 0 ||
+                json_object_get_int64(ver) > DC_JSON_SCHEMA_VERSION)) {
+        *ret_msg = xasprintf("%s: \"schemaVersion\" %s is not one this domcaps reads (up to %d)",
+                             path, json_object_to_json_string(ver), DC_JSON_SCHEMA_VERSION);
+        return -EINVAL;
+    }
     dc_hostinfo h = {0};
     free(take_load_error());
     json_host(root, &h);
@@ -868,6 +877,27 @@ static int jtri(json_object *o, const char *key)
     return v && json_object_is_type(v, json_type_boolean) ? json_object_get_boolean(v) : -1;
 }
 
+/* A CPU's siblings: a CPU list string (reports before schemaVersion 1) or an array of ids. */
+static char *jsiblings(json_object *o)
+{
+    json_object *a = dc_json_get_array(o, "siblings");
+    if (!a)
+        return jstr(o, "siblings");
+    size_t n = json_object_array_length(a);
+    unsigned *ids = xcalloc(n ? n : 1, sizeof(unsigned));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_object *e = json_object_array_get_idx(a, i);
+        int64_t v = json_object_get_int64(e);
+        if (json_object_is_type(e, json_type_int) && v >= 0 && v < DC_CPUSET_LIMIT)
+            ids[k++] = (unsigned)v;
+    }
+    qsort(ids, k, sizeof(unsigned), dc_cmp_unsigned);
+    char *s = dc_cpulist_format(ids, k);
+    free(ids);
+    return s;
+}
+
 static void json_host_resources(json_object *root, dc_hostinfo *h)
 {
     json_object *dn = dc_json_get_object(root, "devnodes");
@@ -977,7 +1007,7 @@ static void json_host(json_object *root, dc_hostinfo *h)
                 .socket_id = (int)jint(u, "socketId", -1, -1, INT_MAX),
                 .die_id = (int)jint(u, "dieId", -1, -1, INT_MAX),
                 .core_id = (int)jint(u, "coreId", -1, -1, INT_MAX),
-                .siblings = jstr(u, "siblings"),
+                .siblings = jsiblings(u),
             };
         }
     }

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -250,7 +251,7 @@ static const cli_case cases[] = {
     {.name = "replay-json",
      .args = {"--replay", RECORDING_X86, "--format", "json", "--virttype", "qemu"},
      .exit_code = 0,
-     .out_prefix = "{\n  \"path\": \"/usr/bin/qemu-system-x86_64\"",
+     .out_prefix = "{\n  \"schemaVersion\": 1,\n  \"path\": \"/usr/bin/qemu-system-x86_64\"",
      .requires = RECORDING_X86},
     {.name = "snapshot-needs-xml",
      .args = {"--snapshot", "--format", "json"},
@@ -259,7 +260,7 @@ static const cli_case cases[] = {
     {.name = "explain-outside-cache",
      .args = {"--explain"},
      .exit_code = 2,
-     .err_has = {"--explain is an option of 'domcaps cache'"}},
+     .err_has = {"'domcaps probe' takes no --explain"}},
     {.name = "cache-without-explain",
      .args = {"cache"},
      .exit_code = 2,
@@ -271,7 +272,82 @@ static const cli_case cases[] = {
     {.name = "host-with-probe-options",
      .args = {"host", "--machine", "q35"},
      .exit_code = 2,
-     .err_has = {"'domcaps host' takes only --format and --sysroot"}},
+     .err_has = {"'domcaps host' takes no --machine", "see 'domcaps host --help'"}},
+    {.name = "host-with-timeout",
+     .args = {"host", "--timeout", "3"},
+     .exit_code = 2,
+     .err_has = {"'domcaps host' takes no --timeout"}},
+    {.name = "check-with-machine",
+     .args = {"check", "--machine", "q35", "x.xml"},
+     .exit_code = 2,
+     .err_has = {"'domcaps check' takes no --machine"}},
+    {.name = "cache-with-timeout",
+     .args = {"cache", "--explain", "--timeout", "3"},
+     .exit_code = 2,
+     .err_has = {"'domcaps cache' takes no --timeout"}},
+    {.name = "unknown-short-option",
+     .args = {"-x"},
+     .exit_code = 2,
+     .err_has = {"unknown option '-x'"},
+     .record = true},
+    {.name = "check-unknown-short-option",
+     .args = {"check", "-q", "x.xml"},
+     .exit_code = 2,
+     .err_has = {"unknown option '-q'", "'domcaps check --help'"}},
+    {.name = "option-needs-value",
+     .args = {"--machine"},
+     .exit_code = 2,
+     .err_has = {"option '--machine' needs a value"}},
+    {.name = "machine-list-without-all",
+     .args = {"--machine", "q35,pc"},
+     .exit_code = 2,
+     .err_has = {"a list of machines is for --all"}},
+    {.name = "all-unknown-virttype",
+     .args = {"--all", "--virttype", "kvm,xen"},
+     .exit_code = 2,
+     .err_has = {"unknown virttype 'xen'"}},
+    {.name = "check-stdin-twice",
+     .args = {"check", "-", "-"},
+     .exit_code = 2,
+     .err_has = {"'-' (the domain on stdin) can be given once"}},
+    /* --format json: the error as a JSON document on stdout too. */
+    {.name = "json-error-document",
+     .args = {"--format", "json", "--bogus"},
+     .exit_code = 2,
+     .err_has = {"unknown option '--bogus'"},
+     .out_prefix = "{\n  \"schemaVersion\": 1,\n  \"exitCode\": 2,\n  \"errors\": [\n    {\n"
+                   "      \"message\": \"unknown option '--bogus'"},
+    {.name = "json-error-document-host",
+     .args = {"host", "--format", "json", "--sysroot", "/nonexistent/root"},
+     .exit_code = 2,
+     .err_has = {"cannot open sysroot '/nonexistent/root'"},
+     .out_prefix = "{\n  \"schemaVersion\": 1,\n  \"exitCode\": 2,"},
+    {.name = "json-error-document-check",
+     .args = {"check", "--format", "json"},
+     .exit_code = 2,
+     .err_has = {"check needs at least one domain XML file"},
+     .out_prefix = "{\n  \"schemaVersion\": 1,\n  \"exitCode\": 2,"},
+    /* An unwritable --record: refused before any emulator starts. */
+    {.name = "record-unwritable",
+     .args = {"--emulator", FAKE, "--no-cache", "--record", "/nonexistent/dir/x.replies"},
+     .exit_code = 2,
+     .err_has = {"cannot write recording /nonexistent/dir/x.replies"},
+     .max_seconds = 1.0},
+    /* A probe that fails after QEMU answered (unknown machine) leaves no recording. */
+    {.name = "live-unknown-machine-no-recording",
+     .args = {"--emulator", "/usr/bin/qemu-system-x86_64", "--no-cache", "--virttype", "qemu",
+              "--machine", "nosuch"},
+     .exit_code = 2,
+     .err_has = {"the machine 'nosuch' is not supported"},
+     .max_seconds = 30.0,
+     .record = true,
+     .requires = "/usr/bin/qemu-system-x86_64"},
+    {.name = "short-version", .args = {"-V"}, .exit_code = 0, .out_prefix = "domcaps "},
+    {.name = "short-help", .args = {"-h"}, .exit_code = 0, .out_prefix = "Usage: domcaps [probe]"},
+    {.name = "check-help",
+     .args = {"check", "--help"},
+     .exit_code = 0,
+     .out_prefix = "Usage: domcaps check"},
     {.name = "version", .args = {"--version"}, .exit_code = 0, .out_prefix = "domcaps "},
 };
 
@@ -823,13 +899,151 @@ static int group_teardown(void **state)
     return 0;
 }
 
+#define QEMU_X86 "/usr/bin/qemu-system-x86_64"
+
+/* Everything a process writes on a new terminal (stdout and stderr), and its exit code. */
+static char *run_on_tty(char *const *argv, const char *path_env, int *ret_exit)
+{
+    int master;
+    pid_t pid = forkpty(&master, NULL, NULL, NULL);
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        setenv("PATH", path_env, 1);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    size_t len = 0, cap = 65536;
+    char *out = malloc(cap);
+    assert_non_null(out);
+    for (;;) {
+        struct pollfd p = {.fd = master, .events = POLLIN};
+        if (poll(&p, 1, 120000) <= 0)
+            break;
+        if (len + 4096 + 1 > cap) {
+            cap *= 2;
+            out = realloc(out, cap);
+            assert_non_null(out);
+        }
+        ssize_t n = read(master, out + len, 4096);
+        if (n <= 0)
+            break; /* EIO once the child closed the terminal */
+        len += (size_t)n;
+    }
+    out[len] = '\0';
+    close(master);
+    int st = 0;
+    assert_int_equal(waitpid(pid, &st, 0), pid);
+    *ret_exit = WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+    return out;
+}
+
+/*
+ * probe --all takes --machine and --virttype lists (one probe per emulator,
+ * machine and virttype; a machine an emulator lacks is skipped), and shows
+ * its progress on stderr only when that is a terminal.
+ */
+static void test_probe_all_lists_and_progress(void **state)
+{
+    (void)state;
+    if (access(QEMU_X86, X_OK) < 0) {
+        print_message("SKIP: %s is not installed\n", QEMU_X86);
+        skip();
+    }
+    char *dir = xasprintf("%s/all-path", workdir);
+    assert_int_equal(mkdir(dir, 0755), 0);
+    char *link = xasprintf("%s/qemu-system-x86_64", dir);
+    assert_int_equal(symlink(QEMU_X86, link), 0);
+    char *pathenv = xasprintf("PATH=%s", dir);
+    char *env[] = {pathenv, NULL};
+    char *argv[] = {(char *)DC_BINARY,   (char *)"probe",      (char *)"--all",
+                    (char *)"--machine", (char *)"q35,nosuch", (char *)"--virttype",
+                    (char *)"qemu",      (char *)"--no-cache", NULL};
+    run_result r;
+    run(argv, env, 120, &r);
+    if (r.exit_code != 0)
+        fail_msg("probe --all: exit %d: %s", r.exit_code, r.err);
+    assert_non_null(strstr(r.out, "<machine>pc-q35-"));
+    assert_non_null(strstr(r.out, "qemu-system-x86_64 --machine nosuch --virttype qemu: skipped"));
+    assert_null(strstr(r.err, "probed "));
+    run_result_clear(&r);
+
+    int code = -1;
+    char *tty = run_on_tty(argv, dir, &code);
+    assert_int_equal(code, 0);
+    if (!strstr(tty, "domcaps: probed 1 of 2") || !strstr(tty, "domcaps: probed 2 of 2"))
+        fail_msg("no progress on the terminal: %.2000s", tty);
+    free(tty);
+    free(pathenv);
+    unlink(link);
+    free(link);
+    rmdir(dir);
+    free(dir);
+}
+
+/*
+ * `domcaps SUB --help` lists every option SUB takes: each listed option is
+ * accepted (`SUB --OPT VALUE --help` reaches the help), each other option of
+ * domcaps is refused by name.
+ */
+static void test_help_lists_every_option(void **state)
+{
+    (void)state;
+    static const char *const subs[] = {"probe", "host", "check", "cache"};
+    static const char *const all[] = {
+        "emulator",  "trust-emulator", "arch",    "machine",  "virttype", "format", "record",
+        "replay",    "sysroot",        "timeout", "snapshot", "all",      "caps",   "host",
+        "cache-dir", "no-cache",       "explain", "version",  "help"};
+    char *noenv[] = {NULL};
+    for (size_t i = 0; i < ELEMENTSOF(subs); i++) {
+        char *argv[] = {(char *)DC_BINARY, (char *)subs[i], (char *)"--help", NULL};
+        run_result help;
+        run(argv, noenv, 10, &help);
+        assert_int_equal(help.exit_code, 0);
+        char *usage =
+            xasprintf("Usage: domcaps %s", strcmp(subs[i], "probe") == 0 ? "[probe]" : subs[i]);
+        if (strncmp(help.out, usage, strlen(usage)) != 0)
+            fail_msg("domcaps %s --help starts '%.60s'", subs[i], help.out);
+        free(usage);
+        for (size_t k = 0; k < ELEMENTSOF(all); k++) {
+            char *line = xasprintf("\n  --%s ", all[k]);
+            bool listed = strstr(help.out, line) != NULL;
+            free(line);
+            char *opt = xasprintf("--%s", all[k]);
+            char *marker = xasprintf("\n  --%s ", all[k]);
+            const char *at = strstr(help.out, marker);
+            bool takes_value = at && at[strlen(marker)] >= 'A' && at[strlen(marker)] <= 'Z';
+            char *args[] = {(char *)DC_BINARY,
+                            (char *)subs[i],
+                            opt,
+                            takes_value ? "5" : "--help",
+                            (char *)"--help",
+                            NULL};
+            run_result r;
+            run(args, noenv, 10, &r);
+            if (listed && r.exit_code != 0)
+                fail_msg("domcaps %s --help lists %s, which it refuses: %s", subs[i], opt, r.err);
+            if (!listed) {
+                char *refusal = xasprintf("'domcaps %s' takes no %s", subs[i], opt);
+                if (r.exit_code != 2 || !strstr(r.err, refusal))
+                    fail_msg("domcaps %s %s: exit %d, stderr '%s' (expected \"%s\")", subs[i], opt,
+                             r.exit_code, r.err, refusal);
+                free(refusal);
+            }
+            run_result_clear(&r);
+            free(opt);
+            free(marker);
+        }
+        run_result_clear(&help);
+    }
+}
+
 int main(void)
 {
     if (access(DC_BINARY, X_OK) != 0) {
         fprintf(stderr, "test_cli: %s is not built\n", DC_BINARY);
         return 1;
     }
-    struct CMUnitTest tests[ELEMENTSOF(cases) + 1];
+    struct CMUnitTest tests[ELEMENTSOF(cases) + 3];
     for (size_t i = 0; i < ELEMENTSOF(cases); i++)
         tests[i] = (struct CMUnitTest){
             .name = cases[i].name,
@@ -839,6 +1053,14 @@ int main(void)
     tests[ELEMENTSOF(cases)] = (struct CMUnitTest){
         .name = "sysroot-swtpm-never-run",
         .test_func = test_sysroot_swtpm_never_run,
+    };
+    tests[ELEMENTSOF(cases) + 1] = (struct CMUnitTest){
+        .name = "help-lists-every-option",
+        .test_func = test_help_lists_every_option,
+    };
+    tests[ELEMENTSOF(cases) + 2] = (struct CMUnitTest){
+        .name = "probe-all-lists-and-progress",
+        .test_func = test_probe_all_lists_and_progress,
     };
     return _cmocka_run_group_tests("cli", tests, ELEMENTSOF(tests), group_setup, group_teardown);
 }
