@@ -6,7 +6,7 @@
  *   schema_driver [--schema-dir DIR] --load N           load the schema N times
  *
  * Validating: the schema is loaded once, each file is read and parsed as
- * `domcaps check` does (src/xmlsafe.c) and validated; its errors are printed
+ * `domcaps check` does (src/util/xmlsafe.c) and validated; its errors are printed
  * as FILE:LINE: XPATH: MESSAGE. --time adds one line per file on stderr with
  * the validation time in microseconds. Exit 0: all valid, 1: some invalid,
  * 2: an error. Loading: prints the median load time in milliseconds.

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * RelaxNG validation of domain XML (src/check_schema.c):
+ * RelaxNG validation of domain XML (src/check/check_schema.c):
  *
  *  - the committed mini schema (tests/data/schema/mini, always there): a valid
  *    document gives no error; each kind of mistake gives one error naming the
