@@ -431,32 +431,6 @@ static bool emulator_trusted(const dc_check_env *env, const char *emu)
     return emulator_on_path(resolved);
 }
 
-static char *find_emulator(const char *arch)
-{
-    const char *path = getenv("PATH");
-    if (!path || !*path)
-        path = "/usr/local/bin:/usr/bin:/bin";
-    const char *names[2] = {dc_arch_to_qemu(arch), streq(arch, "i686") ? "x86_64" : NULL};
-    for (size_t k = 0; k < 2 && names[k]; k++) {
-        for (const char *p = path; *p;) {
-            size_t n = strcspn(p, ":");
-            if (n) {
-                char *cand = xasprintf("%.*s/qemu-system-%s", (int)n, p, names[k]);
-                if (access(cand, X_OK) == 0)
-                    return cand;
-                free(cand);
-            }
-            p += n;
-            if (*p == ':')
-                p++;
-        }
-    }
-    /* RHEL, CentOS and Fedora install the host's own emulator as qemu-kvm. */
-    if (dc_arch_is_native(arch) && access("/usr/libexec/qemu-kvm", X_OK) == 0)
-        return xstrdup("/usr/libexec/qemu-kvm");
-    return NULL;
-}
-
 static void add_probed(dc_check_env *env, dc_qemu_caps *qc)
 {
     env->probed = xrealloc(env->probed, (env->nprobed + 1) * sizeof(*env->probed));
@@ -504,7 +478,7 @@ static dc_qemu_caps *live_probe(dc_check_env *env, const char *emulator, char **
 static dc_domcaps *resolve_live(chk *c, dc_check_env *env, xmlNodePtr type_node,
                                 xmlNodePtr emu_node)
 {
-    _cleanup_free_ char *emu = c->emulator ? xstrdup(c->emulator) : find_emulator(c->arch);
+    _cleanup_free_ char *emu = c->emulator ? xstrdup(c->emulator) : dc_find_emulator(c->arch);
     dc_chk_mark(c, "emulator");
     if (!emu) {
         dc_chk_finding(c, "emulator", DC_SEVERITY_ERROR, type_node, "arch", c->arch,

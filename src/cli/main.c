@@ -464,44 +464,6 @@ static int parse_args(int argc, char **argv, options *o)
     return check_probe_args(o, argc, argv);
 }
 
-static char *find_in_path(const char *name)
-{
-    const char *path = getenv("PATH");
-    if (!path || !*path)
-        path = "/usr/local/bin:/usr/bin:/bin";
-    while (*path) {
-        size_t n = strcspn(path, ":");
-        if (n) {
-            char *p = xasprintf("%.*s/%s", (int)n, path, name);
-            struct stat st;
-            if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0)
-                return p;
-            free(p);
-        }
-        path += n;
-        if (*path == ':')
-            path++;
-    }
-    return NULL;
-}
-
-/* libvirt's lookup: qemu-system-<arch>, then a binary whose own arch serves it. */
-static char *default_emulator(const char *arch)
-{
-    const char *candidates[3] = {dc_arch_to_qemu(arch), NULL, NULL};
-    if (streq(arch, "i686"))
-        candidates[1] = "x86_64";
-    else if (streq(arch, "armv7l") || streq(arch, "armv6l"))
-        candidates[1] = "aarch64";
-    for (size_t i = 0; candidates[i]; i++) {
-        _cleanup_free_ char *name = xasprintf("qemu-system-%s", candidates[i]);
-        char *p = find_in_path(name);
-        if (p)
-            return p;
-    }
-    return NULL;
-}
-
 static int check_emulator(const char *path)
 {
     struct stat st;
@@ -579,7 +541,7 @@ static int run_probe(const options *o)
             goto out;
     } else if (!o->replay) {
         const char *arch = o->arch ? o->arch : dc_arch_host();
-        emulator = default_emulator(arch);
+        emulator = dc_find_emulator(arch);
         if (!emulator) {
             rc = fail_usage("unable to find any emulator to serve '%s' architecture "
                             "(no qemu-system-%s in PATH)",

@@ -149,48 +149,6 @@ static bool is_executable_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
 }
 
-static char *find_in_path(const char *name)
-{
-    const char *path = getenv("PATH");
-    if (!path || !*path)
-        path = "/usr/local/bin:/usr/bin:/bin";
-    for (const char *p = path; *p;) {
-        size_t n = strcspn(p, ":");
-        if (n) {
-            char *cand = xasprintf("%.*s/%s", (int)n, p, name);
-            if (is_executable_file(cand))
-                return cand;
-            free(cand);
-        }
-        p += n;
-        if (*p == ':')
-            p++;
-    }
-    return NULL;
-}
-
-/*
- * qemu-system-<arch> in PATH, then a binary whose own arch serves it, then
- * the host's own emulator as RHEL, CentOS and Fedora install it.
- */
-static char *find_emulator(const char *arch)
-{
-    const char *names[2] = {dc_arch_to_qemu(arch), NULL};
-    if (streq(arch, "i686"))
-        names[1] = "x86_64";
-    else if (streq(arch, "armv7l") || streq(arch, "armv6l"))
-        names[1] = "aarch64";
-    for (size_t i = 0; i < ELEMENTSOF(names) && names[i]; i++) {
-        _cleanup_free_ char *name = xasprintf("qemu-system-%s", names[i]);
-        char *p = find_in_path(name);
-        if (p)
-            return p;
-    }
-    if (dc_arch_is_native(arch) && is_executable_file("/usr/libexec/qemu-kvm"))
-        return xstrdup("/usr/libexec/qemu-kvm");
-    return NULL;
-}
-
 static char *xdg_config_home(void)
 {
     if (geteuid() == 0)
@@ -215,7 +173,7 @@ static int pick_emulator(const dc_probe_options *o, char **ret, dc_error *err)
         return 0;
     }
     const char *arch = o->arch ? o->arch : dc_arch_host();
-    char *p = find_emulator(arch);
+    char *p = dc_find_emulator(arch);
     if (!p)
         return fail(err, -ENOENT,
                     "unable to find any emulator to serve '%s' architecture (no qemu-system-%s "

@@ -155,3 +155,47 @@ const char *dc_arch_preferred_machine(const char *arch)
             return archs[i].machine;
     return NULL;
 }
+
+static bool is_executable_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+static char *find_in_path(const char *name)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    for (const char *p = path; *p;) {
+        size_t n = strcspn(p, ":");
+        if (n && p[0] == '/') {
+            char *cand = xasprintf("%.*s/%s", (int)n, p, name);
+            if (is_executable_file(cand))
+                return cand;
+            free(cand);
+        }
+        p += n;
+        if (*p == ':')
+            p++;
+    }
+    return NULL;
+}
+
+char *dc_find_emulator(const char *arch)
+{
+    const char *names[2] = {dc_arch_to_qemu(arch), NULL};
+    if (streq(arch, "i686"))
+        names[1] = "x86_64";
+    else if (streq(arch, "armv7l") || streq(arch, "armv6l"))
+        names[1] = "aarch64";
+    for (size_t i = 0; i < 2 && names[i]; i++) {
+        _cleanup_free_ char *name = xasprintf("qemu-system-%s", names[i]);
+        char *p = find_in_path(name);
+        if (p)
+            return p;
+    }
+    if (dc_arch_is_native(arch) && is_executable_file("/usr/libexec/qemu-kvm"))
+        return xstrdup("/usr/libexec/qemu-kvm");
+    return NULL;
+}

@@ -30,3 +30,11 @@ bool dc_arch_is_ppc64(const char *arch);
 bool dc_arch_is_s390(const char *arch);
 /* The machine libvirt picks when none is given; NULL: QEMU's own default. */
 const char *dc_arch_preferred_machine(const char *arch);
+
+/*
+ * The emulator libvirt and domcaps pick for a guest arch when none is named:
+ * qemu-system-<arch> in PATH, then one whose own arch serves it (x86_64 for
+ * i686, aarch64 for armv7l/armv6l), then the host's own emulator as RHEL,
+ * CentOS and Fedora install it (/usr/libexec/qemu-kvm). NULL when none.
+ */
+char *dc_find_emulator(const char *arch);
