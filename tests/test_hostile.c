@@ -124,6 +124,11 @@ static const hcase cases[] = {
      .args = {"check", "--caps", H "snap.xml", "--host", H "host-utf8-bom.json", H "mem-huge.xml"},
      .exit_code = 1,
      .out_has = {"Invalid value"}},
+    /* A QEMU version that is no number is refused, not read as 0.0.0. */
+    {.name = "snapshot-bad-version",
+     .args = {"check", "--caps", G "snap-bad-version.xml", H "mem-huge.xml"},
+     .exit_code = 2,
+     .err_has = {"<qemu> attribute 'version': '7.x.22' is not a number"}},
     /* A snapshot with two extension elements is refused, not half-read and leaked. */
     {.name = "snapshot-two-extensions",
      .args = {"check", "--caps", H "caps-two-extensions-leak.xml", H "mem-huge.xml"},
@@ -158,6 +163,21 @@ static int group_setup(void **state)
     (void)state;
     if (!mkdtemp(gendir))
         return -1;
+    /* snap.xml with its QEMU version mangled */
+    dc_root *live = NULL;
+    assert_int_equal(dc_root_open("/", &live), 0);
+    char *snap = NULL;
+    assert_int_equal(dc_root_read_file(live, H "snap.xml", 1 << 24, &snap, NULL), 0);
+    dc_root_free(live);
+    char *v = strstr(snap, "version='7.2.22'");
+    assert_non_null(v);
+    v[strlen("version='7.")] = 'x';
+    _cleanup_free_ char *bad = xasprintf("%s/snap-bad-version.xml", gendir);
+    FILE *sf = fopen(bad, "w");
+    assert_non_null(sf);
+    fputs(snap, sf);
+    fclose(sf);
+    free(snap);
     gen_domain("graphics-10k.xml", false, 10000);
     gen_domain("graphics-100k.xml", false, 100000);
     gen_domain("disks-10k.xml", true, 10000);

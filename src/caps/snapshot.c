@@ -191,10 +191,23 @@ static dc_qemu_caps *parse_extension(xmlNodePtr q, const dc_domcaps *caps)
         qc->target = xstrdup(caps->arch);
     qc->arch = xstrdup(caps->arch);
     qc->kvm_enabled = attr_yes(q, "kvm");
+    /* QEMU's version as major.minor.micro; absent in older snapshots (0.0.0: unknown). */
     _cleanup_free_ char *ver = dc_xml_prop(q, "version");
-    if (!ver ||
-        sscanf(ver, "%d.%d.%d", &qc->version_major, &qc->version_minor, &qc->version_micro) != 3)
-        qc->version_major = qc->version_minor = qc->version_micro = 0;
+    if (ver) {
+        int *parts[3] = {&qc->version_major, &qc->version_minor, &qc->version_micro};
+        const char *p = ver;
+        for (size_t i = 0; i < 3; i++) {
+            size_t n = strcspn(p, ".");
+            _cleanup_free_ char *part = xstrndup(p, n);
+            unsigned v = 0;
+            if (dc_parse_uint(part, 10, &v) < 0 || v > 999999 || (i < 2 ? p[n] != '.' : p[n])) {
+                bad_number(q, "version", ver, -EINVAL);
+                break;
+            }
+            *parts[i] = (int)v;
+            p += n + (i < 2);
+        }
+    }
     qc->memfd_hugetlb = attr_yes(q, "memfdHugetlb");
     dc_qemu_accel *a = streq(caps->domain, "kvm") ? &qc->kvm : &qc->tcg;
     a->probed = true;

@@ -485,17 +485,6 @@ static void print_warnings(const dc_diag *d)
         fprintf(stderr, "domcaps: warning: %s\n", d->warnings.v[i]);
 }
 
-static char *xdg_config_home(void)
-{
-    if (geteuid() == 0)
-        return NULL;
-    const char *x = getenv("XDG_CONFIG_HOME");
-    if (x && x[0] == '/')
-        return xstrdup(x);
-    const char *home = getenv("HOME");
-    return home && home[0] == '/' ? xasprintf("%s/.config", home) : NULL;
-}
-
 /* The cache directory in use, or NULL for no cache. */
 static char *cache_dir_for(const options *o)
 {
@@ -527,7 +516,7 @@ static int run_probe(const options *o)
 
     int rc = DC_EXIT_OK;
     _cleanup_free_ char *emulator = NULL;
-    _cleanup_free_ char *xdg = xdg_config_home();
+    _cleanup_free_ char *xdg = dc_xdg_config_home();
     _cleanup_free_ char *cache_dir = cache_dir_for(o);
     dc_diag diag = {0};
     dc_host host = {0};
@@ -673,7 +662,7 @@ static int run_check(const options *o)
         int r = dc_root_open(o->sysroot, &root);
         if (r < 0)
             return fail_usage("cannot open sysroot '%s': %s", o->sysroot, strerror(-r));
-        _cleanup_free_ char *xdg = xdg_config_home();
+        _cleanup_free_ char *xdg = dc_xdg_config_home();
         host.cache_dir = cache_dir;
         host.skip_names = true;
         dc_host_run_probes(&host, root, xdg, DC_PROBE_FOR_CAPS | DC_PROBE_FOR_INVENTORY, NULL);

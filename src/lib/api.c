@@ -143,27 +143,10 @@ int dc_probe_options_set_timeout_ms(dc_probe_options *o, int timeout_ms)
     return 0;
 }
 
-static bool is_executable_file(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
-
-static char *xdg_config_home(void)
-{
-    if (geteuid() == 0)
-        return NULL;
-    const char *x = getenv("XDG_CONFIG_HOME");
-    if (x && x[0] == '/')
-        return xstrdup(x);
-    const char *home = getenv("HOME");
-    return home && home[0] == '/' ? xasprintf("%s/.config", home) : NULL;
-}
-
 static int pick_emulator(const dc_probe_options *o, char **ret, dc_error *err)
 {
     if (o->emulator) {
-        if (!o->replay && !is_executable_file(o->emulator))
+        if (!o->replay && !dc_is_executable_file(o->emulator))
             return fail(err, -ENOENT, "emulator '%s' is not an executable file", o->emulator);
         *ret = xstrdup(o->emulator);
         return 0;
@@ -203,7 +186,7 @@ int dc_probe(const dc_probe_options *o, dc_domcaps **ret, dc_error *err)
         return r;
 
     _cleanup_free_ char *emulator = NULL;
-    _cleanup_free_ char *xdg = xdg_config_home();
+    _cleanup_free_ char *xdg = dc_xdg_config_home();
     _cleanup_free_ char *msg = NULL;
     dc_diag diag = {0};
     dc_host host = {0};
@@ -426,7 +409,7 @@ static int check_setup_live(const dc_check_options *o, check_setup *s, dc_error 
     int r = open_root(o->sysroot, &s->root, err);
     if (r < 0)
         return r;
-    s->xdg = xdg_config_home();
+    s->xdg = dc_xdg_config_home();
     s->host.cache_dir = o->cache_dir;
     s->host.skip_names = true;
     dc_host_run_probes(&s->host, s->root, s->xdg, DC_PROBE_FOR_CAPS | DC_PROBE_FOR_INVENTORY, NULL);

@@ -156,12 +156,6 @@ const char *dc_arch_preferred_machine(const char *arch)
     return NULL;
 }
 
-static bool is_executable_file(const char *path)
-{
-    struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
-}
-
 static char *find_in_path(const char *name)
 {
     const char *path = getenv("PATH");
@@ -171,7 +165,7 @@ static char *find_in_path(const char *name)
         size_t n = strcspn(p, ":");
         if (n && p[0] == '/') {
             char *cand = xasprintf("%.*s/%s", (int)n, p, name);
-            if (is_executable_file(cand))
+            if (dc_is_executable_file(cand))
                 return cand;
             free(cand);
         }
@@ -195,7 +189,7 @@ char *dc_find_emulator(const char *arch)
         if (p)
             return p;
     }
-    if (dc_arch_is_native(arch) && is_executable_file("/usr/libexec/qemu-kvm"))
+    if (dc_arch_is_native(arch) && dc_is_executable_file("/usr/libexec/qemu-kvm"))
         return xstrdup("/usr/libexec/qemu-kvm");
     return NULL;
 }

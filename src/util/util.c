@@ -650,6 +650,23 @@ int dc_write_file_atomic(const char *path, const char *data, size_t len)
     return 0;
 }
 
+bool dc_is_executable_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
+char *dc_xdg_config_home(void)
+{
+    if (geteuid() == 0)
+        return NULL;
+    const char *x = getenv("XDG_CONFIG_HOME");
+    if (x && x[0] == '/')
+        return xstrdup(x);
+    const char *home = getenv("HOME");
+    return home && home[0] == '/' ? xasprintf("%s/.config", home) : NULL;
+}
+
 long long dc_now_ms(void)
 {
     struct timespec ts;

@@ -209,5 +209,11 @@ int dc_read_input_file(const char *what, const char *path, size_t max, char **re
 /* Writes a file atomically: temp file in the same directory, fsync, rename. */
 int dc_write_file_atomic(const char *path, const char *data, size_t len);
 
+/* A regular file the caller may execute. */
+bool dc_is_executable_file(const char *path);
+/* $XDG_CONFIG_HOME or ~/.config for a user; NULL for root (firmware descriptors under /etc only).
+ */
+char *dc_xdg_config_home(void);
+
 /* Monotonic clock in milliseconds. */
 long long dc_now_ms(void);
