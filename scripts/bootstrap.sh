@@ -8,7 +8,7 @@ mode=${1:-run}
 
 packages=(
   meson ninja-build gcc pkg-config scdoc
-  libxml2-dev libjson-c-dev libpci-dev libusb-1.0-0-dev libnuma-dev libcmocka-dev
+  libxml2-dev libjson-c-dev zlib1g-dev libpci-dev libusb-1.0-0-dev libnuma-dev libcmocka-dev
   qemu-system-x86 qemu-system-arm qemu-system-ppc ovmf qemu-efi-aarch64
   swtpm swtpm-tools
 )

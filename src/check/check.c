@@ -474,10 +474,34 @@ static dc_qemu_caps *live_probe(dc_check_env *env, const char *emulator, char **
     return qc;
 }
 
-/* Live: probe the emulator the domain names, then check what derive would refuse. */
-static dc_domcaps *resolve_live(chk *c, dc_check_env *env, xmlNodePtr type_node,
-                                xmlNodePtr emu_node)
+/* A recorded host's emulator for the domain: never run, never looked for here. */
+static const dc_qemu_caps *resolve_recorded(chk *c, dc_check_env *env, xmlNodePtr type_node,
+                                            xmlNodePtr emu_node, char **ret_emu)
 {
+    _cleanup_free_ char *msg = NULL;
+    const dc_qemu_caps *qc = NULL;
+    dc_chk_mark(c, "emulator");
+    int r = env->emulator_lookup(env->emulator_ctx, c->arch, c->emulator, &qc, ret_emu, &msg);
+    if (r == -ENOENT && !c->emulator)
+        dc_chk_finding(c, "emulator", DC_SEVERITY_ERROR, type_node, "arch", c->arch,
+                       "unable to find any emulator to serve '%s' architecture", c->arch);
+    else if (r == -ENOENT)
+        dc_chk_finding(c, "emulator", DC_SEVERITY_ERROR, emu_node, NULL, c->emulator,
+                       "emulator '%s' does not exist or is not executable", c->emulator);
+    else if (r < 0) {
+        free(c->res->input_error);
+        c->res->input_error = xstrdup(msg ? msg : strerror(-r));
+        env->probe_failed = 1;
+    }
+    return r < 0 ? NULL : qc;
+}
+
+/* This machine: the emulator the domain names (run only when trusted), else the one on PATH. */
+static const dc_qemu_caps *resolve_emulator(chk *c, dc_check_env *env, xmlNodePtr type_node,
+                                            xmlNodePtr emu_node, char **ret_emu)
+{
+    if (env->emulator_lookup)
+        return resolve_recorded(c, env, type_node, emu_node, ret_emu);
     _cleanup_free_ char *emu = c->emulator ? xstrdup(c->emulator) : dc_find_emulator(c->arch);
     dc_chk_mark(c, "emulator");
     if (!emu) {
@@ -515,6 +539,18 @@ static dc_domcaps *resolve_live(chk *c, dc_check_env *env, xmlNodePtr type_node,
         env->probe_failed = 1;
         return NULL;
     }
+    *ret_emu = TAKE_PTR(emu);
+    return qc;
+}
+
+/* Live (or a recorded host): the domain's emulator, then what derive would refuse. */
+static dc_domcaps *resolve_live(chk *c, dc_check_env *env, xmlNodePtr type_node,
+                                xmlNodePtr emu_node)
+{
+    _cleanup_free_ char *emu = NULL;
+    const dc_qemu_caps *qc = resolve_emulator(c, env, type_node, emu_node, &emu);
+    if (!qc)
+        return NULL;
     c->qemu = qc;
     dc_chk_mark(c, "arch");
     if (!dc_arch_served_by(c->arch, qc->arch)) {
@@ -544,7 +580,8 @@ static dc_domcaps *resolve_live(chk *c, dc_check_env *env, xmlNodePtr type_node,
                        why);
         if (!kvm)
             return NULL;
-        if (dc_arch_is_native(c->arch))
+        if (env->host_arch ? dc_arch_native_to(c->arch, env->host_arch)
+                           : dc_arch_is_native(c->arch))
             dc_chk_hint(c, "use type='qemu' (TCG) or make /dev/kvm usable");
         else
             dc_chk_hint(
@@ -668,7 +705,7 @@ void dc_check_domain(dc_check_env *env, const char *path, const char *text, size
         return;
     }
     if (!arch)
-        arch = xstrdup(dc_arch_host());
+        arch = xstrdup(env->host_arch ? env->host_arch : dc_arch_host());
     c.virttype = virttype;
     c.arch = arch;
     c.machine = machine;

@@ -37,6 +37,17 @@ typedef struct dc_check_env {
      */
     dc_strv trusted_emulators;
     dc_strv trusted_dirs;
+    /*
+     * A recorded host (src/fleet): when set, a domain's emulator is looked up
+     * here instead of on PATH and in this machine's filesystem, and nothing is
+     * run. Returns 0 with the caps and the emulator's path on that host,
+     * -ENOENT when the host has no emulator for arch (emulator NULL) or none
+     * at emulator, another -errno with a message when its recording is unusable.
+     */
+    int (*emulator_lookup)(void *ctx, const char *arch, const char *emulator,
+                           const dc_qemu_caps **ret_qc, char **ret_path, char **ret_msg);
+    void *emulator_ctx;
+    const char *host_arch; /* the judged host's own arch; NULL: this machine's */
 } dc_check_env;
 
 /*

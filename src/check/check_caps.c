@@ -354,7 +354,8 @@ void dc_chk_rule_cpu(chk *c)
     if (sup != DC_YES) {
         dc_chk_finding(c, "cpu-mode", DC_SEVERITY_ERROR, cpu, "mode", mode,
                        "CPU mode '%s' for %s %s domain on %s host is not supported by hypervisor",
-                       mode, c->caps->arch, c->caps->domain, dc_arch_host());
+                       mode, c->caps->arch, c->caps->domain,
+                       c->host && c->host->cpu.arch ? c->host->cpu.arch : dc_arch_host());
         if (streq(mode, "host-passthrough") && streq(c->caps->domain, "qemu"))
             dc_chk_hint(c, "host-passthrough needs a KVM domain; use mode='maximum' under TCG");
         return;

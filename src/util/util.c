@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <ftw.h>
 #include <linux/openat2.h>
 #include <stdint.h>
 #include <sys/syscall.h>
@@ -1000,4 +1001,18 @@ int dc_read_input_file(const char *what, const char *path, size_t max, char **re
     else if (r < 0)
         *ret_msg = xasprintf("cannot read %s%s%s: %s", what, sep, path, strerror(-r));
     return r;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)ftw;
+    if (flag == FTW_DP)
+        return rmdir(path) < 0 && errno != ENOENT ? -1 : 0;
+    return unlink(path) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+int dc_remove_tree(const char *path)
+{
+    /* Depth first, never following a symlink out of the tree. */
+    return nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 ? -errno : 0;
 }

@@ -206,6 +206,8 @@ int dc_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len);
  */
 int dc_read_input_file(const char *what, const char *path, size_t max, char **ret_text,
                        size_t *ret_len, char **ret_msg);
+/* Removes a directory tree (symlinks themselves, never what they point to). */
+int dc_remove_tree(const char *path);
 /* Writes a file atomically: temp file in the same directory, fsync, rename. */
 int dc_write_file_atomic(const char *path, const char *data, size_t len);
 
