@@ -671,13 +671,19 @@ static void set_machine_facts(chk *c)
 void dc_check_domain(dc_check_env *env, const char *path, const char *text, size_t len,
                      dc_check_result *ret)
 {
-    *ret = (dc_check_result){.file = xstrdup(path)};
     _cleanup_xml_ xmlDocPtr doc = NULL;
     char *msg = NULL;
     if (dc_xml_parse(path, text, len, &doc, &msg) < 0) {
-        ret->input_error = msg;
+        *ret = (dc_check_result){.file = xstrdup(path), .input_error = msg};
         return;
     }
+    dc_check_domain_doc(env, path, doc, ret);
+}
+
+void dc_check_domain_doc(dc_check_env *env, const char *path, xmlDocPtr doc,
+                         dc_check_result *ret)
+{
+    *ret = (dc_check_result){.file = xstrdup(path)};
     xmlNodePtr root = xmlDocGetRootElement(doc);
     if (dc_xml_is(root, "domain") && root->ns) {
         ret->input_error = xasprintf("%s: the root element <%s%s%s> is in namespace '%s', not "

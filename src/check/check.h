@@ -2,6 +2,8 @@
 /* The domain checker: rules over a parsed domain XML and the capabilities it targets. */
 #pragma once
 
+#include <libxml/tree.h>
+
 #include "derive.h"
 #include "domcaps/check.h"
 #include "host.h"
@@ -56,6 +58,13 @@ typedef struct dc_check_env {
  */
 void dc_check_domain(dc_check_env *env, const char *path, const char *text, size_t len,
                      dc_check_result *ret);
+
+/*
+ * Judges one domain already parsed (by dc_xml_parse): a pool judges each
+ * domain on every host from one parse. doc is only read.
+ */
+void dc_check_domain_doc(dc_check_env *env, const char *path, xmlDocPtr doc,
+                         dc_check_result *ret);
 
 /* Parses a saved domainCapabilities document (with or without the extension). */
 int dc_snapshot_load(const char *path, dc_snapshot *ret, char **ret_msg);
