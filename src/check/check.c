@@ -698,7 +698,7 @@ void dc_check_domain_doc(dc_check_env *env, const char *path, xmlDocPtr doc,
             xasprintf("%s: the root element is <%s>, not <domain>", path, (const char *)root->name);
         return;
     }
-    chk c = {.path = path, .root = root, .res = ret, .live = env->live};
+    chk c = {.path = path, .root = root, .res = ret, .live = env->live, .recorded = env->recorded};
     _cleanup_free_ char *virttype = dc_xml_prop(root, "type");
     xmlNodePtr os = dc_xml_child(root, "os");
     xmlNodePtr type = dc_xml_child(os, "type");

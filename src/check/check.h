@@ -50,6 +50,7 @@ typedef struct dc_check_env {
                            const dc_qemu_caps **ret_qc, char **ret_path, char **ret_msg);
     void *emulator_ctx;
     const char *host_arch; /* the judged host's own arch; NULL: this machine's */
+    bool recorded;         /* the host is a recording: the files a domain names are not in it */
 } dc_check_env;
 
 /*

@@ -305,9 +305,11 @@ static void check_path(chk *c, xmlNodePtr n, const char *attr, const char *p, pa
     if (!p || !*p)
         return;
     dc_chk_mark(c, rule);
-    if (!c->live) {
+    if (!c->live || c->recorded) {
         dc_chk_skip_rule(c, rule,
                          k == P_SOCKET ? "sockets the domain connects to are checked live only"
+                         : c->recorded ? "files the domain opens are checked live only, not "
+                                         "in a captured host"
                                        : "files the domain opens are checked live only");
         return;
     }

@@ -17,6 +17,7 @@ typedef struct chk {
     const dc_hostinfo *host;
     const dc_host *live_host; /* firmware files, /dev/tpm0 when live */
     bool live;
+    bool recorded; /* live rules over a recorded host (a bundle): no files of the domain */
     const char *emulator, *arch, *machine, *virttype;
     dc_check_result *res;
     bool checked[DC_RULES_MAX]; /* by index in dc_rules[] */

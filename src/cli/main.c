@@ -6,6 +6,7 @@
 #include <poll.h>
 
 #include "arch.h"
+#include "bundle.h"
 #include "cache.h"
 #include "check.h"
 #include "check_format.h"
@@ -13,6 +14,7 @@
 #include "domcaps/domcaps.h"
 #include "host.h"
 #include "jsonw.h"
+#include "place.h"
 #include "qemu_probe.h"
 #include "spawn.h"
 
@@ -23,16 +25,21 @@ typedef enum command {
     CMD_HOST,
     CMD_CHECK,
     CMD_CACHE,
+    CMD_BUNDLE,
+    CMD_PLACE,
     _CMD_MAX,
 } command;
 
-static const char *const command_names[_CMD_MAX] = {"probe", "host", "check", "cache"};
+static const char *const command_names[_CMD_MAX] = {"probe", "host", "check", "cache",
+                                                            "bundle", "place"};
 
 #define ON_PROBE (1u << CMD_PROBE)
 #define ON_HOST (1u << CMD_HOST)
 #define ON_CHECK (1u << CMD_CHECK)
 #define ON_CACHE (1u << CMD_CACHE)
-#define ON_ALL (ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE)
+#define ON_BUNDLE (1u << CMD_BUNDLE)
+#define ON_PLACE (1u << CMD_PLACE)
+#define ON_ALL (ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE | ON_BUNDLE | ON_PLACE)
 
 enum {
     OPT_EMULATOR = 0x100,
@@ -54,6 +61,9 @@ enum {
     OPT_NO_CACHE,
     OPT_EXPLAIN,
     OPT_ALL,
+    OPT_BUNDLE,
+    OPT_BUNDLE_DIR,
+    OPT_OUTPUT,
 };
 
 /* Every option, the subcommands taking it and its line in their --help. */
@@ -66,7 +76,7 @@ typedef struct option_desc {
 } option_desc;
 
 static const option_desc option_descs[] = {
-    {"emulator", OPT_EMULATOR, "PATH", ON_PROBE | ON_CHECK | ON_CACHE,
+    {"emulator", OPT_EMULATOR, "PATH", ON_PROBE | ON_CHECK | ON_CACHE | ON_BUNDLE,
      "emulator binary (default: qemu-system-<arch> from PATH)"},
     {"trust-emulator", OPT_TRUST_EMULATOR, "DIR", ON_CHECK,
      "check may run the emulators inside DIR (repeatable)"},
@@ -76,15 +86,15 @@ static const option_desc option_descs[] = {
      "machine type or alias (default: the arch's preferred one; with --all a comma list)"},
     {"virttype", OPT_VIRTTYPE, "TYPE", ON_PROBE,
      "kvm or qemu (default: kvm when usable, else qemu; with --all a comma list)"},
-    {"format", OPT_FORMAT, "FORMAT", ON_PROBE | ON_HOST | ON_CHECK,
+    {"format", OPT_FORMAT, "FORMAT", ON_PROBE | ON_HOST | ON_CHECK | ON_BUNDLE | ON_PLACE,
      "xml (default) or json; errors are a JSON document too with json"},
     {"record", OPT_RECORD, "FILE", ON_PROBE,
      "write the QMP conversation to FILE (.replies layout)"},
-    {"replay", OPT_REPLAY, "FILE", ON_PROBE,
+    {"replay", OPT_REPLAY, "FILE", ON_PROBE | ON_BUNDLE,
      "answer from a recorded QMP conversation instead of QEMU"},
-    {"sysroot", OPT_SYSROOT, "DIR", ON_ALL,
+    {"sysroot", OPT_SYSROOT, "DIR", ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE | ON_BUNDLE,
      "read host state (/dev, /sys, /proc, firmware) under DIR"},
-    {"timeout", OPT_TIMEOUT, "SECONDS", ON_PROBE | ON_CHECK,
+    {"timeout", OPT_TIMEOUT, "SECONDS", ON_PROBE | ON_CHECK | ON_BUNDLE,
      "limit for each QMP command (default 30; the probe: 4x)"},
     {"snapshot", OPT_SNAPSHOT, NULL, ON_PROBE,
      "add the extension element `domcaps check --caps` uses"},
@@ -96,6 +106,10 @@ static const option_desc option_descs[] = {
     {"no-cache", OPT_NO_CACHE, NULL, ON_PROBE | ON_CHECK, "neither read nor write the cache"},
     {"explain", OPT_EXPLAIN, NULL, ON_CACHE,
      "say for each entry what it was keyed on and if it holds"},
+    {"bundle", OPT_BUNDLE, "FILE", ON_PROBE | ON_HOST | ON_CHECK | ON_PLACE,
+     "answer as the host captured in FILE (`domcaps bundle create`) would"},
+    {"bundle-dir", OPT_BUNDLE_DIR, "DIR", ON_PLACE, "every *.bundle in DIR (repeatable)"},
+    {"output", OPT_OUTPUT, "FILE", ON_BUNDLE, "the bundle to write (also -o FILE)"},
     {"version", OPT_VERSION, NULL, ON_ALL, "print the version and exit (also -V)"},
     {"help", OPT_HELP, NULL, ON_ALL, "print this help and exit (also -h)"},
 };
@@ -118,6 +132,18 @@ static const char *const usage_lines[_CMD_MAX] = {
     "Usage: domcaps cache --explain [--emulator PATH] [--cache-dir DIR] [--sysroot DIR]\n"
     "\n"
     "Explains the cached probe results: their inputs and whether each still holds.\n",
+    "Usage: domcaps bundle create -o FILE [--emulator PATH]... [--timeout SECONDS]\n"
+    "       domcaps bundle create -o FILE --sysroot DIR (--emulator PATH --replay FILE)...\n"
+    "       domcaps bundle show [--format text|json] FILE\n"
+    "\n"
+    "Captures this host into one file: the QMP conversation of every emulator, the\n"
+    "host report and the host files the probes read; --bundle FILE on probe, host,\n"
+    "check and place then answers as this host would, on any machine.\n",
+    "Usage: domcaps place (--bundle FILE | --bundle-dir DIR)... [--format text|json|junit]\n"
+    "                     DOMAIN.xml...\n"
+    "\n"
+    "Judges every domain on every captured host with the rules of `domcaps check`:\n"
+    "the hosts that can run it, and why each other one cannot.\n",
 };
 
 /* The few options whose meaning depends on the subcommand. */
@@ -127,8 +153,18 @@ static const char *option_help(const option_desc *d, command cmd)
         return "an emulator check may run for a domain's <emulator> (repeatable)";
     if (d->id == OPT_EMULATOR && cmd == CMD_CACHE)
         return "explain only the entry of this emulator";
-    if (d->id == OPT_FORMAT && cmd == CMD_CHECK)
+    if (d->id == OPT_FORMAT && (cmd == CMD_CHECK || cmd == CMD_PLACE))
         return "text (default), json or junit";
+    if (d->id == OPT_FORMAT && cmd == CMD_BUNDLE)
+        return "bundle show: text (default) or json";
+    if (d->id == OPT_EMULATOR && cmd == CMD_BUNDLE)
+        return "capture this emulator only (repeatable; default: every qemu-system-*)";
+    if (d->id == OPT_REPLAY && cmd == CMD_BUNDLE)
+        return "with --sysroot: the recording of the --emulator given before it";
+    if (d->id == OPT_SYSROOT && cmd == CMD_BUNDLE)
+        return "capture a captured root (with --replay recordings) instead of this host";
+    if (d->id == OPT_BUNDLE && cmd == CMD_PLACE)
+        return "a captured host of the pool (repeatable)";
     return d->help;
 }
 
@@ -136,7 +172,7 @@ static void print_help(command cmd)
 {
     fputs(usage_lines[cmd], stdout);
     if (cmd == CMD_PROBE)
-        fputs("Subcommands: probe (the default), host, check, cache; "
+        fputs("Subcommands: probe (the default), host, check, cache, bundle, place; "
               "`domcaps SUBCOMMAND --help` for each.\n",
               stdout);
     fputs("\nOptions:\n", stdout);
@@ -174,6 +210,14 @@ typedef struct options {
     bool no_cache;
     bool explain;
     bool all;
+    dc_strv bundles;     /* --bundle, then each --bundle-dir's files */
+    dc_strv bundle_dirs;
+    dc_strv replays; /* bundle create: one per --emulator */
+    const char *output;
+    const char *action; /* bundle: create or show */
+    bool sysroot_given;
+    char **args;        /* bundle show, place: the files */
+    int nargs;
 } options;
 
 /*
@@ -323,9 +367,20 @@ static int parse_option(options *o, int c, const char *arg)
         break;
     case OPT_REPLAY:
         o->replay = arg;
+        dc_strv_add(&o->replays, arg);
+        break;
+    case OPT_BUNDLE:
+        dc_strv_add(&o->bundles, arg);
+        break;
+    case OPT_BUNDLE_DIR:
+        dc_strv_add(&o->bundle_dirs, arg);
+        break;
+    case OPT_OUTPUT:
+        o->output = arg;
         break;
     case OPT_SYSROOT:
         o->sysroot = arg;
+        o->sysroot_given = true;
         break;
     case OPT_SNAPSHOT:
         o->snapshot = true;
@@ -404,6 +459,82 @@ static int check_probe_args(const options *o, int argc, char **argv)
     return 0;
 }
 
+static int check_record_path(const char *path);
+
+static int check_bundle_args(options *o, int argc, char **argv)
+{
+    o->args = argv + optind;
+    o->nargs = argc - optind;
+    if (!o->action)
+        return fail_usage("'domcaps bundle' needs an action: create or show; see --help");
+    if (streq(o->action, "show")) {
+        if (o->nargs != 1)
+            return fail_usage("'domcaps bundle show' takes one bundle file");
+        if (o->output || o->emulator || o->replays.n || o->sysroot_given)
+            return fail_usage("'domcaps bundle show' takes only --format and the file");
+        if (!streq(o->format, "text") && !streq(o->format, "json"))
+            return fail_usage("unknown format '%s' (expected text or json)", o->format);
+        return 0;
+    }
+    if (o->nargs)
+        return fail_usage("unexpected argument '%s'; see 'domcaps bundle --help'", o->args[0]);
+    if (!o->output)
+        return fail_usage("'domcaps bundle create' needs -o FILE");
+    if (!streq(o->format, "text"))
+        return fail_usage("'domcaps bundle create' writes a bundle: it takes no --format");
+    if (o->replays.n && !o->sysroot_given)
+        return fail_usage("--replay is for capturing a captured root: give --sysroot too");
+    if (o->sysroot_given && o->replays.n != o->trusted_emulators.n)
+        return fail_usage("with --sysroot, give each emulator as --emulator PATH --replay FILE "
+                          "(%zu emulators, %zu recordings)",
+                          o->trusted_emulators.n, o->replays.n);
+    if (o->sysroot_given && !o->replays.n)
+        return fail_usage("a captured root runs no emulator: give --emulator PATH --replay FILE");
+    return check_record_path(o->output) ? DC_EXIT_USAGE : 0;
+}
+
+static int collect_bundle_dirs(options *o)
+{
+    for (size_t i = 0; i < o->bundle_dirs.n; i++) {
+        _cleanup_free_ char *msg = NULL;
+        if (dc_bundle_list_dir(o->bundle_dirs.v[i], &o->bundles, &msg) < 0)
+            return fail_usage("%s", msg);
+    }
+    return 0;
+}
+
+static int check_place_args(options *o, int argc, char **argv)
+{
+    o->args = argv + optind;
+    o->nargs = argc - optind;
+    if (!streq(o->format, "text") && !streq(o->format, "json") && !streq(o->format, "junit"))
+        return fail_usage("unknown format '%s' (expected text, json or junit)", o->format);
+    if (!o->bundles.n && !o->bundle_dirs.n)
+        return fail_usage("place needs the pool: --bundle FILE or --bundle-dir DIR");
+    if (!o->nargs)
+        return fail_usage("place needs at least one domain XML file; see 'domcaps place --help'");
+    int r = collect_bundle_dirs(o);
+    if (r)
+        return r;
+    if (!o->bundles.n)
+        return fail_usage("the pool is empty: no *.bundle in %s", o->bundle_dirs.v[0]);
+    return 0;
+}
+
+/* probe, host and check answer for one captured host, instead of this one. */
+static int check_bundle_use(const options *o)
+{
+    if (o->bundles.n > 1)
+        return fail_usage("'domcaps %s' answers for one host: give one --bundle (place judges "
+                          "a pool)",
+                          command_names[o->cmd]);
+    if (o->sysroot_given || o->replay || o->record || o->caps_files.n || o->all ||
+        o->trusted_dirs.n)
+        return fail_usage("--bundle holds the host's root and recordings: it takes no --sysroot, "
+                          "--replay, --record, --caps, --all or --trust-emulator");
+    return 0;
+}
+
 /* 0: run; -1: done (help, version); else the exit code. */
 static int parse_args(int argc, char **argv, options *o)
 {
@@ -414,18 +545,26 @@ static int parse_args(int argc, char **argv, options *o)
                                       option_descs[i].id};
     *o = (options){.format = "xml", .sysroot = "/", .timeout_ms = 30000};
     o->cmd = command_of(&argc, &argv);
-    if (o->cmd == CMD_CHECK)
+    if (o->cmd == CMD_CHECK || o->cmd == CMD_PLACE || o->cmd == CMD_BUNDLE)
         o->format = "text";
+    if (o->cmd == CMD_BUNDLE && argc > 1 && argv[1][0] != '-') {
+        o->action = argv[1];
+        argv++, argc--;
+        if (!streq(o->action, "create") && !streq(o->action, "show"))
+            return fail_usage("unknown bundle action '%s' (expected create or show)", o->action);
+    }
     const char *cmdname = command_names[o->cmd];
     opterr = 0;
     int c;
-    /* check takes options after its files; the others stop at the first argument. */
-    while ((c = getopt_long(argc, argv, o->cmd == CMD_CHECK ? "hV" : "+hV", longopts, NULL)) !=
-           -1) {
+    /* check, place and bundle take options after their files; the others stop at the first. */
+    bool files_first = o->cmd == CMD_CHECK || o->cmd == CMD_PLACE || o->cmd == CMD_BUNDLE;
+    while ((c = getopt_long(argc, argv, files_first ? "hVo:" : "+hVo:", longopts, NULL)) != -1) {
         if (c == 'h')
             c = OPT_HELP;
         else if (c == 'V')
             c = OPT_VERSION;
+        else if (c == 'o')
+            c = OPT_OUTPUT;
         if (c == '?') {
             const option_desc *d = optopt ? option_by_id(optopt) : NULL;
             if (d)
@@ -449,6 +588,15 @@ static int parse_args(int argc, char **argv, options *o)
             return -1;
         }
         int r = parse_option(o, c, optarg);
+        if (r)
+            return r;
+    }
+    if (o->cmd == CMD_BUNDLE)
+        return check_bundle_args(o, argc, argv);
+    if (o->cmd == CMD_PLACE)
+        return check_place_args(o, argc, argv);
+    if (o->bundles.n) {
+        int r = check_bundle_use(o);
         if (r)
             return r;
     }
@@ -507,8 +655,83 @@ static int check_record_path(const char *path)
     return 0;
 }
 
+static int print_document(char *doc)
+{
+    document_printed = true;
+    int rc = DC_EXIT_OK;
+    if (fputs(doc, stdout) == EOF || fflush(stdout) == EOF) {
+        report_error("cannot write the document: %s", strerror(errno));
+        rc = DC_EXIT_USAGE;
+    }
+    free(doc);
+    return rc;
+}
+
+static int load_bundle(const char *file, dc_fleet_host **ret)
+{
+    _cleanup_free_ char *msg = NULL;
+    if (dc_bundle_load(file, ret, &msg) < 0)
+        return fail_usage("%s", msg);
+    return 0;
+}
+
+/* The captured host's emulator for --emulator, --arch or the host's own arch. */
+static int bundle_emulator(const options *o, dc_fleet_host *h, const dc_qemu_caps **ret)
+{
+    const char *arch = o->arch ? o->arch : h->arch;
+    ssize_t k = o->emulator ? dc_fleet_emulator_by_path(h, o->emulator)
+                : arch      ? dc_fleet_find_emulator(h, arch)
+                            : -1;
+    if (k < 0 && o->emulator)
+        return fail_usage("%s: the captured host has no emulator %s", h->name, o->emulator);
+    if (k < 0)
+        return fail_usage("%s: unable to find any emulator to serve '%s' architecture", h->name,
+                          arch ? arch : "its own");
+    _cleanup_free_ char *msg = NULL;
+    if (dc_fleet_host_qemu(h, (size_t)k, ret, &msg) < 0)
+        return fail_usage("%s", msg);
+    return 0;
+}
+
+static int run_probe_bundle(const options *o)
+{
+    dc_fleet_host *h = NULL;
+    int rc = load_bundle(o->bundles.v[0], &h);
+    const dc_qemu_caps *qc = NULL;
+    if (rc || (rc = bundle_emulator(o, h, &qc))) {
+        dc_fleet_host_free(h);
+        return rc;
+    }
+    const dc_host *host = dc_fleet_host_probes(h, DC_FLEET_FOR_PROBE);
+    dc_request req = {.arch = o->arch, .machine = o->machine, .virttype = o->virttype};
+    dc_domcaps *caps = NULL;
+    _cleanup_free_ char *msg = NULL;
+    print_warnings(&h->diag);
+    if (dc_domcaps_derive(qc, host, &req, &caps, &msg) < 0) {
+        report_error("%s: %s", h->name, msg);
+        rc = DC_EXIT_USAGE;
+    } else {
+        char *doc = streq(o->format, "json") ? dc_domcaps_format_json(caps)
+                                             : dc_domcaps_format_xml(caps);
+        if (o->snapshot) {
+            _cleanup_free_ char *ext =
+                dc_snapshot_format_extension(qc, streq(caps->domain, "kvm"));
+            size_t cut = strlen(doc) - strlen("</domainCapabilities>\n");
+            char *full = xasprintf("%.*s%s</domainCapabilities>\n", (int)cut, doc, ext);
+            free(doc);
+            doc = full;
+        }
+        rc = print_document(doc);
+    }
+    dc_domcaps_free(caps);
+    dc_fleet_host_free(h);
+    return rc;
+}
+
 static int run_probe(const options *o)
 {
+    if (o->bundles.n)
+        return run_probe_bundle(o);
     dc_root *root = NULL;
     int r = dc_root_open(o->sysroot, &root);
     if (r < 0)
@@ -601,8 +824,23 @@ out:
     return rc;
 }
 
+static int run_host_bundle(const options *o)
+{
+    dc_fleet_host *h = NULL;
+    int rc = load_bundle(o->bundles.v[0], &h);
+    if (rc)
+        return rc;
+    const dc_host *host = dc_fleet_host_probes(h, DC_FLEET_FOR_REPORT);
+    rc = print_document(streq(o->format, "json") ? dc_hostinfo_format_json(&host->info)
+                                                 : dc_hostinfo_format_xml(&host->info));
+    dc_fleet_host_free(h);
+    return rc;
+}
+
 static int run_host(const options *o)
 {
+    if (o->bundles.n)
+        return run_host_bundle(o);
     dc_root *root = NULL;
     int r = dc_root_open(o->sysroot, &root);
     if (r < 0)
@@ -657,8 +895,13 @@ static int run_check(const options *o)
     dc_host host = {0};
     int rc = DC_EXIT_OK;
     char *msg = NULL;
+    dc_fleet_host *bundle = NULL;
 
-    if (env.live) {
+    if (o->bundles.n) {
+        if ((rc = load_bundle(o->bundles.v[0], &bundle)))
+            return rc;
+        dc_fleet_check_env_init(bundle, &env);
+    } else if (env.live) {
         int r = dc_root_open(o->sysroot, &root);
         if (r < 0)
             return fail_usage("cannot open sysroot '%s': %s", o->sysroot, strerror(-r));
@@ -738,6 +981,7 @@ out:
     free(env.probed);
     dc_host_clear(&host);
     dc_root_free(root);
+    dc_fleet_host_free(bundle);
     return rc;
 }
 
@@ -1074,6 +1318,67 @@ static int run_cache(const options *o)
     return DC_EXIT_OK;
 }
 
+static int run_bundle(const options *o)
+{
+    if (streq(o->action, "show")) {
+        dc_fleet_host *h = NULL;
+        int rc = load_bundle(o->args[0], &h);
+        if (rc)
+            return rc;
+        rc = print_document(dc_bundle_describe(h, streq(o->format, "json")));
+        dc_fleet_host_free(h);
+        return rc;
+    }
+    _cleanup_free_ char *xdg = o->sysroot_given ? NULL : dc_xdg_config_home();
+    dc_bundle_create_opts bo = {
+        .output = o->output,
+        .sysroot = o->sysroot_given ? o->sysroot : NULL,
+        .emulators = (const char *const *)o->trusted_emulators.v,
+        .nemulators = o->trusted_emulators.n,
+        .replays = o->replays.n ? (const char *const *)o->replays.v : NULL,
+        .timeout_ms = o->timeout_ms,
+        .xdg_config_home = xdg,
+    };
+    dc_diag diag = {0};
+    _cleanup_free_ char *msg = NULL;
+    int r = dc_bundle_create(&bo, &diag, &msg);
+    print_warnings(&diag);
+    dc_strv_clear(&diag.warnings);
+    if (r < 0) {
+        report_error("%s", msg);
+        return r == -ENOENT ? DC_EXIT_PROBE : DC_EXIT_USAGE;
+    }
+    return DC_EXIT_OK;
+}
+
+static int run_place(const options *o)
+{
+    dc_fleet_host **hosts = xcalloc(o->bundles.n, sizeof(*hosts));
+    size_t n = 0;
+    int rc = DC_EXIT_OK;
+    for (size_t i = 0; i < o->bundles.n && !rc; i++)
+        if (!(rc = load_bundle(o->bundles.v[i], &hosts[n])))
+            n++;
+    if (!rc) {
+        time_t started = time(NULL);
+        dc_place_result res;
+        dc_place(hosts, n, (const char *const *)o->args, (size_t)o->nargs, &res);
+        char hostname[256] = "";
+        if (gethostname(hostname, sizeof(hostname) - 1) < 0)
+            hostname[0] = '\0';
+        rc = print_document(dc_place_format(&res, o->format, started, hostname));
+        if (!rc)
+            rc = dc_place_input_errors(&res) ? DC_EXIT_USAGE
+                 : dc_place_homeless(&res)   ? DC_EXIT_FINDINGS
+                                             : DC_EXIT_OK;
+        dc_place_result_clear(&res);
+    }
+    for (size_t i = 0; i < n; i++)
+        dc_fleet_host_free(hosts[i]);
+    free(hosts);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C");
@@ -1084,6 +1389,9 @@ int main(int argc, char **argv)
         dc_strv_clear(&o.caps_files);
         dc_strv_clear(&o.trusted_emulators);
         dc_strv_clear(&o.trusted_dirs);
+        dc_strv_clear(&o.bundles);
+        dc_strv_clear(&o.bundle_dirs);
+        dc_strv_clear(&o.replays);
         if (r > 0 && json_errors)
             print_error_document(r);
         dc_strv_clear(&error_messages);
@@ -1099,6 +1407,12 @@ int main(int argc, char **argv)
     case CMD_CACHE:
         r = run_cache(&o);
         break;
+    case CMD_BUNDLE:
+        r = run_bundle(&o);
+        break;
+    case CMD_PLACE:
+        r = run_place(&o);
+        break;
     case CMD_PROBE:
     case _CMD_MAX:
         r = o.all ? run_probe_all(&o) : run_probe(&o);
@@ -1107,6 +1421,9 @@ int main(int argc, char **argv)
     dc_strv_clear(&o.caps_files);
     dc_strv_clear(&o.trusted_emulators);
     dc_strv_clear(&o.trusted_dirs);
+    dc_strv_clear(&o.bundles);
+    dc_strv_clear(&o.bundle_dirs);
+    dc_strv_clear(&o.replays);
     if (r != DC_EXIT_OK && json_errors && !document_printed)
         print_error_document(r);
     dc_strv_clear(&error_messages);

@@ -210,6 +210,7 @@ void dc_fleet_check_env_init(dc_fleet_host *h, dc_check_env *env)
         .emulator_lookup = lookup_emulator,
         .emulator_ctx = h,
         .host_arch = h->arch,
+        .recorded = true,
     };
 }
 

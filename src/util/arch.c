@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "arch.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -192,4 +193,34 @@ char *dc_find_emulator(const char *arch)
     if (dc_arch_is_native(arch) && dc_is_executable_file("/usr/libexec/qemu-kvm"))
         return xstrdup("/usr/libexec/qemu-kvm");
     return NULL;
+}
+
+void dc_list_emulators(dc_strv *ret)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    dc_strv seen = {0}, found = {0};
+    for (const char *p = path; *p;) {
+        size_t n = strcspn(p, ":");
+        _cleanup_free_ char *dir = xstrndup(p, n);
+        _cleanup_closedir_ DIR *d = n && dir[0] == '/' ? opendir(dir) : NULL;
+        for (struct dirent *de; d && (de = readdir(d));) {
+            if (!startswith(de->d_name, "qemu-system-") || dc_strv_contains(&seen, de->d_name))
+                continue;
+            _cleanup_free_ char *full = xasprintf("%s/%s", dir, de->d_name);
+            if (!dc_is_executable_file(full))
+                continue;
+            dc_strv_add(&seen, de->d_name);
+            dc_strv_add(&found, full);
+        }
+        p += n;
+        if (*p == ':')
+            p++;
+    }
+    dc_strv_sort(&found);
+    for (size_t i = 0; i < found.n; i++)
+        dc_strv_add(ret, found.v[i]);
+    dc_strv_clear(&found);
+    dc_strv_clear(&seen);
 }

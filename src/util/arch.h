@@ -2,6 +2,8 @@
 /* Architecture names: libvirt's spelling, QEMU's, and what serves what. */
 #pragma once
 
+#include "util.h"
+
 #include <stdbool.h>
 
 /* True for an architecture name libvirt knows. */
@@ -38,3 +40,5 @@ const char *dc_arch_preferred_machine(const char *arch);
  * CentOS and Fedora install it (/usr/libexec/qemu-kvm). NULL when none.
  */
 char *dc_find_emulator(const char *arch);
+/* Every qemu-system-* in PATH (absolute entries only), first of each name, sorted by name. */
+void dc_list_emulators(dc_strv *ret);

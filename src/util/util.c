@@ -337,6 +337,20 @@ int dc_root_open(const char *path, dc_root **ret)
     return 0;
 }
 
+int dc_root_open_as_data(const char *path, dc_root **ret)
+{
+    int r = dc_root_open(path, ret);
+    if (r == 0)
+        (*ret)->live = false;
+    return r;
+}
+
+static void tap(const dc_root *r, char kind, const char *abspath)
+{
+    if (r->tap)
+        dc_strv_add_take(r->tap, xasprintf("%c%s", kind, abspath));
+}
+
 void dc_root_free(dc_root *r)
 {
     if (!r)
@@ -477,6 +491,7 @@ static int root_openat(const dc_root *r, const char *abspath, int flags)
 
 int dc_root_stat(const dc_root *r, const char *abspath, struct stat *ret_st)
 {
+    tap(r, 's', abspath);
     if (r->live)
         return fstatat(r->dirfd, dc_root_rel(abspath), ret_st, 0) < 0 ? -errno : 0;
     _cleanup_close_ int fd = root_openat(r, abspath, O_PATH);
@@ -487,6 +502,7 @@ int dc_root_stat(const dc_root *r, const char *abspath, struct stat *ret_st)
 
 int dc_root_lstat(const dc_root *r, const char *abspath, struct stat *ret_st)
 {
+    tap(r, 's', abspath);
     if (r->live)
         return fstatat(r->dirfd, dc_root_rel(abspath), ret_st, AT_SYMLINK_NOFOLLOW) < 0 ? -errno
                                                                                         : 0;
@@ -498,6 +514,7 @@ int dc_root_lstat(const dc_root *r, const char *abspath, struct stat *ret_st)
 
 int dc_root_access(const dc_root *r, const char *abspath, int mode)
 {
+    tap(r, 's', abspath);
     if (r->live)
         return faccessat(r->dirfd, dc_root_rel(abspath), mode, AT_EACCESS) < 0 ? -errno : 0;
     _cleanup_close_ int fd = root_openat(r, abspath, O_PATH);
@@ -514,6 +531,7 @@ int dc_root_access(const dc_root *r, const char *abspath, int mode)
 
 int dc_root_open_file(const dc_root *r, const char *abspath, int flags)
 {
+    tap(r, (flags & O_DIRECTORY) ? 'd' : 'r', abspath);
     return root_openat(r, abspath, flags);
 }
 
@@ -574,6 +592,7 @@ int dc_root_read_line(const dc_root *r, const char *abspath, char **ret_line)
 
 DIR *dc_root_opendir(const dc_root *r, const char *abspath)
 {
+    tap(r, 'd', abspath);
     int fd = root_openat(r, abspath, O_RDONLY | O_DIRECTORY);
     if (fd < 0) {
         errno = -fd;
@@ -600,6 +619,7 @@ int dc_root_find_exec(const dc_root *r, const char *name, char **ret_abspath)
             struct stat st;
             if (dc_root_stat(r, p, &st) == 0 && S_ISREG(st.st_mode) &&
                 dc_root_access(r, p, X_OK) == 0) {
+                tap(r, 'x', p);
                 *ret_abspath = TAKE_PTR(p);
                 return 0;
             }
@@ -960,6 +980,7 @@ char *dc_cpulist_format(const unsigned *ids, size_t n)
 
 int dc_root_readlink(const dc_root *r, const char *abspath, char **ret)
 {
+    tap(r, 'l', abspath);
     char buf[PATH_MAX];
     ssize_t n;
     if (r->live) {

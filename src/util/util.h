@@ -127,9 +127,22 @@ typedef struct dc_root {
     int dirfd;
     char *path; /* as given, for messages */
     bool live;  /* the root is this machine's own /: paths are used as they are */
+    /*
+     * When set, every path reached through the root is noted here as one
+     * string: a kind letter then the path. 'r' a file opened (read), 's'
+     * stat/lstat/access, 'd' a directory listed, 'l' a symlink read, 'x' an
+     * executable found. A host capture copies exactly what the probes read.
+     */
+    dc_strv *tap;
 } dc_root;
 
 int dc_root_open(const char *path, dc_root **ret);
+/*
+ * Opens a root whose files are data even when it is this machine's / : the
+ * probes read it as they read a captured root (sysfs instead of libusb, the
+ * captured answers of swtpm), which is how a capture sees what they need.
+ */
+int dc_root_open_as_data(const char *path, dc_root **ret);
 /* Tests set this to exercise the component walk used where openat2 is missing. */
 extern bool dc_root_no_openat2;
 void dc_root_free(dc_root *r);
