@@ -360,7 +360,7 @@ static char *find_ids_file(const dc_root *root)
     for (size_t i = 0; i < ELEMENTSOF(candidates); i++) {
         struct stat st;
         if (dc_root_stat(root, candidates[i], &st) == 0 && S_ISREG(st.st_mode))
-            return dc_root_display(root, candidates[i]);
+            return dc_root_fs_path(root, candidates[i]);
     }
     return NULL;
 }
@@ -368,12 +368,13 @@ static char *find_ids_file(const dc_root *root)
 static int probe_pci(dc_host *host)
 {
     dc_hostinfo *h = &host->info;
-    _cleanup_free_ char *sysfs = dc_root_display(host->root, SYSFS_PCI);
+    _cleanup_free_ char *sysfs = dc_root_fs_path(host->root, SYSFS_PCI);
+    _cleanup_free_ char *shown = dc_root_display(host->root, SYSFS_PCI);
     struct stat st;
     if (dc_root_stat(host->root, SYSFS_PCI, &st) == -ENOENT) {
         /* No PCI bus registered (or no sysfs): known to be empty, but say why. */
         h->pci_known = true;
-        dc_host_diag(host, "pci", "%s does not exist; no PCI devices are reported.", sysfs);
+        dc_host_diag(host, "pci", "%s does not exist; no PCI devices are reported.", shown);
         return 0;
     }
 
@@ -397,7 +398,7 @@ static int probe_pci(dc_host *host)
         list_devices(a, h);
         h->pci_known = true;
     } else {
-        dc_host_diag(host, "pci", "libpci cannot list the PCI devices in %s: %s.", sysfs,
+        dc_host_diag(host, "pci", "libpci cannot list the PCI devices in %s: %s.", shown,
                      run.error);
     }
 

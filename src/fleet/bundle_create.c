@@ -652,6 +652,11 @@ int dc_bundle_create(const dc_bundle_create_opts *o, dc_diag *diag, char **ret_m
     int r = dc_root_open(path, &root);
     if (r == 0)
         r = dc_root_open_as_data(path, &data);
+    if (r == 0) {
+        /* The report a bundle keeps names the host's paths, as the host itself would. */
+        dc_root_set_display(root, "");
+        dc_root_set_display(data, "");
+    }
     const char *tmp = getenv("TMPDIR");
     _cleanup_free_ char *dir =
         xasprintf("%s/domcaps-capture-XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp");

@@ -19,6 +19,8 @@ int dc_fleet_host_open(const char *name, const char *sysroot, const dc_fleet_par
         *ret_msg = xasprintf("%s: a recorded host needs a captured root, not /", name);
         return -EINVAL;
     }
+    /* Messages name the host's own paths, not where its files are unpacked here. */
+    dc_root_set_display(root, "");
     dc_fleet_host *h = xcalloc(1, sizeof(*h));
     h->name = xstrdup(name);
     h->root = root;

@@ -358,6 +358,7 @@ void dc_root_free(dc_root *r)
     if (r->dirfd >= 0)
         close(r->dirfd);
     free(r->path);
+    free(r->display);
     free(r);
 }
 
@@ -368,8 +369,26 @@ const char *dc_root_rel(const char *abspath)
     return *abspath ? abspath : ".";
 }
 
+void dc_root_set_display(dc_root *r, const char *prefix)
+{
+    free(r->display);
+    r->display = xstrdup(prefix);
+}
+
+char *dc_root_fs_path(const dc_root *r, const char *abspath)
+{
+    if (!r || streq(r->path, "/"))
+        return xstrdup(abspath);
+    size_t n = strlen(r->path);
+    while (n > 1 && r->path[n - 1] == '/')
+        n--;
+    return xasprintf("%.*s%s", (int)n, r->path, abspath);
+}
+
 char *dc_root_display(const dc_root *r, const char *abspath)
 {
+    if (r && r->display)
+        return xasprintf("%s%s", r->display, abspath);
     if (!r || streq(r->path, "/"))
         return xstrdup(abspath);
     const char *p = r->path;

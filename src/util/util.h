@@ -134,6 +134,7 @@ typedef struct dc_root {
      * executable found. A host capture copies exactly what the probes read.
      */
     dc_strv *tap;
+    char *display; /* what messages show before a path; NULL: path (see dc_root_set_display) */
 } dc_root;
 
 int dc_root_open(const char *path, dc_root **ret);
@@ -146,8 +147,15 @@ int dc_root_open_as_data(const char *path, dc_root **ret);
 /* Tests set this to exercise the component walk used where openat2 is missing. */
 extern bool dc_root_no_openat2;
 void dc_root_free(dc_root *r);
+/*
+ * Messages show paths under this prefix instead of the root's path: "" for a
+ * root that stands for another host's / (a bundle), whose paths are the host's.
+ */
+void dc_root_set_display(dc_root *r, const char *prefix);
 /* Path inside the root, relative (no leading '/'), for *at() calls. */
 const char *dc_root_rel(const char *abspath);
+/* Where abspath is on this machine, for a library that opens files itself (libpci). */
+char *dc_root_fs_path(const dc_root *r, const char *abspath);
 /* Human-readable path for messages: the sysroot prefix plus abspath. */
 char *dc_root_display(const dc_root *r, const char *abspath);
 int dc_root_stat(const dc_root *r, const char *abspath, struct stat *ret_st);
