@@ -26,7 +26,7 @@ except ImportError:
 binary, source = sys.argv[1], sys.argv[2]
 data = os.path.join(source, "tests", "data")
 schemas = {}
-for name in ("domcaps", "host", "check", "error"):
+for name in ("domcaps", "host", "check", "error", "place", "bundle"):
     with open(os.path.join(source, "docs", "schema", name + ".schema.json")) as f:
         schema = json.load(f)
     jsonschema.Draft202012Validator.check_schema(schema)
@@ -113,6 +113,24 @@ with tempfile.TemporaryDirectory(prefix="domcaps-schema-") as cache:
     if outs[0] != outs[1] or not outs[0][1]:
         failures.append("check --host: the unversioned report is judged differently")
     counts["unversioned host report"] = 1
+
+    # Bundles: what `bundle show` says, and placement over a pool of two.
+    pool = []
+    for name, root, rec in (("tcg", "debian12-tcg", "qemu-7.2-x86_64"),
+                            ("intel", "intel-nested-kvm", "qemu-7.2-x86_64-intel")):
+        b = os.path.join(cache, name + ".bundle")
+        subprocess.run([binary, "bundle", "create", "-o", b, "--sysroot",
+                        os.path.join(data, "roots", root), "--emulator",
+                        "/usr/bin/qemu-system-x86_64", "--replay",
+                        os.path.join(data, "replies", rec + ".replies")],
+                       capture_output=True, timeout=120, check=True)
+        pool += ["--bundle", b]
+        run(["bundle", "show", "--format", "json", b], "bundle")
+    run(["place", "--format", "json"] + pool + domains, "place", want_codes=(0, 1, 2))
+    run(["place", "--format", "json"] + pool + domains[:2], "place", want_codes=(0, 1))
+    for args in (["place", "--bundle-dir", "/nonexistent", "x.xml"],
+                 ["bundle", "show", "/nonexistent.bundle"], ["bundle", "create"]):
+        run(args + ["--format", "json"], "error", want_codes=(2,))
 
     for args in (["--bogus"], ["host", "--timeout", "3"], ["check"], ["--arch", "nosuch"],
                  ["--replay", "/nonexistent.replies"], ["host", "--sysroot", "/nonexistent"],

@@ -31,6 +31,10 @@ report corpus "2" "$bin" check "${caps[@]}" --host "$data/golden/host/numa2.xml"
   "$data"/domains/*.xml nonexistent.xml
 report passing "0" "$bin" check "${caps[@]}" --host "$data/golden/host/numa2.xml" --format junit \
   "$data/domains/ok-q35-tcg.xml"
+# place: one testsuite per domain, one testcase per host of the pool
+"$bin" bundle create -o "$tmp/tcg.bundle" --sysroot "$data/roots/debian12-tcg" \
+  --emulator /usr/bin/qemu-system-x86_64 --replay "$data/replies/qemu-7.2-x86_64.replies" 2>/dev/null
+report place "1 2" "$bin" place --bundle "$tmp/tcg.bundle" --format junit "$data"/domains/*.xml
 report stdin "0 1" "$bin" check "${caps[@]}" --format junit - <"$data/domains/ok-q35-tcg.xml"
 
 # The corpus has warnings: each appears in a <system-out>, led by its rule.
@@ -43,5 +47,5 @@ for a in time timestamp hostname; do
   grep -q "<testsuite [^>]* $a='[^']\+'" "$tmp/corpus.xml" || { echo "FAIL: no $a on <testsuite>"; fail=1; }
 done
 suites=$(grep -c '<testsuite ' "$tmp/corpus.xml")
-echo "validated 3 reports ($suites suites in the corpus one, $n warnings in <system-out>)"
+echo "validated 4 reports ($suites suites in the corpus one, $n warnings in <system-out>)"
 exit $fail
