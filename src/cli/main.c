@@ -1354,11 +1354,12 @@ static int run_bundle(const options *o)
 static int run_place(const options *o)
 {
     dc_fleet_host **hosts = xcalloc(o->bundles.n, sizeof(*hosts));
+    dc_fleet_replays replays = {0};
     size_t n = 0;
     int rc = DC_EXIT_OK;
     for (size_t i = 0; i < o->bundles.n && !rc; i++)
         if (!(rc = load_bundle(o->bundles.v[i], &hosts[n])))
-            n++;
+            hosts[n++]->replays = &replays;
     if (!rc) {
         time_t started = time(NULL);
         dc_place_result res;
@@ -1375,6 +1376,7 @@ static int run_place(const options *o)
     }
     for (size_t i = 0; i < n; i++)
         dc_fleet_host_free(hosts[i]);
+    dc_fleet_replays_clear(&replays);
     free(hosts);
     return rc;
 }

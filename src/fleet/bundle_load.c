@@ -102,11 +102,13 @@ static char *bundle_name(const char *path)
     return xstrndup(base, n);
 }
 
+/* Where bundles are unpacked: $TMPDIR, else memory-backed /dev/shm when usable, else /tmp. */
 static char *make_private_dir(void)
 {
     const char *tmp = getenv("TMPDIR");
-    _cleanup_free_ char *tmpl =
-        xasprintf("%s/domcaps-bundle-XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp");
+    if (!tmp || tmp[0] != '/')
+        tmp = access("/dev/shm", W_OK | X_OK) == 0 ? "/dev/shm" : "/tmp";
+    _cleanup_free_ char *tmpl = xasprintf("%s/domcaps-bundle-XXXXXX", tmp);
     return mkdtemp(tmpl) ? TAKE_PTR(tmpl) : NULL;
 }
 

@@ -16,8 +16,27 @@ typedef struct dc_fleet_emulator {
     char *path;       /* as installed on that host */
     char *recording;  /* the recorded QMP conversation (a file on this machine) */
     dc_qemu_caps *qc; /* replayed on first use */
+    bool shared;      /* qc belongs to the pool's replays (dc_fleet_replays) */
     char *error;      /* why replaying failed; kept so that it is tried once */
 } dc_fleet_emulator;
+
+/*
+ * The replays of a pool, shared by its hosts: a fleet runs the same QEMU
+ * builds on many hosts, and the same recording (same emulator path, same
+ * bytes: equal SHA-256) replays to the same facts, so it is replayed once.
+ */
+typedef struct dc_fleet_replay {
+    char *path;
+    char digest[65];
+    dc_qemu_caps *qc;
+} dc_fleet_replay;
+
+typedef struct dc_fleet_replays {
+    dc_fleet_replay *v;
+    size_t n;
+} dc_fleet_replays;
+
+void dc_fleet_replays_clear(dc_fleet_replays *r);
 
 typedef struct dc_fleet_host {
     char *name;     /* how reports name the host (the bundle's file name, or as given) */
@@ -36,6 +55,7 @@ typedef struct dc_fleet_host {
     dc_diag diag; /* what the caps probes warned about, as `domcaps probe` prints them */
     dc_fleet_emulator *emus;
     size_t nemus;
+    dc_fleet_replays *replays; /* the pool's, borrowed; NULL: this host replays alone */
 } dc_fleet_host;
 
 /* One emulator of a host built from parts: its path there and its recording here. */

@@ -4,6 +4,7 @@
 
 #include "arch.h"
 #include "cache.h"
+#include "sha256.h"
 
 int dc_fleet_host_open(const char *name, const char *sysroot, const dc_fleet_part *emus,
                        size_t nemus, dc_fleet_host **ret, char **ret_msg)
@@ -47,7 +48,8 @@ void dc_fleet_host_free(dc_fleet_host *h)
         free(h->emus[i].path);
         free(h->emus[i].recording);
         free(h->emus[i].error);
-        dc_qemu_caps_free(h->emus[i].qc);
+        if (!h->emus[i].shared)
+            dc_qemu_caps_free(h->emus[i].qc);
     }
     free(h->emus);
     dc_host_clear(&h->host_caps);
@@ -134,20 +136,61 @@ ssize_t dc_fleet_find_emulator(const dc_fleet_host *h, const char *arch)
     return -1;
 }
 
+void dc_fleet_replays_clear(dc_fleet_replays *r)
+{
+    for (size_t i = 0; i < r->n; i++) {
+        free(r->v[i].path);
+        dc_qemu_caps_free(r->v[i].qc);
+    }
+    free(r->v);
+    *r = (dc_fleet_replays){0};
+}
+
+static int replay(dc_fleet_host *h, dc_fleet_emulator *e)
+{
+    dc_probe_opts po = {.binary = e->path, .replay = e->recording, .want_tcg_session = true};
+    _cleanup_free_ char *msg = NULL;
+    int r = dc_probe_cached(&po, h->root, NULL, NULL, &e->qc, &msg);
+    if (r < 0)
+        e->error = xasprintf("%s: the recording of %s is unusable: %s", h->name, e->path,
+                             msg ? msg : strerror(-r));
+    return r;
+}
+
+/* Through the pool's replays: an equal recording of the same emulator is replayed once. */
+static void replay_shared(dc_fleet_host *h, dc_fleet_emulator *e)
+{
+    _cleanup_free_ char *text = NULL, *msg = NULL;
+    size_t len = 0;
+    if (dc_read_input_file("recording", e->recording, 256u << 20, &text, &len, &msg) < 0) {
+        e->error = xasprintf("%s: %s", h->name, msg);
+        return;
+    }
+    char digest[65];
+    dc_sha256_hex(text, len, digest);
+    dc_fleet_replays *rs = h->replays;
+    for (size_t i = 0; i < rs->n; i++)
+        if (streq(rs->v[i].path, e->path) && streq(rs->v[i].digest, digest)) {
+            e->qc = rs->v[i].qc;
+            e->shared = true;
+            return;
+        }
+    if (replay(h, e) < 0)
+        return;
+    rs->v = xrealloc(rs->v, (rs->n + 1) * sizeof(*rs->v));
+    rs->v[rs->n] = (dc_fleet_replay){.path = xstrdup(e->path), .qc = e->qc};
+    memcpy(rs->v[rs->n++].digest, digest, sizeof(digest));
+    e->shared = true;
+}
+
 int dc_fleet_host_qemu(dc_fleet_host *h, size_t i, const dc_qemu_caps **ret, char **ret_msg)
 {
     dc_fleet_emulator *e = &h->emus[i];
     if (!e->qc && !e->error) {
-        dc_probe_opts po = {
-            .binary = e->path,
-            .replay = e->recording,
-            .want_tcg_session = true,
-        };
-        _cleanup_free_ char *msg = NULL;
-        int r = dc_probe_cached(&po, h->root, NULL, NULL, &e->qc, &msg);
-        if (r < 0)
-            e->error = xasprintf("%s: the recording of %s is unusable: %s", h->name, e->path,
-                                 msg ? msg : strerror(-r));
+        if (h->replays)
+            replay_shared(h, e);
+        else
+            replay(h, e);
     }
     if (!e->qc) {
         *ret_msg = xstrdup(e->error);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "cache.h"
+#include "sha256.h"
 
 #include <assert.h>
 #include <fcntl.h>
@@ -27,7 +28,6 @@
 #define DC_CACHE_END "end"
 #define DC_CACHE_MAX (64u << 20)
 #ifndef MIN
-#define MIN(a, b) ((a) < (b) ? (a) : (b))
 #endif
 
 /* ---- key inputs --------------------------------------------------------------- */
@@ -377,98 +377,12 @@ char *dc_cache_serialize(const dc_cache_key *key, const dc_qemu_caps *c)
 
 /* ---- checksum ------------------------------------------------------------------ */
 
-/* SHA-256 (FIPS 180-4) of the entry's body; integrity against damage, not a signature. */
-typedef struct sha256 {
-    uint32_t h[8];
-    uint8_t block[64];
-    size_t used;
-    uint64_t total;
-} sha256;
-
-static const uint32_t sha256_k[64] = {
-    0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
-    0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
-    0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
-    0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
-    0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
-    0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
-    0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
-    0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
-};
-
-static uint32_t ror32(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
-
-static void sha256_block(sha256 *s, const uint8_t *p)
-{
-    uint32_t w[64];
-    for (size_t i = 0; i < 16; i++)
-        w[i] = (uint32_t)p[4 * i] << 24 | (uint32_t)p[4 * i + 1] << 16 |
-               (uint32_t)p[4 * i + 2] << 8 | (uint32_t)p[4 * i + 3];
-    for (size_t i = 16; i < 64; i++) {
-        uint32_t s0 = ror32(w[i - 15], 7) ^ ror32(w[i - 15], 18) ^ (w[i - 15] >> 3);
-        uint32_t s1 = ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ (w[i - 2] >> 10);
-        w[i] = w[i - 16] + s0 + w[i - 7] + s1;
-    }
-    uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
-    uint32_t e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
-    for (size_t i = 0; i < 64; i++) {
-        uint32_t t1 = h + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) + ((e & f) ^ (~e & g)) +
-                      sha256_k[i] + w[i];
-        uint32_t t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-        h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
-    }
-    s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d;
-    s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
-}
-
-static void sha256_init(sha256 *s)
-{
-    static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
-                                   0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    *s = (sha256){0};
-    memcpy(s->h, iv, sizeof(iv));
-}
-
-static void sha256_update(sha256 *s, const void *data, size_t len)
-{
-    const uint8_t *p = data;
-    s->total += len;
-    if (s->used) {
-        size_t take = MIN(len, sizeof(s->block) - s->used);
-        memcpy(s->block + s->used, p, take);
-        s->used += take, p += take, len -= take;
-        if (s->used < sizeof(s->block))
-            return;
-        sha256_block(s, s->block);
-        s->used = 0;
-    }
-    for (; len >= 64; p += 64, len -= 64)
-        sha256_block(s, p);
-    memcpy(s->block, p, len);
-    s->used = len;
-}
-
-/* Lowercase hex, 64 digits plus NUL. */
-static void sha256_hex(const void *data, size_t len, char ret[65])
-{
-    sha256 s;
-    sha256_init(&s);
-    sha256_update(&s, data, len);
-    uint64_t bits = s.total * 8;
-    static const uint8_t pad[64] = {0x80};
-    sha256_update(&s, pad, s.used < 56 ? 56 - s.used : 120 - s.used);
-    uint8_t lenbe[8];
-    for (size_t i = 0; i < 8; i++)
-        lenbe[i] = (uint8_t)(bits >> (56 - 8 * i));
-    sha256_update(&s, lenbe, 8);
-    for (size_t i = 0; i < 8; i++)
-        snprintf(ret + 8 * i, 9, "%08" PRIx32, s.h[i]);
-}
+/* The digest (util/sha256.c) is for integrity against damage, not a signature. */
 
 char *dc_cache_seal(const char *body, size_t len)
 {
     char hex[65];
-    sha256_hex(body, len, hex);
+    dc_sha256_hex(body, len, hex);
     return xasprintf("%.*s%s %s %s\n%s\n", (int)len, body, DC_CACHE_CHECKSUM, DC_CACHE_DIGEST, hex,
                      DC_CACHE_END);
 }
@@ -957,7 +871,7 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
     if (fmt != DC_CACHE_FORMAT) {
         char got[65];
         if (tail)
-            sha256_hex(text, (size_t)(tail - text), got);
+            dc_sha256_hex(text, (size_t)(tail - text), got);
         if (!tail || streq(got, want)) {
             *ret_why = xstrdup("written by another domcaps version (line 1)");
             return -ESTALE;
@@ -976,7 +890,7 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
         return -EBADMSG;
     }
     char got[65];
-    sha256_hex(text, (size_t)(tail - text), got);
+    dc_sha256_hex(text, (size_t)(tail - text), got);
     if (!streq(got, want)) {
         *ret_why = xasprintf("checksum mismatch: the entry was damaged (line %u)",
                              line_of(text, (size_t)(tail - text)));
