@@ -210,18 +210,24 @@ int dc_archive_read(const char *file, dc_archive_reader *ret, char **ret_msg)
         dc_buf_clear(&b);
         return r;
     }
-    ret->len = b.len;
-    ret->text = dc_buf_steal(&b);
-    if (!ret->text || ret->len < strlen(MAGIC) || memcmp(ret->text, MAGIC, strlen(MAGIC)) != 0) {
-        bool ours = ret->text && ret->len > 15 && memcmp(ret->text, "domcaps-bundle ", 15) == 0;
+    size_t len = b.len;
+    return dc_archive_parse(file, dc_buf_steal(&b), len, ret, ret_msg);
+}
+
+int dc_archive_parse(const char *name, char *text, size_t len, dc_archive_reader *ret,
+                     char **ret_msg)
+{
+    *ret = (dc_archive_reader){.text = text, .len = len};
+    if (!text || len < strlen(MAGIC) || memcmp(text, MAGIC, strlen(MAGIC)) != 0) {
+        bool ours = text && len > 15 && memcmp(text, "domcaps-bundle ", 15) == 0;
         *ret_msg = ours ? xasprintf("%s: a bundle of another format version (this domcaps reads "
                                     "version %d)",
-                                    file, DC_BUNDLE_FORMAT_VERSION)
-                        : xasprintf("%s: not a domcaps bundle", file);
+                                    name, DC_BUNDLE_FORMAT_VERSION)
+                        : xasprintf("%s: not a domcaps bundle", name);
         dc_archive_reader_clear(ret);
         return -EINVAL;
     }
-    r = parse_entries(file, ret, ret_msg);
+    int r = parse_entries(name, ret, ret_msg);
     if (r < 0)
         dc_archive_reader_clear(ret);
     return r;

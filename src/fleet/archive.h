@@ -34,6 +34,9 @@ void dc_archive_clear(dc_archive *a);
 
 /* Reads and checks a whole archive: -EINVAL and a message for anything malformed. */
 int dc_archive_read(const char *file, dc_archive_reader *ret, char **ret_msg);
+/* Checks an archive already decompressed; takes text (malloc'd, len bytes) in all cases. */
+int dc_archive_parse(const char *name, char *text, size_t len, dc_archive_reader *ret,
+                     char **ret_msg);
 void dc_archive_reader_clear(dc_archive_reader *r);
 const dc_archive_entry *dc_archive_find(const dc_archive_reader *r, const char *path);
 

@@ -29,7 +29,7 @@ while getopts B:t:w:j: opt; do
   esac
 done
 shift $((OPTIND - 1))
-all=(domain snapshot hostreport_xml hostreport_json replay firmware cache sysfs cpulist)
+all=(domain snapshot hostreport_xml hostreport_json replay firmware cache sysfs cpulist bundle)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 keep=1
@@ -84,6 +84,7 @@ gather_seeds() {
     done
     ;;
   cache) ;; # entries are made per host: tests/fuzz/corpus/cache
+  bundle) ;; # real bundles hold megabytes of recordings: tests/fuzz/corpus/bundle has small ones
   sysfs)
     for f in "$data"/roots/* "$data"/hostile/sysroot-*; do
       [ -d "$f/sys" ] && serialize_root "$f" >"$out/$(basename "$f")"
