@@ -30,7 +30,8 @@ static int cmp_strp(const void *a, const void *b)
 static void strv_keep_common(dc_strv *acc, const dc_strv *other)
 {
     char **sorted = xcalloc(other->n ? other->n : 1, sizeof(char *));
-    memcpy(sorted, other->v, other->n * sizeof(char *));
+    if (other->n)
+        memcpy(sorted, other->v, other->n * sizeof(char *));
     qsort(sorted, other->n, sizeof(char *), cmp_strp);
     size_t k = 0;
     for (size_t i = 0; i < acc->n; i++) {
@@ -132,11 +133,13 @@ static void os_and(dc_domcaps *acc, const dc_domcaps *o)
 
 static void blockers_union(dc_cpu_model *m, char *const *other)
 {
-    dc_strv b = {.v = m->blockers, .n = strs_len(m->blockers)};
-    b.alloc = b.n;
+    dc_strv b = {0};
+    for (char **f = m->blockers; f && *f; f++)
+        dc_strv_add_take(&b, *f);
+    free(m->blockers);
     for (; other && *other; other++)
         dc_strv_add_unique(&b, *other);
-    m->blockers = b.v;
+    m->blockers = b.v ? b.v : xcalloc(1, sizeof(char *));
 }
 
 static void model_and(dc_cpu_model *m, const dc_cpu_model *o)
@@ -212,9 +215,8 @@ static void sev_and(dc_domcaps *acc, const dc_domcaps *o)
     typeof(acc->features.sev) *s = &acc->features.sev;
     const typeof(o->features.sev) *t = &o->features.sev;
     /* A guest is launched for one C-bit position: hosts that differ share no SEV. */
-    if (s->supported == DC_YES &&
-        (t->supported != DC_YES || s->cbitpos != t->cbitpos ||
-         s->reduced_phys_bits != t->reduced_phys_bits)) {
+    if (s->supported == DC_YES && (t->supported != DC_YES || s->cbitpos != t->cbitpos ||
+                                   s->reduced_phys_bits != t->reduced_phys_bits)) {
         free(s->cpu0_id);
         *s = (typeof(*s)){.supported = DC_NO};
         return;
@@ -284,9 +286,9 @@ static void hyperv_and(dc_domcaps *acc, const dc_domcaps *o)
     else if (!mixed)
         enum_and(&h->features, &t->features);
     if (mixed)
-        h->features.values &= ~((UINT32_C(1) << DC_HV_VPINDEX) | (UINT32_C(1) << DC_HV_VAPIC) |
-                                (UINT32_C(1) << DC_HV_SYNIC) |
-                                (UINT32_C(1) << DC_HV_REENLIGHTENMENT));
+        h->features.values &=
+            ~((UINT32_C(1) << DC_HV_VPINDEX) | (UINT32_C(1) << DC_HV_VAPIC) |
+              (UINT32_C(1) << DC_HV_SYNIC) | (UINT32_C(1) << DC_HV_REENLIGHTENMENT));
 }
 
 static void features_and(dc_domcaps *acc, const dc_domcaps *o)
@@ -426,8 +428,8 @@ static void cpudefs_and(dc_qemu_accel *out, const member *ms, size_t n)
     out->cpus = xcalloc(first->ncpus ? first->ncpus : 1, sizeof(dc_qemu_cpudef));
     for (size_t i = 0; i < first->ncpus; i++) {
         const dc_qemu_cpudef *d = &first->cpus[i];
-        dc_qemu_cpudef m = {.name = xstrdup(d->name), .deprecated = d->deprecated,
-                            .usable = d->usable};
+        dc_qemu_cpudef m = {
+            .name = xstrdup(d->name), .deprecated = d->deprecated, .usable = d->usable};
         m.alias_of = d->alias_of ? xstrdup(d->alias_of) : NULL;
         m.typename = d->typename ? xstrdup(d->typename) : NULL;
         m.vendor = d->vendor ? xstrdup(d->vendor) : NULL;
@@ -673,8 +675,7 @@ static const char *own_vendor(const member *m, const char *name)
         return NULL;
     _cleanup_free_ char *family = xstrndup(name, (size_t)(v - name));
     for (size_t i = 0; i < ELEMENTSOF(sessions); i++) {
-        const dc_qemu_cpuexp *e =
-            sessions[i] ? dc_qemu_model_expansion(sessions[i], family) : NULL;
+        const dc_qemu_cpuexp *e = sessions[i] ? dc_qemu_model_expansion(sessions[i], family) : NULL;
         if (e)
             return e->vendor;
     }
@@ -732,6 +733,40 @@ static void cpuexp_clear(dc_qemu_cpuexp *e)
     dc_strv_clear(&e->features);
 }
 
+static bool features_within(const dc_strv *model, const dc_strv *cpu)
+{
+    for (size_t i = 0; i < model->n; i++)
+        if (!dc_strv_contains(cpu, model->v[i]))
+            return false;
+    return true;
+}
+
+/*
+ * Moves the models whose every feature the common CPU has to the front and
+ * returns how many there are: among them the closest is the one with the
+ * most features, and nothing needs disabling on any host.
+ */
+static size_t prefer_whole_models(const dc_qemu_cpuexp *common, dc_qemu_cpuexp *models, char **own,
+                                  size_t k)
+{
+    dc_qemu_cpuexp *m = xcalloc(k ? k : 1, sizeof(*m));
+    char **o = xcalloc(k ? k : 1, sizeof(char *));
+    size_t w = 0, rest = 0;
+    /* Stable: the models keep their order within each part. */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < k; i++)
+            if (features_within(&models[i].features, &common->features) == (pass == 0)) {
+                m[w + rest] = models[i];
+                o[w + rest] = own[i];
+                pass == 0 ? w++ : rest++;
+            }
+    memcpy(models, m, k * sizeof(*m));
+    memcpy(own, o, k * sizeof(char *));
+    free(m);
+    free(o);
+    return w;
+}
+
 /*
  * Without per-model expansions on some host: named after the model the
  * first host's host-model names when every host can use it, every common
@@ -780,9 +815,12 @@ static void host_model_baseline(const member *ms, size_t n, dc_domcaps *caps, dc
     dc_qemu_cpuexp *models = NULL;
     char **own = NULL;
     size_t k = with_models ? common_models(ms, n, &models, &own) : 0;
-    if (k)
-        dc_cpu_host_model(&common, models, (const char *const *)own, k, &qc->feature_aliases,
+    size_t whole = prefer_whole_models(&common, models, own, k);
+    if (whole)
+        dc_cpu_host_model(&common, models, (const char *const *)own, whole, &qc->feature_aliases,
                           hm);
+    else if (k)
+        dc_cpu_host_model(&common, models, (const char *const *)own, k, &qc->feature_aliases, hm);
     if (!k || hm->supported != DC_YES) {
         dc_host_model_clear(hm);
         host_model_fallback(ms, n, caps, first_model, &common, &qc->feature_aliases, hm);
@@ -804,16 +842,22 @@ static void host_model_baseline(const member *ms, size_t n, dc_domcaps *caps, dc
 
 static int tri_int_and(int a, int b) { return a == 0 || b == 0 ? 0 : a == b ? a : -1; }
 
-static void hostcpu_and(dc_hostcpu *out, const dc_hostcpu *c, bool first, dc_strv *flags)
+static void hostcpu_and(dc_hostcpu *out, const dc_hostcpu *c, bool first, dc_strv *flags,
+                        bool *flags_known)
 {
+    /* Flags are compared only where known: a host without them judges none. */
     dc_strv f = {.v = c->flags, .n = strs_len(c->flags)};
+    if (f.n && !*flags_known)
+        strv_copy(flags, &f);
+    else if (f.n)
+        strv_keep_common(flags, &f);
+    *flags_known = *flags_known || f.n;
     if (first) {
         out->arch = c->arch ? xstrdup(c->arch) : NULL;
         out->vendor = c->vendor ? xstrdup(c->vendor) : NULL;
         out->phys_bits = c->phys_bits;
         out->vmx = c->vmx;
         out->svm = c->svm;
-        strv_copy(flags, &f);
         return;
     }
     keep_if_same(&out->arch, c->arch);
@@ -821,7 +865,6 @@ static void hostcpu_and(dc_hostcpu *out, const dc_hostcpu *c, bool first, dc_str
     out->phys_bits = min_known(out->phys_bits, c->phys_bits);
     out->vmx = out->vmx && c->vmx;
     out->svm = out->svm && c->svm;
-    strv_keep_common(flags, &f);
 }
 
 static void hostkvm_and(dc_hostkvm *out, const dc_hostkvm *k, bool first)
@@ -869,13 +912,15 @@ static void host_and(member *ms, size_t n, dc_hostinfo *out)
         .numad = -1,
     };
     dc_strv flags = {0};
+    bool flags_known = false;
     for (size_t j = 0; j < n; j++) {
         const dc_host *h = dc_fleet_host_probes(ms[j].h, DC_FLEET_FOR_CHECK);
-        hostcpu_and(&out->cpu, &h->info.cpu, j == 0, &flags);
+        hostcpu_and(&out->cpu, &h->info.cpu, j == 0, &flags, &flags_known);
         hostkvm_and(&out->kvm, &h->info.kvm, j == 0);
     }
     dc_strv_sort(&flags);
-    out->cpu.flags = flags.v ? flags.v : xcalloc(1, sizeof(char *));
+    /* NULL: no host knows its flags (a report read back says none, which is stricter). */
+    out->cpu.flags = flags_known ? (flags.v ? flags.v : xcalloc(1, sizeof(char *))) : NULL;
     out->numa.cells = xcalloc(1, sizeof(dc_numa_cell));
     out->pci = xcalloc(1, sizeof(dc_pci_device));
     out->usb = xcalloc(1, sizeof(dc_usb_device));
@@ -1008,6 +1053,33 @@ static char *common_path(const member *ms, size_t n)
     return xstrdup(ms[0].caps->path);
 }
 
+/*
+ * Under KVM the checker judges Hyper-V against the host's list, or, where
+ * KVM has none, refuses what QEMU programs MSRs for: a pool with both has
+ * vapic (only warned about with a list) and the hypervclock timer (not
+ * judged with one) that its document cannot refuse.
+ */
+static char **pool_limits(const member *ms, size_t n)
+{
+    dc_strv out = {0};
+    dc_buf with = {0}, without = {0};
+    for (size_t j = 0; j < n; j++) {
+        const dc_domcaps *c = ms[j].caps;
+        if (!streq(c->domain, "kvm") || c->features.hyperv.supported != DC_YES)
+            continue;
+        dc_buf *b = hyperv_listed(c) ? &with : &without;
+        dc_buf_addf(b, "%s%s", b->len ? ", " : "", ms[j].h->name);
+    }
+    if (with.len && without.len)
+        dc_strv_add_take(&out, xasprintf("hyperv: KVM lists Hyper-V enlightenments on %s and "
+                                         "none on %s; a domain with vapic or the hypervclock "
+                                         "timer passes the baseline and fails on %s",
+                                         with.s, without.s, without.s));
+    dc_buf_clear(&with);
+    dc_buf_clear(&without);
+    return out.v ? out.v : xcalloc(1, sizeof(char *));
+}
+
 static dc_fleet_baseline_result *result_new(const member *ms, size_t n)
 {
     dc_fleet_baseline_result *b = xcalloc(1, sizeof(*b));
@@ -1055,6 +1127,7 @@ int dc_fleet_baseline(dc_fleet_host **hosts, size_t n, const dc_request *req,
         return r;
     }
     dc_fleet_baseline_result *b = result_new(ms, n);
+    b->limits = pool_limits(ms, n);
     char *path = common_path(ms, n);
     b->caps = TAKE_PTR(ms[0].caps);
     for (size_t j = 1; j < n; j++)
@@ -1082,6 +1155,9 @@ void dc_fleet_baseline_free(dc_fleet_baseline_result *b)
     dc_domcaps_free(b->caps);
     dc_qemu_caps_free(b->qemu);
     dc_hostinfo_clear(&b->host);
+    for (size_t j = 0; b->limits && b->limits[j]; j++)
+        free(b->limits[j]);
+    free(b->limits);
     for (size_t j = 0; b->hosts && b->hosts[j]; j++)
         free(b->hosts[j]);
     free(b->hosts);

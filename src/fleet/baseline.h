@@ -19,6 +19,12 @@ typedef struct dc_fleet_baseline_result {
     dc_hostinfo host;
     char **hosts;    /* the pool's host names, sorted (the order given changes nothing) */
     char **machines; /* the machine each host resolved the request to, parallel to hosts */
+    /*
+     * What one document cannot say to the checker for this pool, one
+     * sentence each (NULL-terminated, often empty): a domain may pass the
+     * baseline and still fail there on some host. See docs/baseline.md.
+     */
+    char **limits;
 } dc_fleet_baseline_result;
 
 /*
