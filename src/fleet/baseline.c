@@ -760,8 +760,10 @@ static size_t prefer_whole_models(const dc_qemu_cpuexp *common, dc_qemu_cpuexp *
                 o[w + rest] = own[i];
                 pass == 0 ? w++ : rest++;
             }
-    memcpy(models, m, k * sizeof(*m));
-    memcpy(own, o, k * sizeof(char *));
+    if (k) {
+        memcpy(models, m, k * sizeof(*m));
+        memcpy(own, o, k * sizeof(char *));
+    }
     free(m);
     free(o);
     return w;
