@@ -299,6 +299,38 @@ def placement(intel, other, tcg):
             expect((crc == 0) == (prc == 0), "place and check disagree on %s %s" % (b, d))
 
 
+def baseline(intel, other, tcg):
+    """The CLI over the pool baseline (its property over the corpus is the baseline suite's)."""
+    pool = os.path.join(work, "pool")
+    base, host = os.path.join(work, "base.xml"), os.path.join(work, "base-host.xml")
+    rc, out, err = run("baseline", "--bundle", intel, "--bundle", other, "--machine", "q35",
+                       "--host-report", host)
+    expect(rc == 0 and "<domainCapabilities>" in out and os.path.exists(host),
+           "baseline: %d %s" % (rc, err))
+    with open(base, "w") as f:
+        f.write(out)
+    rc2, out2, _ = run("baseline", "--bundle", other, "--bundle", intel, "--machine", "q35")
+    expect(out2 == out, "the order of the bundles changes the baseline")
+    rc, out, _ = run("baseline", "--bundle", intel, "--bundle", other, "--machine", "q35",
+                     "--format", "json")
+    expect(rc == 0 and json.loads(out)["schemaVersion"] == 1, "baseline --format json")
+    # a domain the baseline passes runs on both hosts
+    dom = os.path.join(data, "domains")
+    for d in sorted(glob.glob(os.path.join(dom, "*q35*.xml")))[:12]:
+        rc, _, _ = run("check", "--caps", base, "--host", host, d)
+        if rc == 0:
+            for b in (intel, other):
+                brc, out, _ = run("check", "--bundle", b, d)
+                expect(brc == 0, "%s passes the baseline, not %s: %s" % (d, b, out))
+    # mixed arches, an empty pool, a damaged bundle, a machine one host lacks
+    for args, what in ((["--bundle-dir", pool], "mixed arches"),
+                       (["--bundle-dir", os.path.join(work, "empty-pool")], "empty pool"),
+                       (["--bundle", os.path.join(work, "hostile-truncated.bundle")], "damaged"),
+                       (["--bundle", intel, "--machine", "nosuch"], "unknown machine")):
+        rc, _, err = run("baseline", *args)
+        expect(rc == 2 and err.startswith("domcaps: "), "baseline, %s: %d %s" % (what, rc, err))
+
+
 def recorded():
     intel, other, tcg = recorded_hosts()
     check_show(intel)
@@ -306,6 +338,7 @@ def recorded():
     hostile_bundles(tcg)
     atomic_writes(tcg)
     placement(intel, other, tcg)
+    baseline(intel, other, tcg)
 
 
 # ---- this host ---------------------------------------------------------------------------

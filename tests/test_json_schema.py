@@ -128,6 +128,9 @@ with tempfile.TemporaryDirectory(prefix="domcaps-schema-") as cache:
         run(["bundle", "show", "--format", "json", b], "bundle")
     run(["place", "--format", "json"] + pool + domains, "place", want_codes=(0, 1, 2))
     run(["place", "--format", "json"] + pool + domains[:2], "place", want_codes=(0, 1))
+    run(["baseline", "--format", "json"] + pool, "domcaps")
+    run(["baseline", "--format", "json", "--machine", "q35", "--virttype", "qemu"] + pool,
+        "domcaps")
     for args in (["place", "--bundle-dir", "/nonexistent", "x.xml"],
                  ["bundle", "show", "/nonexistent.bundle"], ["bundle", "create"]):
         run(args + ["--format", "json"], "error", want_codes=(2,))

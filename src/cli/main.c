@@ -6,6 +6,7 @@
 #include <poll.h>
 
 #include "arch.h"
+#include "baseline.h"
 #include "bundle.h"
 #include "cache.h"
 #include "check.h"
@@ -27,11 +28,12 @@ typedef enum command {
     CMD_CACHE,
     CMD_BUNDLE,
     CMD_PLACE,
+    CMD_BASELINE,
     _CMD_MAX,
 } command;
 
 static const char *const command_names[_CMD_MAX] = {"probe", "host", "check", "cache",
-                                                            "bundle", "place"};
+                                                            "bundle", "place", "baseline"};
 
 #define ON_PROBE (1u << CMD_PROBE)
 #define ON_HOST (1u << CMD_HOST)
@@ -39,7 +41,8 @@ static const char *const command_names[_CMD_MAX] = {"probe", "host", "check", "c
 #define ON_CACHE (1u << CMD_CACHE)
 #define ON_BUNDLE (1u << CMD_BUNDLE)
 #define ON_PLACE (1u << CMD_PLACE)
-#define ON_ALL (ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE | ON_BUNDLE | ON_PLACE)
+#define ON_BASELINE (1u << CMD_BASELINE)
+#define ON_ALL (ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE | ON_BUNDLE | ON_PLACE | ON_BASELINE)
 
 enum {
     OPT_EMULATOR = 0x100,
@@ -64,6 +67,7 @@ enum {
     OPT_BUNDLE,
     OPT_BUNDLE_DIR,
     OPT_OUTPUT,
+    OPT_HOST_REPORT,
 };
 
 /* Every option, the subcommands taking it and its line in their --help. */
@@ -80,13 +84,14 @@ static const option_desc option_descs[] = {
      "emulator binary (default: qemu-system-<arch> from PATH)"},
     {"trust-emulator", OPT_TRUST_EMULATOR, "DIR", ON_CHECK,
      "check may run the emulators inside DIR (repeatable)"},
-    {"arch", OPT_ARCH, "ARCH", ON_PROBE,
+    {"arch", OPT_ARCH, "ARCH", ON_PROBE | ON_BASELINE,
      "guest architecture (default: the emulator's or the host's)"},
-    {"machine", OPT_MACHINE, "TYPE", ON_PROBE,
+    {"machine", OPT_MACHINE, "TYPE", ON_PROBE | ON_BASELINE,
      "machine type or alias (default: the arch's preferred one; with --all a comma list)"},
-    {"virttype", OPT_VIRTTYPE, "TYPE", ON_PROBE,
+    {"virttype", OPT_VIRTTYPE, "TYPE", ON_PROBE | ON_BASELINE,
      "kvm or qemu (default: kvm when usable, else qemu; with --all a comma list)"},
-    {"format", OPT_FORMAT, "FORMAT", ON_PROBE | ON_HOST | ON_CHECK | ON_BUNDLE | ON_PLACE,
+    {"format", OPT_FORMAT, "FORMAT",
+     ON_PROBE | ON_HOST | ON_CHECK | ON_BUNDLE | ON_PLACE | ON_BASELINE,
      "xml (default) or json; errors are a JSON document too with json"},
     {"record", OPT_RECORD, "FILE", ON_PROBE,
      "write the QMP conversation to FILE (.replies layout)"},
@@ -106,9 +111,12 @@ static const option_desc option_descs[] = {
     {"no-cache", OPT_NO_CACHE, NULL, ON_PROBE | ON_CHECK, "neither read nor write the cache"},
     {"explain", OPT_EXPLAIN, NULL, ON_CACHE,
      "say for each entry what it was keyed on and if it holds"},
-    {"bundle", OPT_BUNDLE, "FILE", ON_PROBE | ON_HOST | ON_CHECK | ON_PLACE,
+    {"bundle", OPT_BUNDLE, "FILE", ON_PROBE | ON_HOST | ON_CHECK | ON_PLACE | ON_BASELINE,
      "answer as the host captured in FILE (`domcaps bundle create`) would"},
-    {"bundle-dir", OPT_BUNDLE_DIR, "DIR", ON_PLACE, "every *.bundle in DIR (repeatable)"},
+    {"bundle-dir", OPT_BUNDLE_DIR, "DIR", ON_PLACE | ON_BASELINE,
+     "every *.bundle in DIR (repeatable)"},
+    {"host-report", OPT_HOST_REPORT, "FILE", ON_BASELINE,
+     "also write the hosts' common CPU and KVM facts, for `check --host`"},
     {"output", OPT_OUTPUT, "FILE", ON_BUNDLE, "the bundle to write (also -o FILE)"},
     {"version", OPT_VERSION, NULL, ON_ALL, "print the version and exit (also -V)"},
     {"help", OPT_HELP, NULL, ON_ALL, "print this help and exit (also -h)"},
@@ -144,6 +152,12 @@ static const char *const usage_lines[_CMD_MAX] = {
     "\n"
     "Judges every domain on every captured host with the rules of `domcaps check`:\n"
     "the hosts that can run it, and why each other one cannot.\n",
+    "Usage: domcaps baseline (--bundle FILE | --bundle-dir DIR)... [--arch ARCH]\n"
+    "                        [--machine TYPE] [--virttype kvm|qemu] [--format xml|json]\n"
+    "                        [--host-report FILE]\n"
+    "\n"
+    "Prints one domainCapabilities document every host of the pool satisfies: a\n"
+    "domain that `domcaps check --caps` passes against it runs on each of them.\n",
 };
 
 /* The few options whose meaning depends on the subcommand. */
@@ -163,7 +177,7 @@ static const char *option_help(const option_desc *d, command cmd)
         return "with --sysroot: the recording of the --emulator given before it";
     if (d->id == OPT_SYSROOT && cmd == CMD_BUNDLE)
         return "capture a captured root (with --replay recordings) instead of this host";
-    if (d->id == OPT_BUNDLE && cmd == CMD_PLACE)
+    if (d->id == OPT_BUNDLE && (cmd == CMD_PLACE || cmd == CMD_BASELINE))
         return "a captured host of the pool (repeatable)";
     return d->help;
 }
@@ -172,7 +186,7 @@ static void print_help(command cmd)
 {
     fputs(usage_lines[cmd], stdout);
     if (cmd == CMD_PROBE)
-        fputs("Subcommands: probe (the default), host, check, cache, bundle, place; "
+        fputs("Subcommands: probe (the default), host, check, cache, bundle, place, baseline; "
               "`domcaps SUBCOMMAND --help` for each.\n",
               stdout);
     fputs("\nOptions:\n", stdout);
@@ -214,6 +228,7 @@ typedef struct options {
     dc_strv bundle_dirs;
     dc_strv replays; /* bundle create: one per --emulator */
     const char *output;
+    const char *host_report;
     const char *action; /* bundle: create or show */
     bool sysroot_given;
     char **args;        /* bundle show, place: the files */
@@ -378,6 +393,9 @@ static int parse_option(options *o, int c, const char *arg)
     case OPT_OUTPUT:
         o->output = arg;
         break;
+    case OPT_HOST_REPORT:
+        o->host_report = arg;
+        break;
     case OPT_SYSROOT:
         o->sysroot = arg;
         o->sysroot_given = true;
@@ -521,6 +539,27 @@ static int check_place_args(options *o, int argc, char **argv)
     return 0;
 }
 
+static int check_baseline_args(options *o, int argc, char **argv)
+{
+    static const char *const virttypes[] = {"kvm", "qemu", NULL};
+    if (optind < argc)
+        return fail_usage("unexpected argument '%s'; see 'domcaps baseline --help'", argv[optind]);
+    if (!streq(o->format, "xml") && !streq(o->format, "json"))
+        return fail_usage("unknown format '%s' (expected xml or json)", o->format);
+    if (o->arch && !dc_arch_known(o->arch))
+        return fail_usage("unknown architecture '%s'", o->arch);
+    int r = o->virttype ? check_list("virttype", o->virttype, false, virttypes) : 0;
+    if (r)
+        return r;
+    if (!o->bundles.n && !o->bundle_dirs.n)
+        return fail_usage("baseline needs the pool: --bundle FILE or --bundle-dir DIR");
+    if ((r = collect_bundle_dirs(o)))
+        return r;
+    if (!o->bundles.n)
+        return fail_usage("the pool is empty: no *.bundle in %s", o->bundle_dirs.v[0]);
+    return o->host_report && check_record_path(o->host_report) ? DC_EXIT_USAGE : 0;
+}
+
 /* probe, host and check answer for one captured host, instead of this one. */
 static int check_bundle_use(const options *o)
 {
@@ -595,6 +634,8 @@ static int parse_args(int argc, char **argv, options *o)
         return check_bundle_args(o, argc, argv);
     if (o->cmd == CMD_PLACE)
         return check_place_args(o, argc, argv);
+    if (o->cmd == CMD_BASELINE)
+        return check_baseline_args(o, argc, argv);
     if (o->bundles.n) {
         int r = check_bundle_use(o);
         if (r)
@@ -1318,6 +1359,28 @@ static int run_cache(const options *o)
     return DC_EXIT_OK;
 }
 
+static int load_pool(const options *o, dc_fleet_host ***ret, size_t *ret_n,
+                     dc_fleet_replays *replays)
+{
+    dc_fleet_host **hosts = xcalloc(o->bundles.n, sizeof(*hosts));
+    size_t n = 0;
+    int rc = DC_EXIT_OK;
+    for (size_t i = 0; i < o->bundles.n && !rc; i++)
+        if (!(rc = load_bundle(o->bundles.v[i], &hosts[n])))
+            hosts[n++]->replays = replays;
+    *ret = hosts;
+    *ret_n = n;
+    return rc;
+}
+
+static void free_pool(dc_fleet_host **hosts, size_t n, dc_fleet_replays *replays)
+{
+    for (size_t i = 0; i < n; i++)
+        dc_fleet_host_free(hosts[i]);
+    dc_fleet_replays_clear(replays);
+    free(hosts);
+}
+
 static int run_bundle(const options *o)
 {
     if (streq(o->action, "show")) {
@@ -1353,13 +1416,10 @@ static int run_bundle(const options *o)
 
 static int run_place(const options *o)
 {
-    dc_fleet_host **hosts = xcalloc(o->bundles.n, sizeof(*hosts));
+    dc_fleet_host **hosts = NULL;
     dc_fleet_replays replays = {0};
     size_t n = 0;
-    int rc = DC_EXIT_OK;
-    for (size_t i = 0; i < o->bundles.n && !rc; i++)
-        if (!(rc = load_bundle(o->bundles.v[i], &hosts[n])))
-            hosts[n++]->replays = &replays;
+    int rc = load_pool(o, &hosts, &n, &replays);
     if (!rc) {
         time_t started = time(NULL);
         dc_place_result res;
@@ -1374,10 +1434,34 @@ static int run_place(const options *o)
                                              : DC_EXIT_OK;
         dc_place_result_clear(&res);
     }
-    for (size_t i = 0; i < n; i++)
-        dc_fleet_host_free(hosts[i]);
-    dc_fleet_replays_clear(&replays);
-    free(hosts);
+    free_pool(hosts, n, &replays);
+    return rc;
+}
+
+static int run_baseline(const options *o)
+{
+    dc_fleet_host **hosts = NULL;
+    dc_fleet_replays replays = {0};
+    size_t n = 0;
+    int rc = load_pool(o, &hosts, &n, &replays);
+    dc_fleet_baseline_result *b = NULL;
+    _cleanup_free_ char *msg = NULL;
+    dc_request req = {.arch = o->arch, .machine = o->machine, .virttype = o->virttype};
+    if (!rc && dc_fleet_baseline(hosts, n, &req, &b, &msg) < 0)
+        rc = fail_usage("%s", msg);
+    if (!rc && o->host_report) {
+        _cleanup_free_ char *doc = dc_fleet_baseline_format_host(b, false);
+        int r = dc_write_file_atomic(o->host_report, doc, strlen(doc));
+        if (r < 0)
+            rc = fail_usage("cannot write %s: %s", o->host_report, strerror(-r));
+    }
+    if (!rc) {
+        for (char **l = b->limits; l && *l; l++)
+            fprintf(stderr, "domcaps: warning: %s\n", *l);
+        rc = print_document(dc_fleet_baseline_format(b, streq(o->format, "json")));
+    }
+    dc_fleet_baseline_free(b);
+    free_pool(hosts, n, &replays);
     return rc;
 }
 
@@ -1414,6 +1498,9 @@ int main(int argc, char **argv)
         break;
     case CMD_PLACE:
         r = run_place(&o);
+        break;
+    case CMD_BASELINE:
+        r = run_baseline(&o);
         break;
     case CMD_PROBE:
     case _CMD_MAX:
