@@ -13,6 +13,7 @@
 #include "domcaps/domcaps.h"
 #include "host.h"
 #include "jsonw.h"
+#include "labels.h"
 #include "qemu_probe.h"
 #include "spawn.h"
 
@@ -23,16 +24,19 @@ typedef enum command {
     CMD_HOST,
     CMD_CHECK,
     CMD_CACHE,
+    CMD_LABELS,
     _CMD_MAX,
 } command;
 
-static const char *const command_names[_CMD_MAX] = {"probe", "host", "check", "cache"};
+static const char *const command_names[_CMD_MAX] = {"probe", "host", "check", "cache",
+                                                     "labels"};
 
 #define ON_PROBE (1u << CMD_PROBE)
 #define ON_HOST (1u << CMD_HOST)
 #define ON_CHECK (1u << CMD_CHECK)
 #define ON_CACHE (1u << CMD_CACHE)
-#define ON_ALL (ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE)
+#define ON_LABELS (1u << CMD_LABELS)
+#define ON_ALL (ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE | ON_LABELS)
 
 enum {
     OPT_EMULATOR = 0x100,
@@ -54,6 +58,10 @@ enum {
     OPT_NO_CACHE,
     OPT_EXPLAIN,
     OPT_ALL,
+    OPT_OUTPUT_DIR,
+    OPT_OBSOLETE_CPUS,
+    OPT_MIN_CPU,
+    OPT_EXPIRY,
 };
 
 /* Every option, the subcommands taking it and its line in their --help. */
@@ -66,7 +74,7 @@ typedef struct option_desc {
 } option_desc;
 
 static const option_desc option_descs[] = {
-    {"emulator", OPT_EMULATOR, "PATH", ON_PROBE | ON_CHECK | ON_CACHE,
+    {"emulator", OPT_EMULATOR, "PATH", ON_PROBE | ON_CHECK | ON_CACHE | ON_LABELS,
      "emulator binary (default: qemu-system-<arch> from PATH)"},
     {"trust-emulator", OPT_TRUST_EMULATOR, "DIR", ON_CHECK,
      "check may run the emulators inside DIR (repeatable)"},
@@ -76,26 +84,35 @@ static const option_desc option_descs[] = {
      "machine type or alias (default: the arch's preferred one; with --all a comma list)"},
     {"virttype", OPT_VIRTTYPE, "TYPE", ON_PROBE,
      "kvm or qemu (default: kvm when usable, else qemu; with --all a comma list)"},
-    {"format", OPT_FORMAT, "FORMAT", ON_PROBE | ON_HOST | ON_CHECK,
+    {"format", OPT_FORMAT, "FORMAT", ON_PROBE | ON_HOST | ON_CHECK | ON_LABELS,
      "xml (default) or json; errors are a JSON document too with json"},
     {"record", OPT_RECORD, "FILE", ON_PROBE,
      "write the QMP conversation to FILE (.replies layout)"},
-    {"replay", OPT_REPLAY, "FILE", ON_PROBE,
+    {"replay", OPT_REPLAY, "FILE", ON_PROBE | ON_LABELS,
      "answer from a recorded QMP conversation instead of QEMU"},
     {"sysroot", OPT_SYSROOT, "DIR", ON_ALL,
      "read host state (/dev, /sys, /proc, firmware) under DIR"},
-    {"timeout", OPT_TIMEOUT, "SECONDS", ON_PROBE | ON_CHECK,
+    {"timeout", OPT_TIMEOUT, "SECONDS", ON_PROBE | ON_CHECK | ON_LABELS,
      "limit for each QMP command (default 30; the probe: 4x)"},
     {"snapshot", OPT_SNAPSHOT, NULL, ON_PROBE,
      "add the extension element `domcaps check --caps` uses"},
     {"all", OPT_ALL, NULL, ON_PROBE, "probe every qemu-system-* in PATH"},
     {"caps", OPT_CAPS, "FILE", ON_CHECK, "judge against a saved `domcaps --snapshot` (repeatable)"},
     {"host", OPT_HOST, "FILE", ON_CHECK, "with --caps: the host report (`domcaps host`) to use"},
-    {"cache-dir", OPT_CACHE_DIR, "DIR", ON_PROBE | ON_CHECK | ON_CACHE,
+    {"cache-dir", OPT_CACHE_DIR, "DIR", ON_PROBE | ON_CHECK | ON_CACHE | ON_LABELS,
      "where probe results are cached (default: $XDG_CACHE_HOME/domcaps)"},
-    {"no-cache", OPT_NO_CACHE, NULL, ON_PROBE | ON_CHECK, "neither read nor write the cache"},
+    {"no-cache", OPT_NO_CACHE, NULL, ON_PROBE | ON_CHECK | ON_LABELS,
+     "neither read nor write the cache"},
     {"explain", OPT_EXPLAIN, NULL, ON_CACHE,
      "say for each entry what it was keyed on and if it holds"},
+    {"output-dir", OPT_OUTPUT_DIR, "DIR", ON_LABELS,
+     "with --format nfd: write DIR/" DC_LABELS_NFD_NAME " (atomically) instead of printing"},
+    {"obsolete-cpus", OPT_OBSOLETE_CPUS, "LIST", ON_LABELS,
+     "KubeVirt's obsoleteCPUModels, comma-separated (default: its own list)"},
+    {"min-cpu", OPT_MIN_CPU, "MODEL", ON_LABELS,
+     "KubeVirt's minCPUModel: leave its features out of the feature labels"},
+    {"expiry", OPT_EXPIRY, "SECONDS", ON_LABELS,
+     "with --format nfd: the labels expire after SECONDS (default 3600, 0: never)"},
     {"version", OPT_VERSION, NULL, ON_ALL, "print the version and exit (also -V)"},
     {"help", OPT_HELP, NULL, ON_ALL, "print this help and exit (also -h)"},
 };
@@ -118,6 +135,11 @@ static const char *const usage_lines[_CMD_MAX] = {
     "Usage: domcaps cache --explain [--emulator PATH] [--cache-dir DIR] [--sysroot DIR]\n"
     "\n"
     "Explains the cached probe results: their inputs and whether each still holds.\n",
+    "Usage: domcaps labels [--format kubevirt|nfd] [--output-dir DIR] [OPTIONS]\n"
+    "\n"
+    "Prints the node labels KubeVirt's node labeller sets for this host (the native\n"
+    "emulator under KVM, else TCG), as key=value lines or as a node-feature-discovery\n"
+    "feature file.\n",
 };
 
 /* The few options whose meaning depends on the subcommand. */
@@ -129,6 +151,10 @@ static const char *option_help(const option_desc *d, command cmd)
         return "explain only the entry of this emulator";
     if (d->id == OPT_FORMAT && cmd == CMD_CHECK)
         return "text (default), json or junit";
+    if (d->id == OPT_FORMAT && cmd == CMD_LABELS)
+        return "kubevirt (key=value lines, default) or nfd (a features.d file)";
+    if (d->id == OPT_EMULATOR && cmd == CMD_LABELS)
+        return "emulator binary (default: this host's qemu-system-<arch> from PATH)";
     return d->help;
 }
 
@@ -174,6 +200,10 @@ typedef struct options {
     bool no_cache;
     bool explain;
     bool all;
+    const char *output_dir;
+    const char *obsolete_cpus;
+    const char *min_cpu;
+    long long expiry_s;
 } options;
 
 /*
@@ -348,6 +378,23 @@ static int parse_option(options *o, int c, const char *arg)
     case OPT_ALL:
         o->all = true;
         break;
+    case OPT_OUTPUT_DIR:
+        o->output_dir = arg;
+        break;
+    case OPT_OBSOLETE_CPUS:
+        o->obsolete_cpus = arg;
+        break;
+    case OPT_MIN_CPU:
+        o->min_cpu = arg;
+        break;
+    case OPT_EXPIRY: {
+        int64_t v;
+        if (dc_parse_i64(arg, 10, 0, 10LL * 365 * 24 * 3600, &v) < 0)
+            return fail_usage("invalid --expiry '%s': expected whole seconds, at most ten years",
+                              arg);
+        o->expiry_s = v;
+        break;
+    }
     case OPT_TIMEOUT: {
         char *end;
         double s = strtod(arg, &end);
@@ -404,6 +451,19 @@ static int check_probe_args(const options *o, int argc, char **argv)
     return 0;
 }
 
+static int check_labels_args(const options *o, int argc, char **argv)
+{
+    if (optind < argc)
+        return fail_usage("unexpected argument '%s'; see 'domcaps labels --help'", argv[optind]);
+    if (!streq(o->format, "kubevirt") && !streq(o->format, "nfd"))
+        return fail_usage("unknown format '%s' (expected kubevirt or nfd)", o->format);
+    if (o->output_dir && !streq(o->format, "nfd"))
+        return fail_usage("--output-dir writes a features.d file: use it with --format nfd");
+    if (o->min_cpu && !*o->min_cpu)
+        return fail_usage("empty --min-cpu");
+    return 0;
+}
+
 /* 0: run; -1: done (help, version); else the exit code. */
 static int parse_args(int argc, char **argv, options *o)
 {
@@ -416,6 +476,10 @@ static int parse_args(int argc, char **argv, options *o)
     o->cmd = command_of(&argc, &argv);
     if (o->cmd == CMD_CHECK)
         o->format = "text";
+    if (o->cmd == CMD_LABELS) {
+        o->format = "kubevirt";
+        o->expiry_s = 3600;
+    }
     const char *cmdname = command_names[o->cmd];
     opterr = 0;
     int c;
@@ -454,6 +518,8 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (o->cmd == CMD_CHECK)
         return check_check_args(o, argc, argv);
+    if (o->cmd == CMD_LABELS)
+        return check_labels_args(o, argc, argv);
     if (o->cmd == CMD_HOST) {
         if (optind < argc)
             return fail_usage("unexpected argument '%s'; see 'domcaps host --help'", argv[optind]);
@@ -1074,6 +1140,76 @@ static int run_cache(const options *o)
     return DC_EXIT_OK;
 }
 
+static void print_label_warnings(const dc_diag *d, const dc_strv *w)
+{
+    print_warnings(d);
+    for (size_t i = 0; i < w->n; i++)
+        fprintf(stderr, "domcaps: warning: %s\n", w->v[i]);
+}
+
+/* The features.d file, or the labels on stdout. */
+static int emit_labels(const options *o, const dc_strv *keys, const dc_strv *values)
+{
+    bool nfd = streq(o->format, "nfd");
+    time_t expiry = nfd && o->expiry_s ? time(NULL) + (time_t)o->expiry_s : 0;
+    _cleanup_free_ char *text = nfd ? dc_labels_format_nfd(keys, values, expiry)
+                                    : dc_labels_format_kubevirt(keys, values);
+    if (o->output_dir) {
+        _cleanup_free_ char *msg = NULL;
+        if (dc_labels_write_nfd(o->output_dir, text, &msg) < 0)
+            return fail_usage("%s", msg);
+        return DC_EXIT_OK;
+    }
+    document_printed = true;
+    if (fputs(text, stdout) == EOF || fflush(stdout) == EOF) {
+        report_error("cannot write the labels: %s", strerror(errno));
+        return DC_EXIT_USAGE;
+    }
+    return DC_EXIT_OK;
+}
+
+static int run_labels(const options *o)
+{
+    if (o->emulator && !o->replay) {
+        int rc = check_emulator(o->emulator);
+        if (rc)
+            return rc;
+    }
+    if (o->output_dir) {
+        /* Before probing: a directory it cannot write to makes the run pointless. */
+        struct stat st;
+        int e = stat(o->output_dir, &st) < 0             ? errno
+                : !S_ISDIR(st.st_mode)                    ? ENOTDIR
+                : access(o->output_dir, W_OK | X_OK) < 0 ? errno
+                                                          : 0;
+        if (e)
+            return fail_usage("cannot write into --output-dir '%s': %s", o->output_dir,
+                              strerror(e));
+    }
+    _cleanup_free_ char *cache_dir = cache_dir_for(o);
+    _cleanup_strv_ dc_strv obsolete = {0}, warnings = {0}, keys = {0}, values = {0};
+    if (o->obsolete_cpus && *o->obsolete_cpus)
+        split_commas(&obsolete, o->obsolete_cpus);
+    dc_labels_opts lo = {.obsolete_cpus = o->obsolete_cpus ? &obsolete : NULL,
+                         .min_cpu = o->min_cpu,
+                         .warnings = &warnings};
+    dc_labels_source src = {.emulator = o->emulator,
+                            .replay = o->replay,
+                            .sysroot = o->sysroot,
+                            .cache_dir = cache_dir,
+                            .timeout_ms = o->timeout_ms};
+    dc_diag diag = {0};
+    _cleanup_free_ char *msg = NULL;
+    int r = dc_labels_for_source(&src, &lo, &diag, &keys, &values, &msg);
+    print_label_warnings(&diag, &warnings);
+    dc_strv_clear(&diag.warnings);
+    if (r < 0) {
+        report_error("%s", msg ? msg : strerror(-r));
+        return r == -EIO ? DC_EXIT_PROBE : DC_EXIT_USAGE;
+    }
+    return emit_labels(o, &keys, &values);
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C");
@@ -1098,6 +1234,9 @@ int main(int argc, char **argv)
         break;
     case CMD_CACHE:
         r = run_cache(&o);
+        break;
+    case CMD_LABELS:
+        r = run_labels(&o);
         break;
     case CMD_PROBE:
     case _CMD_MAX:
