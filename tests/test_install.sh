@@ -102,7 +102,8 @@ expect_completion() {
   local got; got=$(completions "$@")
   [ "$got" = "$want" ] || fail "completing '$*': '$got', expected '$want'"
 }
-expect_completion "cache check host probe " domcaps ''
+expect_completion "cache check host labels probe " domcaps ''
+expect_completion "kubevirt nfd " domcaps labels --format ''
 expect_completion "check " domcaps ch
 expect_completion "--format " domcaps check --f
 expect_completion "json junit text " domcaps check --format ''
