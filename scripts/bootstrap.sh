@@ -13,8 +13,9 @@ packages=(
   swtpm swtpm-tools
 )
 # clang-14 and its libFuzzer runtime (a recommendation of clang, so named here).
-# python3-jsonschema and xmllint (libxml2-utils) validate the JSON and JUnit outputs.
-[ "$mode" = test ] && packages+=(valgrind libxml2-utils python3 python3-jsonschema clang libclang-rt-14-dev man-db)
+# python3-jsonschema and xmllint (libxml2-utils) validate the JSON and JUnit outputs;
+# python3-yaml reads the Kubernetes manifest in contrib/kubernetes.
+[ "$mode" = test ] && packages+=(valgrind libxml2-utils python3 python3-jsonschema python3-yaml clang libclang-rt-14-dev man-db)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -102,9 +102,10 @@ expect_completion() {
   local got; got=$(completions "$@")
   [ "$got" = "$want" ] || fail "completing '$*': '$got', expected '$want'"
 }
-expect_completion "baseline bundle cache check host place probe " domcaps ''
+expect_completion "baseline bundle cache check host labels place probe " domcaps ''
 expect_completion "create show " domcaps bundle ''
 expect_completion "--bundle --bundle-dir " domcaps place --bun
+expect_completion "kubevirt nfd " domcaps labels --format ''
 expect_completion "check " domcaps ch
 expect_completion "--format " domcaps check --f
 expect_completion "json junit text " domcaps check --format ''
@@ -119,7 +120,7 @@ expect_completion "pc-q35-7.2 " domcaps --machine pc
 expect_completion "aarch64 " domcaps --cache-dir "$dest/other-cache" --arch ''
 expect_completion "" domcaps --cache-dir "$dest/no-such-dir" --machine ''
 # Every long option of the binary's --help is offered by some subcommand.
-offered=" $(completions domcaps probe --) $(completions domcaps check --) $(completions domcaps cache --) $(completions domcaps bundle --) $(completions domcaps place --) $(completions domcaps baseline --) "
+offered=" $(completions domcaps probe --) $(completions domcaps check --) $(completions domcaps cache --) $(completions domcaps bundle --) $(completions domcaps place --) $(completions domcaps baseline --) $(completions domcaps labels --) "
 for opt in $("$root/bin/domcaps" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
   [[ $offered == *" $opt "* ]] || fail "the completion does not offer $opt"
 done

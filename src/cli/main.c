@@ -15,6 +15,7 @@
 #include "domcaps/domcaps.h"
 #include "host.h"
 #include "jsonw.h"
+#include "labels.h"
 #include "place.h"
 #include "qemu_probe.h"
 #include "spawn.h"
@@ -29,11 +30,12 @@ typedef enum command {
     CMD_BUNDLE,
     CMD_PLACE,
     CMD_BASELINE,
+    CMD_LABELS,
     _CMD_MAX,
 } command;
 
 static const char *const command_names[_CMD_MAX] = {"probe", "host", "check", "cache",
-                                                            "bundle", "place", "baseline"};
+                                                            "bundle", "place", "baseline", "labels"};
 
 #define ON_PROBE (1u << CMD_PROBE)
 #define ON_HOST (1u << CMD_HOST)
@@ -42,7 +44,9 @@ static const char *const command_names[_CMD_MAX] = {"probe", "host", "check", "c
 #define ON_BUNDLE (1u << CMD_BUNDLE)
 #define ON_PLACE (1u << CMD_PLACE)
 #define ON_BASELINE (1u << CMD_BASELINE)
-#define ON_ALL (ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE | ON_BUNDLE | ON_PLACE | ON_BASELINE)
+#define ON_LABELS (1u << CMD_LABELS)
+#define ON_ALL                                                                                     \
+    (ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE | ON_BUNDLE | ON_PLACE | ON_BASELINE | ON_LABELS)
 
 enum {
     OPT_EMULATOR = 0x100,
@@ -68,6 +72,10 @@ enum {
     OPT_BUNDLE_DIR,
     OPT_OUTPUT,
     OPT_HOST_REPORT,
+    OPT_OUTPUT_DIR,
+    OPT_OBSOLETE_CPUS,
+    OPT_MIN_CPU,
+    OPT_EXPIRY,
 };
 
 /* Every option, the subcommands taking it and its line in their --help. */
@@ -80,7 +88,7 @@ typedef struct option_desc {
 } option_desc;
 
 static const option_desc option_descs[] = {
-    {"emulator", OPT_EMULATOR, "PATH", ON_PROBE | ON_CHECK | ON_CACHE | ON_BUNDLE,
+    {"emulator", OPT_EMULATOR, "PATH", ON_PROBE | ON_CHECK | ON_CACHE | ON_BUNDLE | ON_LABELS,
      "emulator binary (default: qemu-system-<arch> from PATH)"},
     {"trust-emulator", OPT_TRUST_EMULATOR, "DIR", ON_CHECK,
      "check may run the emulators inside DIR (repeatable)"},
@@ -91,33 +99,43 @@ static const option_desc option_descs[] = {
     {"virttype", OPT_VIRTTYPE, "TYPE", ON_PROBE | ON_BASELINE,
      "kvm or qemu (default: kvm when usable, else qemu; with --all a comma list)"},
     {"format", OPT_FORMAT, "FORMAT",
-     ON_PROBE | ON_HOST | ON_CHECK | ON_BUNDLE | ON_PLACE | ON_BASELINE,
+     ON_PROBE | ON_HOST | ON_CHECK | ON_BUNDLE | ON_PLACE | ON_BASELINE | ON_LABELS,
      "xml (default) or json; errors are a JSON document too with json"},
     {"record", OPT_RECORD, "FILE", ON_PROBE,
      "write the QMP conversation to FILE (.replies layout)"},
-    {"replay", OPT_REPLAY, "FILE", ON_PROBE | ON_BUNDLE,
+    {"replay", OPT_REPLAY, "FILE", ON_PROBE | ON_BUNDLE | ON_LABELS,
      "answer from a recorded QMP conversation instead of QEMU"},
-    {"sysroot", OPT_SYSROOT, "DIR", ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE | ON_BUNDLE,
+    {"sysroot", OPT_SYSROOT, "DIR", ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE | ON_BUNDLE | ON_LABELS,
      "read host state (/dev, /sys, /proc, firmware) under DIR"},
-    {"timeout", OPT_TIMEOUT, "SECONDS", ON_PROBE | ON_CHECK | ON_BUNDLE,
+    {"timeout", OPT_TIMEOUT, "SECONDS", ON_PROBE | ON_CHECK | ON_BUNDLE | ON_LABELS,
      "limit for each QMP command (default 30; the probe: 4x)"},
     {"snapshot", OPT_SNAPSHOT, NULL, ON_PROBE,
      "add the extension element `domcaps check --caps` uses"},
     {"all", OPT_ALL, NULL, ON_PROBE, "probe every qemu-system-* in PATH"},
     {"caps", OPT_CAPS, "FILE", ON_CHECK, "judge against a saved `domcaps --snapshot` (repeatable)"},
     {"host", OPT_HOST, "FILE", ON_CHECK, "with --caps: the host report (`domcaps host`) to use"},
-    {"cache-dir", OPT_CACHE_DIR, "DIR", ON_PROBE | ON_CHECK | ON_CACHE,
+    {"cache-dir", OPT_CACHE_DIR, "DIR", ON_PROBE | ON_CHECK | ON_CACHE | ON_LABELS,
      "where probe results are cached (default: $XDG_CACHE_HOME/domcaps)"},
-    {"no-cache", OPT_NO_CACHE, NULL, ON_PROBE | ON_CHECK, "neither read nor write the cache"},
+    {"no-cache", OPT_NO_CACHE, NULL, ON_PROBE | ON_CHECK | ON_LABELS,
+     "neither read nor write the cache"},
     {"explain", OPT_EXPLAIN, NULL, ON_CACHE,
      "say for each entry what it was keyed on and if it holds"},
-    {"bundle", OPT_BUNDLE, "FILE", ON_PROBE | ON_HOST | ON_CHECK | ON_PLACE | ON_BASELINE,
+    {"bundle", OPT_BUNDLE, "FILE",
+     ON_PROBE | ON_HOST | ON_CHECK | ON_PLACE | ON_BASELINE | ON_LABELS,
      "answer as the host captured in FILE (`domcaps bundle create`) would"},
     {"bundle-dir", OPT_BUNDLE_DIR, "DIR", ON_PLACE | ON_BASELINE,
      "every *.bundle in DIR (repeatable)"},
     {"host-report", OPT_HOST_REPORT, "FILE", ON_BASELINE,
      "also write the hosts' common CPU and KVM facts, for `check --host`"},
     {"output", OPT_OUTPUT, "FILE", ON_BUNDLE, "the bundle to write (also -o FILE)"},
+    {"output-dir", OPT_OUTPUT_DIR, "DIR", ON_LABELS,
+     "with --format nfd: write DIR/" DC_LABELS_NFD_NAME " (atomically) instead of printing"},
+    {"obsolete-cpus", OPT_OBSOLETE_CPUS, "LIST", ON_LABELS,
+     "KubeVirt's obsoleteCPUModels, comma-separated (default: its own list)"},
+    {"min-cpu", OPT_MIN_CPU, "MODEL", ON_LABELS,
+     "KubeVirt's minCPUModel: leave its features out of the feature labels"},
+    {"expiry", OPT_EXPIRY, "SECONDS", ON_LABELS,
+     "with --format nfd: the labels expire after SECONDS (default 3600, 0: never)"},
     {"version", OPT_VERSION, NULL, ON_ALL, "print the version and exit (also -V)"},
     {"help", OPT_HELP, NULL, ON_ALL, "print this help and exit (also -h)"},
 };
@@ -158,6 +176,11 @@ static const char *const usage_lines[_CMD_MAX] = {
     "\n"
     "Prints one domainCapabilities document every host of the pool satisfies: a\n"
     "domain that `domcaps check --caps` passes against it runs on each of them.\n",
+    "Usage: domcaps labels [--format kubevirt|nfd] [--output-dir DIR] [OPTIONS]\n"
+    "\n"
+    "Prints the node labels KubeVirt's node labeller sets for this host (the native\n"
+    "emulator under KVM, else TCG), as key=value lines or as a node-feature-discovery\n"
+    "feature file.\n",
 };
 
 /* The few options whose meaning depends on the subcommand. */
@@ -177,6 +200,10 @@ static const char *option_help(const option_desc *d, command cmd)
         return "with --sysroot: the recording of the --emulator given before it";
     if (d->id == OPT_SYSROOT && cmd == CMD_BUNDLE)
         return "capture a captured root (with --replay recordings) instead of this host";
+    if (d->id == OPT_FORMAT && cmd == CMD_LABELS)
+        return "kubevirt (key=value lines, default) or nfd (a features.d file)";
+    if (d->id == OPT_EMULATOR && cmd == CMD_LABELS)
+        return "emulator binary (default: this host's qemu-system-<arch> from PATH)";
     if (d->id == OPT_BUNDLE && (cmd == CMD_PLACE || cmd == CMD_BASELINE))
         return "a captured host of the pool (repeatable)";
     return d->help;
@@ -186,7 +213,8 @@ static void print_help(command cmd)
 {
     fputs(usage_lines[cmd], stdout);
     if (cmd == CMD_PROBE)
-        fputs("Subcommands: probe (the default), host, check, cache, bundle, place, baseline; "
+        fputs("Subcommands: probe (the default), host, check, cache, bundle, place, baseline, "
+              "labels; "
               "`domcaps SUBCOMMAND --help` for each.\n",
               stdout);
     fputs("\nOptions:\n", stdout);
@@ -233,6 +261,10 @@ typedef struct options {
     bool sysroot_given;
     char **args;        /* bundle show, place: the files */
     int nargs;
+    const char *output_dir;
+    const char *obsolete_cpus;
+    const char *min_cpu;
+    long long expiry_s;
 } options;
 
 /*
@@ -396,6 +428,23 @@ static int parse_option(options *o, int c, const char *arg)
     case OPT_HOST_REPORT:
         o->host_report = arg;
         break;
+    case OPT_OUTPUT_DIR:
+        o->output_dir = arg;
+        break;
+    case OPT_OBSOLETE_CPUS:
+        o->obsolete_cpus = arg;
+        break;
+    case OPT_MIN_CPU:
+        o->min_cpu = arg;
+        break;
+    case OPT_EXPIRY: {
+        int64_t v;
+        if (dc_parse_i64(arg, 10, 0, 10LL * 365 * 24 * 3600, &v) < 0)
+            return fail_usage("invalid --expiry '%s': expected whole seconds, at most ten years",
+                              arg);
+        o->expiry_s = v;
+        break;
+    }
     case OPT_SYSROOT:
         o->sysroot = arg;
         o->sysroot_given = true;
@@ -574,6 +623,24 @@ static int check_bundle_use(const options *o)
     return 0;
 }
 
+static int check_labels_args(const options *o, int argc, char **argv)
+{
+    if (optind < argc)
+        return fail_usage("unexpected argument '%s'; see 'domcaps labels --help'", argv[optind]);
+    if (!streq(o->format, "kubevirt") && !streq(o->format, "nfd"))
+        return fail_usage("unknown format '%s' (expected kubevirt or nfd)", o->format);
+    if (o->output_dir && !streq(o->format, "nfd"))
+        return fail_usage("--output-dir writes a features.d file: use it with --format nfd");
+    if (o->min_cpu && !*o->min_cpu)
+        return fail_usage("empty --min-cpu");
+    if (o->bundles.n && (o->emulator || o->replay || o->sysroot_given))
+        return fail_usage("--bundle holds the host's root and recordings: it takes no --emulator, "
+                          "--replay or --sysroot");
+    if (o->bundles.n > 1)
+        return fail_usage("'domcaps labels' labels one host: give one --bundle");
+    return 0;
+}
+
 /* 0: run; -1: done (help, version); else the exit code. */
 static int parse_args(int argc, char **argv, options *o)
 {
@@ -586,6 +653,10 @@ static int parse_args(int argc, char **argv, options *o)
     o->cmd = command_of(&argc, &argv);
     if (o->cmd == CMD_CHECK || o->cmd == CMD_PLACE || o->cmd == CMD_BUNDLE)
         o->format = "text";
+    if (o->cmd == CMD_LABELS) {
+        o->format = "kubevirt";
+        o->expiry_s = 3600;
+    }
     if (o->cmd == CMD_BUNDLE && argc > 1 && argv[1][0] != '-') {
         o->action = argv[1];
         argv++, argc--;
@@ -636,6 +707,8 @@ static int parse_args(int argc, char **argv, options *o)
         return check_place_args(o, argc, argv);
     if (o->cmd == CMD_BASELINE)
         return check_baseline_args(o, argc, argv);
+    if (o->cmd == CMD_LABELS)
+        return check_labels_args(o, argc, argv);
     if (o->bundles.n) {
         int r = check_bundle_use(o);
         if (r)
@@ -1465,6 +1538,86 @@ static int run_baseline(const options *o)
     return rc;
 }
 
+static void print_label_warnings(const dc_diag *d, const dc_strv *w)
+{
+    print_warnings(d);
+    for (size_t i = 0; i < w->n; i++)
+        fprintf(stderr, "domcaps: warning: %s\n", w->v[i]);
+}
+
+/* The features.d file, or the labels on stdout. */
+static int emit_labels(const options *o, const dc_strv *keys, const dc_strv *values)
+{
+    bool nfd = streq(o->format, "nfd");
+    time_t expiry = nfd && o->expiry_s ? time(NULL) + (time_t)o->expiry_s : 0;
+    _cleanup_free_ char *text = nfd ? dc_labels_format_nfd(keys, values, expiry)
+                                    : dc_labels_format_kubevirt(keys, values);
+    if (o->output_dir) {
+        _cleanup_free_ char *msg = NULL;
+        if (dc_labels_write_nfd(o->output_dir, text, &msg) < 0)
+            return fail_usage("%s", msg);
+        return DC_EXIT_OK;
+    }
+    document_printed = true;
+    if (fputs(text, stdout) == EOF || fflush(stdout) == EOF) {
+        report_error("cannot write the labels: %s", strerror(errno));
+        return DC_EXIT_USAGE;
+    }
+    return DC_EXIT_OK;
+}
+
+static int check_output_dir(const char *dir)
+{
+    /* Before probing: a directory it cannot write to makes the run pointless. */
+    struct stat st;
+    int e = stat(dir, &st) < 0              ? errno
+            : !S_ISDIR(st.st_mode)          ? ENOTDIR
+            : access(dir, W_OK | X_OK) < 0  ? errno
+                                            : 0;
+    return e ? fail_usage("cannot write into --output-dir '%s': %s", dir, strerror(e)) : 0;
+}
+
+static int run_labels(const options *o)
+{
+    int rc = o->emulator && !o->replay ? check_emulator(o->emulator) : 0;
+    if (!rc && o->output_dir)
+        rc = check_output_dir(o->output_dir);
+    if (rc)
+        return rc;
+    _cleanup_free_ char *cache_dir = cache_dir_for(o);
+    _cleanup_strv_ dc_strv obsolete = {0}, warnings = {0}, keys = {0}, values = {0};
+    if (o->obsolete_cpus && *o->obsolete_cpus)
+        split_commas(&obsolete, o->obsolete_cpus);
+    dc_labels_opts lo = {.obsolete_cpus = o->obsolete_cpus ? &obsolete : NULL,
+                         .min_cpu = o->min_cpu,
+                         .warnings = &warnings};
+    dc_labels_source src = {.emulator = o->emulator,
+                            .replay = o->replay,
+                            .sysroot = o->sysroot,
+                            .cache_dir = cache_dir,
+                            .timeout_ms = o->timeout_ms};
+    dc_diag diag = {0};
+    _cleanup_free_ char *msg = NULL;
+    dc_fleet_host *h = NULL;
+    int r;
+    if (o->bundles.n) {
+        if ((rc = load_bundle(o->bundles.v[0], &h)))
+            return rc;
+        r = dc_labels_for_fleet_host(h, &lo, &keys, &values, &msg);
+        print_label_warnings(&h->diag, &warnings);
+        dc_fleet_host_free(h);
+    } else {
+        r = dc_labels_for_source(&src, &lo, &diag, &keys, &values, &msg);
+        print_label_warnings(&diag, &warnings);
+        dc_strv_clear(&diag.warnings);
+    }
+    if (r < 0) {
+        report_error("%s", msg ? msg : strerror(-r));
+        return r == -EIO ? DC_EXIT_PROBE : DC_EXIT_USAGE;
+    }
+    return emit_labels(o, &keys, &values);
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "C");
@@ -1501,6 +1654,9 @@ int main(int argc, char **argv)
         break;
     case CMD_BASELINE:
         r = run_baseline(&o);
+        break;
+    case CMD_LABELS:
+        r = run_labels(&o);
         break;
     case CMD_PROBE:
     case _CMD_MAX:
