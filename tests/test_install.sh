@@ -102,12 +102,14 @@ expect_completion() {
   local got; got=$(completions "$@")
   [ "$got" = "$want" ] || fail "completing '$*': '$got', expected '$want'"
 }
-expect_completion "cache check host probe " domcaps ''
+expect_completion "cache check host metrics probe " domcaps ''
 expect_completion "check " domcaps ch
 expect_completion "--format " domcaps check --f
 expect_completion "json junit text " domcaps check --format ''
 expect_completion "json xml " domcaps --format ''
-expect_completion "--format --help --sysroot " domcaps host --
+expect_completion "--cache-dir --emulator --format --help --no-cache --replay --sysroot --timeout " domcaps host --
+expect_completion "ansible json xml " domcaps host --format ''
+expect_completion "--output " domcaps metrics --o
 expect_completion "--emulator --explain " domcaps cache --e
 expect_completion "--all --arch " domcaps probe --a
 expect_completion "kvm qemu " domcaps --virttype ''
@@ -133,7 +135,7 @@ expect share/man/man1/domcaps.1
 page=$(LC_ALL=C MANWIDTH=80 man --warnings -l "$root/share/man/man1/domcaps.1" 2>"$dest/man.err") ||
   fail "man -l failed: $(cat "$dest/man.err")"
 [ ! -s "$dest/man.err" ] || fail "man -l warns: $(cat "$dest/man.err")"
-for section in NAME SYNOPSIS PROBE HOST CHECK CACHE "EXIT STATUS" ENVIRONMENT; do
+for section in NAME SYNOPSIS PROBE HOST CHECK CACHE METRICS "EXIT STATUS" ENVIRONMENT; do
   grep -q "^$section" <<<"$page" || fail "the man page has no $section section"
 done
 # Every long option of the binary's --help is documented.

@@ -5,6 +5,7 @@
 #include <locale.h>
 #include <poll.h>
 
+#include "ansible.h"
 #include "arch.h"
 #include "cache.h"
 #include "check.h"
@@ -13,6 +14,7 @@
 #include "domcaps/domcaps.h"
 #include "host.h"
 #include "jsonw.h"
+#include "metrics.h"
 #include "qemu_probe.h"
 #include "spawn.h"
 
@@ -23,16 +25,18 @@ typedef enum command {
     CMD_HOST,
     CMD_CHECK,
     CMD_CACHE,
+    CMD_METRICS,
     _CMD_MAX,
 } command;
 
-static const char *const command_names[_CMD_MAX] = {"probe", "host", "check", "cache"};
+static const char *const command_names[_CMD_MAX] = {"probe", "host", "check", "cache", "metrics"};
 
 #define ON_PROBE (1u << CMD_PROBE)
 #define ON_HOST (1u << CMD_HOST)
 #define ON_CHECK (1u << CMD_CHECK)
 #define ON_CACHE (1u << CMD_CACHE)
-#define ON_ALL (ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE)
+#define ON_METRICS (1u << CMD_METRICS)
+#define ON_ALL (ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE | ON_METRICS)
 
 enum {
     OPT_EMULATOR = 0x100,
@@ -54,6 +58,7 @@ enum {
     OPT_NO_CACHE,
     OPT_EXPLAIN,
     OPT_ALL,
+    OPT_OUTPUT,
 };
 
 /* Every option, the subcommands taking it and its line in their --help. */
@@ -66,7 +71,7 @@ typedef struct option_desc {
 } option_desc;
 
 static const option_desc option_descs[] = {
-    {"emulator", OPT_EMULATOR, "PATH", ON_PROBE | ON_CHECK | ON_CACHE,
+    {"emulator", OPT_EMULATOR, "PATH", ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE | ON_METRICS,
      "emulator binary (default: qemu-system-<arch> from PATH)"},
     {"trust-emulator", OPT_TRUST_EMULATOR, "DIR", ON_CHECK,
      "check may run the emulators inside DIR (repeatable)"},
@@ -80,20 +85,23 @@ static const option_desc option_descs[] = {
      "xml (default) or json; errors are a JSON document too with json"},
     {"record", OPT_RECORD, "FILE", ON_PROBE,
      "write the QMP conversation to FILE (.replies layout)"},
-    {"replay", OPT_REPLAY, "FILE", ON_PROBE,
+    {"replay", OPT_REPLAY, "FILE", ON_PROBE | ON_HOST | ON_METRICS,
      "answer from a recorded QMP conversation instead of QEMU"},
     {"sysroot", OPT_SYSROOT, "DIR", ON_ALL,
      "read host state (/dev, /sys, /proc, firmware) under DIR"},
-    {"timeout", OPT_TIMEOUT, "SECONDS", ON_PROBE | ON_CHECK,
+    {"timeout", OPT_TIMEOUT, "SECONDS", ON_PROBE | ON_HOST | ON_CHECK | ON_METRICS,
      "limit for each QMP command (default 30; the probe: 4x)"},
     {"snapshot", OPT_SNAPSHOT, NULL, ON_PROBE,
      "add the extension element `domcaps check --caps` uses"},
     {"all", OPT_ALL, NULL, ON_PROBE, "probe every qemu-system-* in PATH"},
     {"caps", OPT_CAPS, "FILE", ON_CHECK, "judge against a saved `domcaps --snapshot` (repeatable)"},
     {"host", OPT_HOST, "FILE", ON_CHECK, "with --caps: the host report (`domcaps host`) to use"},
-    {"cache-dir", OPT_CACHE_DIR, "DIR", ON_PROBE | ON_CHECK | ON_CACHE,
+    {"cache-dir", OPT_CACHE_DIR, "DIR", ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE | ON_METRICS,
      "where probe results are cached (default: $XDG_CACHE_HOME/domcaps)"},
-    {"no-cache", OPT_NO_CACHE, NULL, ON_PROBE | ON_CHECK, "neither read nor write the cache"},
+    {"no-cache", OPT_NO_CACHE, NULL, ON_PROBE | ON_HOST | ON_CHECK | ON_METRICS,
+     "neither read nor write the cache"},
+    {"output", OPT_OUTPUT, "FILE", ON_METRICS,
+     "write the metrics to FILE atomically (- : standard output)"},
     {"explain", OPT_EXPLAIN, NULL, ON_CACHE,
      "say for each entry what it was keyed on and if it holds"},
     {"version", OPT_VERSION, NULL, ON_ALL, "print the version and exit (also -V)"},
@@ -106,8 +114,12 @@ static const char *const usage_lines[_CMD_MAX] = {
     "\n"
     "Prints the libvirt domainCapabilities document for a QEMU emulator.\n",
     "Usage: domcaps host [--format xml|json] [--sysroot DIR]\n"
+    "       domcaps host --format ansible [--sysroot DIR [--emulator PATH --replay FILE]...]\n"
     "\n"
-    "Prints the host inventory (CPU, KVM, NUMA, PCI, IOMMU groups, USB, VFIO).\n",
+    "Prints the host inventory (CPU, KVM, NUMA, PCI, IOMMU groups, USB, VFIO).\n"
+    "--format ansible prints it for Ansible's facts.d with each emulator's version,\n"
+    "machine types and CPU models (the options below other than --format and\n"
+    "--sysroot are for --format ansible).\n",
     "Usage: domcaps check [OPTIONS] DOMAIN.xml...   (- reads a domain from stdin)\n"
     "\n"
     "Judges libvirt domain XML against the live host (default) or against saved\n"
@@ -118,6 +130,14 @@ static const char *const usage_lines[_CMD_MAX] = {
     "Usage: domcaps cache --explain [--emulator PATH] [--cache-dir DIR] [--sysroot DIR]\n"
     "\n"
     "Explains the cached probe results: their inputs and whether each still holds.\n",
+    "Usage: domcaps metrics --output FILE [--sysroot DIR] [--cache-dir DIR | --no-cache]\n"
+    "                       [--timeout SECONDS] [--emulator PATH]...\n"
+    "       domcaps metrics --output FILE --sysroot DIR (--emulator PATH --replay FILE)...\n"
+    "\n"
+    "Writes Prometheus metrics for node_exporter's textfile collector: KVM, every\n"
+    "qemu-system-* in PATH with its version, probe time and cache entry, CPU model\n"
+    "usability, IOMMU groups, hugepages. With --replay, of a captured root and\n"
+    "recordings instead (each --replay answers for the --emulator in its place).\n",
 };
 
 /* The few options whose meaning depends on the subcommand. */
@@ -129,6 +149,12 @@ static const char *option_help(const option_desc *d, command cmd)
         return "explain only the entry of this emulator";
     if (d->id == OPT_FORMAT && cmd == CMD_CHECK)
         return "text (default), json or junit";
+    if (d->id == OPT_FORMAT && cmd == CMD_HOST)
+        return "xml (default), json, or ansible (facts.d, with the emulators)";
+    if (d->id == OPT_EMULATOR && (cmd == CMD_METRICS || cmd == CMD_HOST))
+        return "an emulator to report (repeatable; default: every qemu-system-* in PATH)";
+    if (d->id == OPT_REPLAY && (cmd == CMD_METRICS || cmd == CMD_HOST))
+        return "the recording answering for the --emulator in its place (repeatable)";
     return d->help;
 }
 
@@ -136,7 +162,7 @@ static void print_help(command cmd)
 {
     fputs(usage_lines[cmd], stdout);
     if (cmd == CMD_PROBE)
-        fputs("Subcommands: probe (the default), host, check, cache; "
+        fputs("Subcommands: probe (the default), host, check, cache, metrics; "
               "`domcaps SUBCOMMAND --help` for each.\n",
               stdout);
     fputs("\nOptions:\n", stdout);
@@ -162,8 +188,12 @@ typedef struct options {
     const char *format;
     const char *record;
     const char *replay;
+    /* metrics, host --format ansible: each answers for the --emulator at its index */
+    dc_strv replays;
+    const char *output;
     const char *sysroot;
     int timeout_ms;
+    bool timeout_given;
     bool snapshot;
     dc_strv caps_files;
     dc_strv trusted_emulators, trusted_dirs; /* check: emulators it may run */
@@ -323,6 +353,10 @@ static int parse_option(options *o, int c, const char *arg)
         break;
     case OPT_REPLAY:
         o->replay = arg;
+        dc_strv_add(&o->replays, arg);
+        break;
+    case OPT_OUTPUT:
+        o->output = arg;
         break;
     case OPT_SYSROOT:
         o->sysroot = arg;
@@ -354,6 +388,7 @@ static int parse_option(options *o, int c, const char *arg)
         if (*end || !(s > 0) || s > 3600)
             return fail_usage("invalid --timeout '%s': expected seconds between 0 and 3600", arg);
         o->timeout_ms = (int)(s * 1000);
+        o->timeout_given = true;
         break;
     }
     }
@@ -401,6 +436,27 @@ static int check_probe_args(const options *o, int argc, char **argv)
         return fail_usage("--record and --replay cannot be combined");
     if (o->snapshot && !streq(o->format, "xml"))
         return fail_usage("--snapshot extends the XML document: use it with --format xml");
+    return 0;
+}
+
+/* host and metrics: the emulators to report, live or each with its recording. */
+static int check_summary_args(const options *o, int argc, char **argv)
+{
+    const char *cmd = command_names[o->cmd];
+    if (optind < argc)
+        return fail_usage("unexpected argument '%s'; see 'domcaps %s --help'", argv[optind], cmd);
+    if (o->cmd == CMD_HOST) {
+        if (!streq(o->format, "xml") && !streq(o->format, "json") && !streq(o->format, "ansible"))
+            return fail_usage("unknown format '%s' (expected xml, json or ansible)", o->format);
+        if (!streq(o->format, "ansible") && (o->trusted_emulators.n || o->replays.n ||
+                                             o->cache_dir || o->no_cache || o->timeout_given))
+            return fail_usage("--emulator, --replay, --cache-dir, --no-cache and --timeout are "
+                              "for 'domcaps host --format ansible'");
+    } else if (!o->output) {
+        return fail_usage("metrics needs --output FILE (- for standard output)");
+    }
+    if (o->replays.n && o->replays.n != o->trusted_emulators.n)
+        return fail_usage("each --replay answers for one --emulator: give them in pairs");
     return 0;
 }
 
@@ -454,13 +510,8 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (o->cmd == CMD_CHECK)
         return check_check_args(o, argc, argv);
-    if (o->cmd == CMD_HOST) {
-        if (optind < argc)
-            return fail_usage("unexpected argument '%s'; see 'domcaps host --help'", argv[optind]);
-        if (!streq(o->format, "xml") && !streq(o->format, "json"))
-            return fail_usage("unknown format '%s' (expected xml or json)", o->format);
-        return 0;
-    }
+    if (o->cmd == CMD_HOST || o->cmd == CMD_METRICS)
+        return check_summary_args(o, argc, argv);
     return check_probe_args(o, argc, argv);
 }
 
@@ -493,17 +544,17 @@ static char *cache_dir_for(const options *o)
     return o->cache_dir ? xstrdup(o->cache_dir) : dc_cache_default_dir();
 }
 
-/* Whether --record FILE can be written, before any emulator starts. */
-static int check_record_path(const char *path)
+/* Whether an output file (what: "recording", ...) can be written, before any emulator starts. */
+static int check_output_path(const char *what, const char *path)
 {
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return fail_usage("cannot write recording %s: %s", path, strerror(EISDIR));
+        return fail_usage("cannot write %s %s: %s", what, path, strerror(EISDIR));
     _cleanup_free_ char *copy = xstrdup(path);
     char *slash = strrchr(copy, '/');
     const char *dir = !slash ? "." : slash == copy ? "/" : (*slash = '\0', copy);
     if (access(dir, W_OK | X_OK) < 0)
-        return fail_usage("cannot write recording %s: %s", path, strerror(errno));
+        return fail_usage("cannot write %s %s: %s", what, path, strerror(errno));
     return 0;
 }
 
@@ -539,7 +590,7 @@ static int run_probe(const options *o)
         }
     }
 
-    if (o->record && (rc = check_record_path(o->record)))
+    if (o->record && (rc = check_output_path("recording", o->record)))
         goto out;
     dc_probe_opts po = {
         .binary = emulator ? emulator : "qemu",
@@ -601,8 +652,96 @@ out:
     return rc;
 }
 
+/* The recorded host --sysroot and the --emulator/--replay pairs describe. */
+static int open_recorded_host(const options *o, dc_fleet_host **ret)
+{
+    for (size_t i = 0; i < o->replays.n; i++)
+        if (access(o->replays.v[i], R_OK) < 0)
+            return fail_usage("cannot read recording '%s': %s", o->replays.v[i], strerror(errno));
+    dc_fleet_part *parts = xcalloc(o->replays.n, sizeof(*parts));
+    for (size_t i = 0; i < o->replays.n; i++)
+        parts[i] = (dc_fleet_part){o->trusted_emulators.v[i], o->replays.v[i]};
+    _cleanup_free_ char *msg = NULL;
+    int r = dc_fleet_host_open(o->sysroot, o->sysroot, parts, o->replays.n, ret, &msg);
+    free(parts);
+    return r < 0 ? fail_usage("%s", msg) : 0;
+}
+
+/* The metrics (or the Ansible facts) of this host, or of the recorded one. */
+static int summarize(const options *o, bool metrics, char **ret_text)
+{
+    _cleanup_free_ char *msg = NULL;
+    dc_diag diag = {0};
+    int r;
+    if (o->replays.n) {
+        dc_fleet_host *h = NULL;
+        if ((r = open_recorded_host(o, &h)))
+            return r;
+        r = metrics ? dc_metrics_for_host(h, &diag, ret_text, &msg)
+                    : dc_ansible_for_host(h, &diag, ret_text, &msg);
+        dc_fleet_host_free(h);
+    } else {
+        for (size_t i = 0; i < o->trusted_emulators.n; i++)
+            if ((r = check_emulator(o->trusted_emulators.v[i])))
+                return r;
+        _cleanup_free_ char *cache_dir = cache_dir_for(o);
+        dc_survey_opts so = {.sysroot = o->sysroot,
+                             .cache_dir = cache_dir,
+                             .timeout_ms = o->timeout_ms,
+                             .emulators = (const char *const *)o->trusted_emulators.v,
+                             .nemulators = o->trusted_emulators.n};
+        r = metrics ? dc_metrics_live(&so, &diag, ret_text, &msg)
+                    : dc_ansible_live(&so, &diag, ret_text, &msg);
+    }
+    print_warnings(&diag);
+    dc_strv_clear(&diag.warnings);
+    if (r < 0)
+        return fail_usage("%s", msg ? msg : strerror(-r));
+    return 0;
+}
+
+static int run_metrics(const options *o)
+{
+    bool to_stdout = streq(o->output, "-");
+    int rc = to_stdout ? 0 : check_output_path("metrics file", o->output);
+    _cleanup_free_ char *text = NULL;
+    if (rc || (rc = summarize(o, true, &text)))
+        return rc;
+    document_printed = true;
+    if (to_stdout) {
+        if (fputs(text, stdout) == EOF || fflush(stdout) == EOF) {
+            report_error("cannot write the metrics: %s", strerror(errno));
+            return DC_EXIT_USAGE;
+        }
+        return DC_EXIT_OK;
+    }
+    /* Never a torn file: the collector may read it at any moment. */
+    int r = dc_write_file_atomic(o->output, text, strlen(text));
+    if (r < 0) {
+        report_error("cannot write metrics file %s: %s", o->output, strerror(-r));
+        return DC_EXIT_USAGE;
+    }
+    return DC_EXIT_OK;
+}
+
+static int run_host_ansible(const options *o)
+{
+    _cleanup_free_ char *text = NULL;
+    int rc = summarize(o, false, &text);
+    if (rc)
+        return rc;
+    document_printed = true;
+    if (fputs(text, stdout) == EOF || fflush(stdout) == EOF) {
+        report_error("cannot write the facts: %s", strerror(errno));
+        return DC_EXIT_USAGE;
+    }
+    return DC_EXIT_OK;
+}
+
 static int run_host(const options *o)
 {
+    if (streq(o->format, "ansible"))
+        return run_host_ansible(o);
     dc_root *root = NULL;
     int r = dc_root_open(o->sysroot, &root);
     if (r < 0)
@@ -741,35 +880,6 @@ out:
     return rc;
 }
 
-/* Every qemu-system-* in PATH, first occurrence of each name, sorted by name. */
-static void list_emulators(dc_strv *ret)
-{
-    const char *path = getenv("PATH");
-    if (!path || !*path)
-        path = "/usr/local/bin:/usr/bin:/bin";
-    dc_strv seen = {0};
-    for (const char *p = path; *p;) {
-        size_t n = strcspn(p, ":");
-        _cleanup_free_ char *dir = xstrndup(p, n);
-        _cleanup_closedir_ DIR *d = n ? opendir(dir) : NULL;
-        for (struct dirent *de; d && (de = readdir(d));) {
-            if (!startswith(de->d_name, "qemu-system-") || dc_strv_contains(&seen, de->d_name))
-                continue;
-            _cleanup_free_ char *full = xasprintf("%s/%s", dir, de->d_name);
-            struct stat st;
-            if (stat(full, &st) < 0 || !S_ISREG(st.st_mode) || access(full, X_OK) < 0)
-                continue;
-            dc_strv_add(&seen, de->d_name);
-            dc_strv_add(ret, full);
-        }
-        p += n;
-        if (*p == ':')
-            p++;
-    }
-    dc_strv_sort(ret);
-    dc_strv_clear(&seen);
-}
-
 /* The command line of the probe --all worker for one emulator: this binary, this run's options. */
 static void worker_argv(const options *o, const char *self, const char *emulator,
                         const char *machine, const char *virttype, dc_strv *ret)
@@ -834,7 +944,7 @@ static void worker_finish(worker *w, const char *emulator, bool killed)
 static int run_probe_all(const options *o)
 {
     _cleanup_strv_ dc_strv bins = {0}, emus = {0}, machines = {0}, virttypes = {0};
-    list_emulators(&bins);
+    dc_survey_path_emulators(&bins);
     if (!bins.n)
         return fail_usage("no qemu-system-* emulator in PATH");
     /* One job per emulator, machine and virttype ("": the default). */
@@ -1084,6 +1194,7 @@ int main(int argc, char **argv)
         dc_strv_clear(&o.caps_files);
         dc_strv_clear(&o.trusted_emulators);
         dc_strv_clear(&o.trusted_dirs);
+        dc_strv_clear(&o.replays);
         if (r > 0 && json_errors)
             print_error_document(r);
         dc_strv_clear(&error_messages);
@@ -1099,6 +1210,9 @@ int main(int argc, char **argv)
     case CMD_CACHE:
         r = run_cache(&o);
         break;
+    case CMD_METRICS:
+        r = run_metrics(&o);
+        break;
     case CMD_PROBE:
     case _CMD_MAX:
         r = o.all ? run_probe_all(&o) : run_probe(&o);
@@ -1107,6 +1221,7 @@ int main(int argc, char **argv)
     dc_strv_clear(&o.caps_files);
     dc_strv_clear(&o.trusted_emulators);
     dc_strv_clear(&o.trusted_dirs);
+    dc_strv_clear(&o.replays);
     if (r != DC_EXIT_OK && json_errors && !document_printed)
         print_error_document(r);
     dc_strv_clear(&error_messages);
