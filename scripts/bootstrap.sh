@@ -13,8 +13,10 @@ packages=(
   swtpm swtpm-tools
 )
 # clang-14 and its libFuzzer runtime (a recommendation of clang, so named here).
-# python3-jsonschema and xmllint (libxml2-utils) validate the JSON and JUnit outputs.
-[ "$mode" = test ] && packages+=(valgrind libxml2-utils python3 python3-jsonschema clang libclang-rt-14-dev man-db)
+# python3-jsonschema and xmllint (libxml2-utils) validate the JSON and JUnit outputs,
+# promtool (prometheus) the metrics; ansible-core runs the contrib/ansible playbooks.
+[ "$mode" = test ] && packages+=(valgrind libxml2-utils python3 python3-jsonschema clang libclang-rt-14-dev man-db
+  prometheus ansible-core)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -211,8 +211,11 @@ static void hugepages(dc_buf *b, family *f, const dc_numa *numa, bool free_pages
     for (size_t c = 0; c < numa->ncells; c++) {
         const dc_numa_cell *cell = &numa->cells[c];
         _cleanup_free_ char *node = xasprintf("%u", cell->id);
-        /* Slot 0 holds the base pages, not a hugepage pool. */
-        for (size_t k = 1; k < cell->npages; k++) {
+        /*
+         * The base pages come first, not a hugepage pool; the numa probe
+         * lists them only where it knows the node's MemTotal.
+         */
+        for (size_t k = cell->memory_kib ? 1 : 0; k < cell->npages; k++) {
             _cleanup_free_ char *size = xasprintf("%llu", cell->pages[k].size_kib * 1024ULL);
             sample_u(b, f, LABELS("node", node, "page_size_bytes", size),
                      free_pages ? cell->pages[k].free : cell->pages[k].total);
