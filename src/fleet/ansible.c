@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* The facts.d document: keys in the project's JSON spelling, every key always present. */
+/*
+ * The facts.d document: keys in the project's JSON spelling, every key always
+ * present (an emulator without an answer: its path and error only).
+ */
 #include "ansible.h"
 
 #include "domcaps/version.h"
