@@ -23,6 +23,9 @@ import subprocess
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # nothing written into the source tree
+from test_support import path_emulators  # noqa: E402
+
 binary, source, mode = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]), sys.argv[3]
 contrib = os.path.join(source, "contrib", "ansible")
 playbook_bin = shutil.which("ansible-playbook")
@@ -69,20 +72,6 @@ def playbook(tmp, book, extra, env, want_rc=0, what=None):
     check(p.returncode == want_rc, "%s: ansible-playbook exit %d (expected %d):\n%s%s" %
           (what or os.path.basename(book), p.returncode, want_rc, p.stdout[-4000:], p.stderr[-2000:]))
     return p
-
-
-def path_emulators():
-    seen, out = set(), []
-    for d in os.environ.get("PATH", "").split(":"):
-        if not d.startswith("/") or not os.path.isdir(d):
-            continue
-        for n in sorted(os.listdir(d)):
-            f = os.path.join(d, n)
-            if n.startswith("qemu-system-") and n not in seen and os.path.isfile(f) and \
-                    os.access(f, os.X_OK):
-                seen.add(n)
-                out.append(f)
-    return sorted(out)
 
 
 def run_fact(env):

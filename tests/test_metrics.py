@@ -26,6 +26,9 @@ import stat
 import subprocess
 import sys
 import tempfile
+
+sys.dont_write_bytecode = True  # nothing written into the source tree
+from test_support import path_emulators  # noqa: E402
 import time
 import xml.etree.ElementTree as ET
 
@@ -405,20 +408,6 @@ def test_writes(tmp):
 
 
 # ---- this machine -----------------------------------------------------------------------
-
-def path_emulators():
-    seen, out = set(), []
-    for d in os.environ.get("PATH", "").split(":"):
-        if not d.startswith("/") or not os.path.isdir(d):
-            continue
-        for n in sorted(os.listdir(d)):
-            f = os.path.join(d, n)
-            if n.startswith("qemu-system-") and n not in seen and os.path.isfile(f) and \
-                    os.access(f, os.X_OK):
-                seen.add(n)
-                out.append(f)
-    return out
-
 
 def test_live(tmp):
     emus = path_emulators()

@@ -173,24 +173,10 @@ int dc_ansible_live(const dc_survey_opts *opts, dc_diag *diag, char **ret_text, 
 {
     dc_survey_opts o = *opts;
     o.want_report = true;
-    dc_survey s = {0};
-    int r = dc_survey_live(&o, &s, ret_msg);
-    if (r < 0)
-        return r;
-    *ret_text = dc_ansible_format(&s);
-    dc_survey_take_warnings(&s, diag);
-    dc_survey_clear(&s);
-    return 0;
+    return dc_survey_live_text(&o, dc_ansible_format, diag, ret_text, ret_msg);
 }
 
 int dc_ansible_for_host(dc_fleet_host *h, dc_diag *diag, char **ret_text, char **ret_msg)
 {
-    dc_survey s = {0};
-    int r = dc_survey_fleet_host(h, true, &s, ret_msg);
-    if (r < 0)
-        return r;
-    *ret_text = dc_ansible_format(&s);
-    dc_survey_take_warnings(&s, diag);
-    dc_survey_clear(&s);
-    return 0;
+    return dc_survey_fleet_host_text(h, true, dc_ansible_format, diag, ret_text, ret_msg);
 }

@@ -253,26 +253,15 @@ static double wall_clock(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The metrics as of now, the end of the survey. */
+static char *format_now(const dc_survey *s) { return dc_metrics_format(s, wall_clock()); }
+
 int dc_metrics_live(const dc_survey_opts *opts, dc_diag *diag, char **ret_text, char **ret_msg)
 {
-    dc_survey s = {0};
-    int r = dc_survey_live(opts, &s, ret_msg);
-    if (r < 0)
-        return r;
-    *ret_text = dc_metrics_format(&s, wall_clock());
-    dc_survey_take_warnings(&s, diag);
-    dc_survey_clear(&s);
-    return 0;
+    return dc_survey_live_text(opts, format_now, diag, ret_text, ret_msg);
 }
 
 int dc_metrics_for_host(dc_fleet_host *h, dc_diag *diag, char **ret_text, char **ret_msg)
 {
-    dc_survey s = {0};
-    int r = dc_survey_fleet_host(h, false, &s, ret_msg);
-    if (r < 0)
-        return r;
-    *ret_text = dc_metrics_format(&s, wall_clock());
-    dc_survey_take_warnings(&s, diag);
-    dc_survey_clear(&s);
-    return 0;
+    return dc_survey_fleet_host_text(h, false, format_now, diag, ret_text, ret_msg);
 }

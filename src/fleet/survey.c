@@ -228,3 +228,30 @@ dc_domcaps *dc_survey_derive(const dc_survey *s, size_t i, const char *arch, con
         return NULL;
     return caps;
 }
+
+/* The document of a survey made (r: what making it returned), then the survey cleared. */
+static int survey_text(int r, dc_survey *s, dc_survey_formatter format, dc_diag *diag,
+                       char **ret_text)
+{
+    if (r >= 0) {
+        *ret_text = format(s);
+        dc_survey_take_warnings(s, diag);
+    }
+    dc_survey_clear(s);
+    return r < 0 ? r : 0;
+}
+
+int dc_survey_live_text(const dc_survey_opts *opts, dc_survey_formatter format, dc_diag *diag,
+                        char **ret_text, char **ret_msg)
+{
+    dc_survey s = {0};
+    return survey_text(dc_survey_live(opts, &s, ret_msg), &s, format, diag, ret_text);
+}
+
+int dc_survey_fleet_host_text(dc_fleet_host *h, bool want_report, dc_survey_formatter format,
+                              dc_diag *diag, char **ret_text, char **ret_msg)
+{
+    dc_survey s = {0};
+    return survey_text(dc_survey_fleet_host(h, want_report, &s, ret_msg), &s, format, diag,
+                       ret_text);
+}

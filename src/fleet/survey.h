@@ -64,6 +64,16 @@ int dc_survey_live(const dc_survey_opts *opts, dc_survey *ret, char **ret_msg);
 /* Surveys a recorded host: its probes, each recording replayed (kept by h). */
 int dc_survey_fleet_host(dc_fleet_host *h, bool want_report, dc_survey *ret, char **ret_msg);
 
+/*
+ * A survey turned into a document: live (dc_survey_live) or of a recorded
+ * host, its warnings appended to diag (NULL: dropped).
+ */
+typedef char *(*dc_survey_formatter)(const dc_survey *s);
+int dc_survey_live_text(const dc_survey_opts *opts, dc_survey_formatter format, dc_diag *diag,
+                        char **ret_text, char **ret_msg);
+int dc_survey_fleet_host_text(dc_fleet_host *h, bool want_report, dc_survey_formatter format,
+                              dc_diag *diag, char **ret_text, char **ret_msg);
+
 /* Appends the survey's warnings to diag (NULL: drops them). */
 void dc_survey_take_warnings(dc_survey *s, dc_diag *diag);
 void dc_survey_clear(dc_survey *s);
