@@ -109,6 +109,9 @@ with tempfile.TemporaryDirectory(prefix="domcaps-schema-") as cache:
         f.write("{\n")
     run(["host", "--format", "ansible", "--sysroot", roots[0], "--emulator",
          "/usr/bin/qemu-system-x86_64", "--replay", garbage], "ansible")
+    run(["host", "--format", "ansible", "--sysroot", roots[0], "--emulator",
+         "/usr/bin/qemu-system-aarch64", "--replay",
+         os.path.join(data, "hostile", "control-chars.replies")], "ansible")
     run(["host", "--format", "ansible"], "ansible")
 
     domains = sorted(glob.glob(os.path.join(data, "domains", "*.xml")))

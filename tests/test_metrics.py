@@ -345,13 +345,21 @@ def test_bad_recording(tmp):
     check(p.returncode == 0, "bad recording: exit %d" % p.returncode)
     check(b"domcaps: warning: " in p.stderr, "bad recording: no warning: %r" % p.stderr)
     text = p.stdout.decode()
+    fams = parse(text, "bad recording")
     if promtool_mode:
         promtool_check(text, "bad recording")
-        return
-    fams = parse(text, "bad recording")
     check(value(fams, "domcaps_emulator_probe_success", path="/usr/bin/qemu-system-x86_64") == 0
           and value(fams, "domcaps_emulator_probe_success", path="/usr/bin/qemu-system-aarch64") == 1,
           "bad recording: %r" % fams.get("domcaps_emulator_probe_success"))
+    # The audit's recording with control characters and markup in every name.
+    hostile = os.path.join(data, "hostile", "control-chars.replies")
+    fams, text = metrics_of(["--sysroot", os.path.join(roots, "debian12-tcg"), "--emulator",
+                             "/usr/bin/qemu-system-aarch64", "--replay", hostile], "hostile recording")
+    if promtool_mode:
+        promtool_check(text, "hostile recording")
+    else:
+        check(value(fams, "domcaps_emulator_probe_success", path="/usr/bin/qemu-system-aarch64") == 1,
+              "hostile recording: %r" % fams.get("domcaps_emulator_probe_success"))
     for args, msg in ((["--replay", os.path.join(tmp, "missing.replies"),
                         "--emulator", "/usr/bin/qemu-system-x86_64",
                         "--sysroot", os.path.join(roots, "nokvm")], "cannot read recording"),
