@@ -13,9 +13,11 @@ packages=(
   swtpm swtpm-tools
 )
 # clang-14 and its libFuzzer runtime (a recommendation of clang, so named here).
-# python3-jsonschema and xmllint (libxml2-utils) validate the JSON and JUnit outputs;
+# python3-jsonschema and xmllint (libxml2-utils) validate the JSON and JUnit outputs,
+# promtool (prometheus) the metrics; ansible-core runs the contrib/ansible playbooks;
 # python3-yaml reads the Kubernetes manifest in contrib/kubernetes.
-[ "$mode" = test ] && packages+=(valgrind libxml2-utils python3 python3-jsonschema python3-yaml clang libclang-rt-14-dev man-db)
+[ "$mode" = test ] && packages+=(valgrind libxml2-utils python3 python3-jsonschema python3-yaml clang
+  libclang-rt-14-dev man-db prometheus ansible-core)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -276,7 +276,19 @@ static const cli_case cases[] = {
     {.name = "host-with-timeout",
      .args = {"host", "--timeout", "3"},
      .exit_code = 2,
-     .err_has = {"'domcaps host' takes no --timeout"}},
+     .err_has = {"--timeout are for 'domcaps host --format ansible'"}},
+    {.name = "metrics-without-output",
+     .args = {"metrics", "--no-cache"},
+     .exit_code = 2,
+     .err_has = {"metrics needs --output FILE"}},
+    {.name = "metrics-replay-without-emulator",
+     .args = {"metrics", "--output", "-", "--replay", "x.replies"},
+     .exit_code = 2,
+     .err_has = {"each --replay answers for one --emulator"}},
+    {.name = "metrics-with-machine",
+     .args = {"metrics", "--output", "-", "--machine", "q35"},
+     .exit_code = 2,
+     .err_has = {"'domcaps metrics' takes no --machine"}},
     {.name = "check-with-machine",
      .args = {"check", "--machine", "q35", "x.xml"},
      .exit_code = 2,
@@ -988,11 +1000,11 @@ static void test_probe_all_lists_and_progress(void **state)
 static void test_help_lists_every_option(void **state)
 {
     (void)state;
-    static const char *const subs[] = {"probe", "host", "check", "cache"};
+    static const char *const subs[] = {"probe", "host", "check", "cache", "metrics"};
     static const char *const all[] = {
         "emulator",  "trust-emulator", "arch",    "machine",  "virttype", "format", "record",
         "replay",    "sysroot",        "timeout", "snapshot", "all",      "caps",   "host",
-        "cache-dir", "no-cache",       "explain", "version",  "help"};
+        "cache-dir", "no-cache",       "explain", "version",  "help",     "output"};
     char *noenv[] = {NULL};
     for (size_t i = 0; i < ELEMENTSOF(subs); i++) {
         char *argv[] = {(char *)DC_BINARY, (char *)subs[i], (char *)"--help", NULL};

@@ -102,7 +102,7 @@ expect_completion() {
   local got; got=$(completions "$@")
   [ "$got" = "$want" ] || fail "completing '$*': '$got', expected '$want'"
 }
-expect_completion "baseline bundle cache check host labels place probe " domcaps ''
+expect_completion "baseline bundle cache check host labels metrics place probe " domcaps ''
 expect_completion "create show " domcaps bundle ''
 expect_completion "--bundle --bundle-dir " domcaps place --bun
 expect_completion "kubevirt nfd " domcaps labels --format ''
@@ -110,7 +110,9 @@ expect_completion "check " domcaps ch
 expect_completion "--format " domcaps check --f
 expect_completion "json junit text " domcaps check --format ''
 expect_completion "json xml " domcaps --format ''
-expect_completion "--bundle --format --help --sysroot " domcaps host --
+expect_completion "--bundle --cache-dir --emulator --format --help --no-cache --replay --sysroot --timeout " domcaps host --
+expect_completion "ansible json xml " domcaps host --format ''
+expect_completion "--output " domcaps metrics --o
 expect_completion "--emulator --explain " domcaps cache --e
 expect_completion "--all --arch " domcaps probe --a
 expect_completion "kvm qemu " domcaps --virttype ''
@@ -120,7 +122,7 @@ expect_completion "pc-q35-7.2 " domcaps --machine pc
 expect_completion "aarch64 " domcaps --cache-dir "$dest/other-cache" --arch ''
 expect_completion "" domcaps --cache-dir "$dest/no-such-dir" --machine ''
 # Every long option of the binary's --help is offered by some subcommand.
-offered=" $(completions domcaps probe --) $(completions domcaps check --) $(completions domcaps cache --) $(completions domcaps bundle --) $(completions domcaps place --) $(completions domcaps baseline --) $(completions domcaps labels --) "
+offered=" $(completions domcaps probe --) $(completions domcaps check --) $(completions domcaps cache --) $(completions domcaps bundle --) $(completions domcaps place --) $(completions domcaps baseline --) $(completions domcaps labels --) $(completions domcaps metrics --) $(completions domcaps host --) "
 for opt in $("$root/bin/domcaps" --help | grep -o -- '--[a-z][a-z-]*' | sort -u); do
   [[ $offered == *" $opt "* ]] || fail "the completion does not offer $opt"
 done
@@ -136,7 +138,7 @@ expect share/man/man1/domcaps.1
 page=$(LC_ALL=C MANWIDTH=80 man --warnings -l "$root/share/man/man1/domcaps.1" 2>"$dest/man.err") ||
   fail "man -l failed: $(cat "$dest/man.err")"
 [ ! -s "$dest/man.err" ] || fail "man -l warns: $(cat "$dest/man.err")"
-for section in NAME SYNOPSIS PROBE HOST CHECK CACHE "EXIT STATUS" ENVIRONMENT; do
+for section in NAME SYNOPSIS PROBE HOST CHECK CACHE METRICS "EXIT STATUS" ENVIRONMENT; do
   grep -q "^$section" <<<"$page" || fail "the man page has no $section section"
 done
 # Every long option of the binary's --help is documented.

@@ -4,7 +4,8 @@
 Every JSON document domcaps prints for the test corpus validates against its
 schema in docs/schema/ (JSON Schema draft 2020-12): the caps documents of
 every recording (both virttypes, several machines, with every host root),
-the host reports of every root, the check findings of every domain, the
+the host reports of every root, the Ansible facts of every root with every
+recording and of this machine, the check findings of every domain, the
 error documents, and the JSON goldens. Exits 77 (skip) without
 python3-jsonschema.
 
@@ -25,12 +26,21 @@ except ImportError:
 
 binary, source = sys.argv[1], sys.argv[2]
 data = os.path.join(source, "tests", "data")
-schemas = {}
-for name in ("domcaps", "host", "check", "error", "place", "bundle"):
+raw = {}
+for name in ("domcaps", "host", "check", "error", "ansible", "place", "bundle"):
     with open(os.path.join(source, "docs", "schema", name + ".schema.json")) as f:
-        schema = json.load(f)
-    jsonschema.Draft202012Validator.check_schema(schema)
-    schemas[name] = jsonschema.Draft202012Validator(schema)
+        raw[name] = json.load(f)
+    jsonschema.Draft202012Validator.check_schema(raw[name])
+# ansible.schema.json refers to host.schema.json by its $id.
+try:
+    from referencing import Registry, Resource
+    registry = Registry().with_resources(
+        [(s["$id"], Resource.from_contents(s)) for s in raw.values()])
+    schemas = {k: jsonschema.Draft202012Validator(s, registry=registry) for k, s in raw.items()}
+except ImportError:  # jsonschema before 4.18
+    store = {s["$id"]: s for s in raw.values()}
+    schemas = {k: jsonschema.Draft202012Validator(
+        s, resolver=jsonschema.RefResolver.from_schema(s, store=store)) for k, s in raw.items()}
 
 failures = []
 counts = {}
@@ -85,6 +95,24 @@ with tempfile.TemporaryDirectory(prefix="domcaps-schema-") as cache:
                     run(args, "domcaps")
     for root in roots:
         run(["host", "--format", "json", "--sysroot", root], "host")
+
+    # The Ansible facts: every root with every recording, a bad recording, and this machine.
+    pairs = []
+    for rec in recordings:
+        target = os.path.basename(rec)[len("qemu-7.2-"):-len(".replies")]
+        pairs += ["--emulator", "/opt/%s/bin/qemu-system-%s" % (target, target.split("-")[0]),
+                  "--replay", rec]
+    for root in roots:
+        run(["host", "--format", "ansible", "--sysroot", root] + pairs, "ansible")
+    garbage = os.path.join(cache, "garbage.replies")
+    with open(garbage, "w") as f:
+        f.write("{\n")
+    run(["host", "--format", "ansible", "--sysroot", roots[0], "--emulator",
+         "/usr/bin/qemu-system-x86_64", "--replay", garbage], "ansible")
+    run(["host", "--format", "ansible", "--sysroot", roots[0], "--emulator",
+         "/usr/bin/qemu-system-aarch64", "--replay",
+         os.path.join(data, "hostile", "control-chars.replies")], "ansible")
+    run(["host", "--format", "ansible"], "ansible")
 
     domains = sorted(glob.glob(os.path.join(data, "domains", "*.xml")))
     snapshots = sorted(f for f in glob.glob(os.path.join(data, "snapshots", "*.xml")))

@@ -5,6 +5,7 @@
 #include <locale.h>
 #include <poll.h>
 
+#include "ansible.h"
 #include "arch.h"
 #include "baseline.h"
 #include "bundle.h"
@@ -16,6 +17,7 @@
 #include "host.h"
 #include "jsonw.h"
 #include "labels.h"
+#include "metrics.h"
 #include "place.h"
 #include "qemu_probe.h"
 #include "spawn.h"
@@ -31,11 +33,13 @@ typedef enum command {
     CMD_PLACE,
     CMD_BASELINE,
     CMD_LABELS,
+    CMD_METRICS,
     _CMD_MAX,
 } command;
 
 static const char *const command_names[_CMD_MAX] = {"probe", "host", "check", "cache",
-                                                            "bundle", "place", "baseline", "labels"};
+                                                            "bundle", "place", "baseline", "labels",
+                                                     "metrics"};
 
 #define ON_PROBE (1u << CMD_PROBE)
 #define ON_HOST (1u << CMD_HOST)
@@ -45,8 +49,10 @@ static const char *const command_names[_CMD_MAX] = {"probe", "host", "check", "c
 #define ON_PLACE (1u << CMD_PLACE)
 #define ON_BASELINE (1u << CMD_BASELINE)
 #define ON_LABELS (1u << CMD_LABELS)
+#define ON_METRICS (1u << CMD_METRICS)
 #define ON_ALL                                                                                     \
-    (ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE | ON_BUNDLE | ON_PLACE | ON_BASELINE | ON_LABELS)
+    (ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE | ON_BUNDLE | ON_PLACE | ON_BASELINE | ON_LABELS |   \
+     ON_METRICS)
 
 enum {
     OPT_EMULATOR = 0x100,
@@ -88,7 +94,8 @@ typedef struct option_desc {
 } option_desc;
 
 static const option_desc option_descs[] = {
-    {"emulator", OPT_EMULATOR, "PATH", ON_PROBE | ON_CHECK | ON_CACHE | ON_BUNDLE | ON_LABELS,
+    {"emulator", OPT_EMULATOR, "PATH",
+     ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE | ON_BUNDLE | ON_LABELS | ON_METRICS,
      "emulator binary (default: qemu-system-<arch> from PATH)"},
     {"trust-emulator", OPT_TRUST_EMULATOR, "DIR", ON_CHECK,
      "check may run the emulators inside DIR (repeatable)"},
@@ -103,31 +110,34 @@ static const option_desc option_descs[] = {
      "xml (default) or json; errors are a JSON document too with json"},
     {"record", OPT_RECORD, "FILE", ON_PROBE,
      "write the QMP conversation to FILE (.replies layout)"},
-    {"replay", OPT_REPLAY, "FILE", ON_PROBE | ON_BUNDLE | ON_LABELS,
+    {"replay", OPT_REPLAY, "FILE", ON_PROBE | ON_HOST | ON_BUNDLE | ON_LABELS | ON_METRICS,
      "answer from a recorded QMP conversation instead of QEMU"},
-    {"sysroot", OPT_SYSROOT, "DIR", ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE | ON_BUNDLE | ON_LABELS,
+    {"sysroot", OPT_SYSROOT, "DIR",
+     ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE | ON_BUNDLE | ON_LABELS | ON_METRICS,
      "read host state (/dev, /sys, /proc, firmware) under DIR"},
-    {"timeout", OPT_TIMEOUT, "SECONDS", ON_PROBE | ON_CHECK | ON_BUNDLE | ON_LABELS,
+    {"timeout", OPT_TIMEOUT, "SECONDS",
+     ON_PROBE | ON_HOST | ON_CHECK | ON_BUNDLE | ON_LABELS | ON_METRICS,
      "limit for each QMP command (default 30; the probe: 4x)"},
     {"snapshot", OPT_SNAPSHOT, NULL, ON_PROBE,
      "add the extension element `domcaps check --caps` uses"},
     {"all", OPT_ALL, NULL, ON_PROBE, "probe every qemu-system-* in PATH"},
     {"caps", OPT_CAPS, "FILE", ON_CHECK, "judge against a saved `domcaps --snapshot` (repeatable)"},
     {"host", OPT_HOST, "FILE", ON_CHECK, "with --caps: the host report (`domcaps host`) to use"},
-    {"cache-dir", OPT_CACHE_DIR, "DIR", ON_PROBE | ON_CHECK | ON_CACHE | ON_LABELS,
+    {"cache-dir", OPT_CACHE_DIR, "DIR",
+     ON_PROBE | ON_HOST | ON_CHECK | ON_CACHE | ON_LABELS | ON_METRICS,
      "where probe results are cached (default: $XDG_CACHE_HOME/domcaps)"},
-    {"no-cache", OPT_NO_CACHE, NULL, ON_PROBE | ON_CHECK | ON_LABELS,
+    {"no-cache", OPT_NO_CACHE, NULL, ON_PROBE | ON_HOST | ON_CHECK | ON_LABELS | ON_METRICS,
      "neither read nor write the cache"},
     {"explain", OPT_EXPLAIN, NULL, ON_CACHE,
      "say for each entry what it was keyed on and if it holds"},
     {"bundle", OPT_BUNDLE, "FILE",
-     ON_PROBE | ON_HOST | ON_CHECK | ON_PLACE | ON_BASELINE | ON_LABELS,
+     ON_PROBE | ON_HOST | ON_CHECK | ON_PLACE | ON_BASELINE | ON_LABELS | ON_METRICS,
      "answer as the host captured in FILE (`domcaps bundle create`) would"},
     {"bundle-dir", OPT_BUNDLE_DIR, "DIR", ON_PLACE | ON_BASELINE,
      "every *.bundle in DIR (repeatable)"},
     {"host-report", OPT_HOST_REPORT, "FILE", ON_BASELINE,
      "also write the hosts' common CPU and KVM facts, for `check --host`"},
-    {"output", OPT_OUTPUT, "FILE", ON_BUNDLE, "the bundle to write (also -o FILE)"},
+    {"output", OPT_OUTPUT, "FILE", ON_BUNDLE | ON_METRICS, "the bundle to write (also -o FILE)"},
     {"output-dir", OPT_OUTPUT_DIR, "DIR", ON_LABELS,
      "with --format nfd: write DIR/" DC_LABELS_NFD_NAME " (atomically) instead of printing"},
     {"obsolete-cpus", OPT_OBSOLETE_CPUS, "LIST", ON_LABELS,
@@ -145,9 +155,13 @@ static const char *const usage_lines[_CMD_MAX] = {
     "       domcaps probe --all [--machine TYPE,...] [--virttype TYPE,...] [OPTIONS]\n"
     "\n"
     "Prints the libvirt domainCapabilities document for a QEMU emulator.\n",
-    "Usage: domcaps host [--format xml|json] [--sysroot DIR]\n"
+    "Usage: domcaps host [--format xml|json] [--sysroot DIR | --bundle FILE]\n"
+    "       domcaps host --format ansible [--sysroot DIR [--emulator PATH --replay FILE]...]\n"
     "\n"
-    "Prints the host inventory (CPU, KVM, NUMA, PCI, IOMMU groups, USB, VFIO).\n",
+    "Prints the host inventory (CPU, KVM, NUMA, PCI, IOMMU groups, USB, VFIO).\n"
+    "--format ansible prints it for Ansible's facts.d with each emulator's version,\n"
+    "machine types and CPU models (the options below other than --format,\n"
+    "--sysroot and --bundle are for --format ansible).\n",
     "Usage: domcaps check [OPTIONS] DOMAIN.xml...   (- reads a domain from stdin)\n"
     "\n"
     "Judges libvirt domain XML against the live host (default) or against saved\n"
@@ -181,6 +195,15 @@ static const char *const usage_lines[_CMD_MAX] = {
     "Prints the node labels KubeVirt's node labeller sets for this host (the native\n"
     "emulator under KVM, else TCG), as key=value lines or as a node-feature-discovery\n"
     "feature file.\n",
+    "Usage: domcaps metrics --output FILE [--sysroot DIR] [--cache-dir DIR | --no-cache]\n"
+    "                       [--timeout SECONDS] [--emulator PATH]...\n"
+    "       domcaps metrics --output FILE --sysroot DIR (--emulator PATH --replay FILE)...\n"
+    "       domcaps metrics --output FILE --bundle FILE\n"
+    "\n"
+    "Writes Prometheus metrics for node_exporter's textfile collector: KVM, every\n"
+    "qemu-system-* in PATH with its version, probe time and cache entry, CPU model\n"
+    "usability, IOMMU groups, hugepages. With --replay, of a captured root and\n"
+    "recordings instead (each --replay answers for the --emulator in its place).\n",
 };
 
 /* The few options whose meaning depends on the subcommand. */
@@ -200,6 +223,14 @@ static const char *option_help(const option_desc *d, command cmd)
         return "with --sysroot: the recording of the --emulator given before it";
     if (d->id == OPT_SYSROOT && cmd == CMD_BUNDLE)
         return "capture a captured root (with --replay recordings) instead of this host";
+    if (d->id == OPT_FORMAT && cmd == CMD_HOST)
+        return "xml (default), json, or ansible (facts.d, with the emulators)";
+    if (d->id == OPT_EMULATOR && (cmd == CMD_METRICS || cmd == CMD_HOST))
+        return "an emulator to report (repeatable; default: every qemu-system-* in PATH)";
+    if (d->id == OPT_REPLAY && (cmd == CMD_METRICS || cmd == CMD_HOST))
+        return "the recording answering for the --emulator in its place (repeatable)";
+    if (d->id == OPT_OUTPUT && cmd == CMD_METRICS)
+        return "write the metrics to FILE atomically (- : standard output)";
     if (d->id == OPT_FORMAT && cmd == CMD_LABELS)
         return "kubevirt (key=value lines, default) or nfd (a features.d file)";
     if (d->id == OPT_EMULATOR && cmd == CMD_LABELS)
@@ -214,7 +245,7 @@ static void print_help(command cmd)
     fputs(usage_lines[cmd], stdout);
     if (cmd == CMD_PROBE)
         fputs("Subcommands: probe (the default), host, check, cache, bundle, place, baseline, "
-              "labels; "
+              "labels, metrics; "
               "`domcaps SUBCOMMAND --help` for each.\n",
               stdout);
     fputs("\nOptions:\n", stdout);
@@ -242,6 +273,7 @@ typedef struct options {
     const char *replay;
     const char *sysroot;
     int timeout_ms;
+    bool timeout_given;
     bool snapshot;
     dc_strv caps_files;
     dc_strv trusted_emulators, trusted_dirs; /* check: emulators it may run */
@@ -476,6 +508,7 @@ static int parse_option(options *o, int c, const char *arg)
         if (*end || !(s > 0) || s > 3600)
             return fail_usage("invalid --timeout '%s': expected seconds between 0 and 3600", arg);
         o->timeout_ms = (int)(s * 1000);
+        o->timeout_given = true;
         break;
     }
     }
@@ -526,7 +559,7 @@ static int check_probe_args(const options *o, int argc, char **argv)
     return 0;
 }
 
-static int check_record_path(const char *path);
+static int check_output_path(const char *what, const char *path);
 
 static int check_bundle_args(options *o, int argc, char **argv)
 {
@@ -557,7 +590,7 @@ static int check_bundle_args(options *o, int argc, char **argv)
                           o->trusted_emulators.n, o->replays.n);
     if (o->sysroot_given && !o->replays.n)
         return fail_usage("a captured root runs no emulator: give --emulator PATH --replay FILE");
-    return check_record_path(o->output) ? DC_EXIT_USAGE : 0;
+    return check_output_path("bundle", o->output) ? DC_EXIT_USAGE : 0;
 }
 
 static int collect_bundle_dirs(options *o)
@@ -606,7 +639,8 @@ static int check_baseline_args(options *o, int argc, char **argv)
         return r;
     if (!o->bundles.n)
         return fail_usage("the pool is empty: no *.bundle in %s", o->bundle_dirs.v[0]);
-    return o->host_report && check_record_path(o->host_report) ? DC_EXIT_USAGE : 0;
+    return o->host_report && check_output_path("host report", o->host_report) ? DC_EXIT_USAGE
+                                                                              : 0;
 }
 
 /* probe, host and check answer for one captured host, instead of this one. */
@@ -620,6 +654,29 @@ static int check_bundle_use(const options *o)
         o->trusted_dirs.n)
         return fail_usage("--bundle holds the host's root and recordings: it takes no --sysroot, "
                           "--replay, --record, --caps, --all or --trust-emulator");
+    return 0;
+}
+
+/* host and metrics: the emulators to report, live or each with its recording. */
+static int check_summary_args(const options *o, int argc, char **argv)
+{
+    const char *cmd = command_names[o->cmd];
+    if (optind < argc)
+        return fail_usage("unexpected argument '%s'; see 'domcaps %s --help'", argv[optind], cmd);
+    if (o->cmd == CMD_HOST) {
+        if (!streq(o->format, "xml") && !streq(o->format, "json") && !streq(o->format, "ansible"))
+            return fail_usage("unknown format '%s' (expected xml, json or ansible)", o->format);
+        if (!streq(o->format, "ansible") && (o->trusted_emulators.n || o->replays.n ||
+                                             o->cache_dir || o->no_cache || o->timeout_given))
+            return fail_usage("--emulator, --replay, --cache-dir, --no-cache and --timeout are "
+                              "for 'domcaps host --format ansible'");
+    } else if (!o->output) {
+        return fail_usage("metrics needs --output FILE (- for standard output)");
+    }
+    if (o->replays.n && o->replays.n != o->trusted_emulators.n)
+        return fail_usage("each --replay answers for one --emulator: give them in pairs");
+    if (o->bundles.n && (o->trusted_emulators.n || o->replays.n))
+        return fail_usage("--bundle holds the host's emulators: it takes no --emulator or --replay");
     return 0;
 }
 
@@ -716,13 +773,8 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (o->cmd == CMD_CHECK)
         return check_check_args(o, argc, argv);
-    if (o->cmd == CMD_HOST) {
-        if (optind < argc)
-            return fail_usage("unexpected argument '%s'; see 'domcaps host --help'", argv[optind]);
-        if (!streq(o->format, "xml") && !streq(o->format, "json"))
-            return fail_usage("unknown format '%s' (expected xml or json)", o->format);
-        return 0;
-    }
+    if (o->cmd == CMD_HOST || o->cmd == CMD_METRICS)
+        return check_summary_args(o, argc, argv);
     return check_probe_args(o, argc, argv);
 }
 
@@ -755,17 +807,17 @@ static char *cache_dir_for(const options *o)
     return o->cache_dir ? xstrdup(o->cache_dir) : dc_cache_default_dir();
 }
 
-/* Whether --record FILE can be written, before any emulator starts. */
-static int check_record_path(const char *path)
+/* Whether an output file (what: "recording", ...) can be written, before any emulator starts. */
+static int check_output_path(const char *what, const char *path)
 {
     struct stat st;
     if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
-        return fail_usage("cannot write recording %s: %s", path, strerror(EISDIR));
+        return fail_usage("cannot write %s %s: %s", what, path, strerror(EISDIR));
     _cleanup_free_ char *copy = xstrdup(path);
     char *slash = strrchr(copy, '/');
     const char *dir = !slash ? "." : slash == copy ? "/" : (*slash = '\0', copy);
     if (access(dir, W_OK | X_OK) < 0)
-        return fail_usage("cannot write recording %s: %s", path, strerror(errno));
+        return fail_usage("cannot write %s %s: %s", what, path, strerror(errno));
     return 0;
 }
 
@@ -876,7 +928,7 @@ static int run_probe(const options *o)
         }
     }
 
-    if (o->record && (rc = check_record_path(o->record)))
+    if (o->record && (rc = check_output_path("recording", o->record)))
         goto out;
     dc_probe_opts po = {
         .binary = emulator ? emulator : "qemu",
@@ -951,8 +1003,86 @@ static int run_host_bundle(const options *o)
     return rc;
 }
 
+/* The recorded host --sysroot and the --emulator/--replay pairs describe, or --bundle's. */
+static int open_recorded_host(const options *o, dc_fleet_host **ret)
+{
+    if (o->bundles.n)
+        return load_bundle(o->bundles.v[0], ret);
+    for (size_t i = 0; i < o->replays.n; i++)
+        if (access(o->replays.v[i], R_OK) < 0)
+            return fail_usage("cannot read recording '%s': %s", o->replays.v[i], strerror(errno));
+    dc_fleet_part *parts = xcalloc(o->replays.n, sizeof(*parts));
+    for (size_t i = 0; i < o->replays.n; i++)
+        parts[i] = (dc_fleet_part){o->trusted_emulators.v[i], o->replays.v[i]};
+    _cleanup_free_ char *msg = NULL;
+    int r = dc_fleet_host_open(o->sysroot, o->sysroot, parts, o->replays.n, ret, &msg);
+    free(parts);
+    return r < 0 ? fail_usage("%s", msg) : 0;
+}
+
+/* The metrics (or the Ansible facts) of this host, or of the recorded one. */
+static int summarize(const options *o, bool metrics, char **ret_text)
+{
+    _cleanup_free_ char *msg = NULL;
+    dc_diag diag = {0};
+    int r;
+    if (o->replays.n || o->bundles.n) {
+        dc_fleet_host *h = NULL;
+        if ((r = open_recorded_host(o, &h)))
+            return r;
+        r = metrics ? dc_metrics_for_host(h, &diag, ret_text, &msg)
+                    : dc_ansible_for_host(h, &diag, ret_text, &msg);
+        dc_fleet_host_free(h);
+    } else {
+        for (size_t i = 0; i < o->trusted_emulators.n; i++)
+            if ((r = check_emulator(o->trusted_emulators.v[i])))
+                return r;
+        _cleanup_free_ char *cache_dir = cache_dir_for(o);
+        dc_survey_opts so = {.sysroot = o->sysroot,
+                             .cache_dir = cache_dir,
+                             .timeout_ms = o->timeout_ms,
+                             .emulators = (const char *const *)o->trusted_emulators.v,
+                             .nemulators = o->trusted_emulators.n};
+        r = metrics ? dc_metrics_live(&so, &diag, ret_text, &msg)
+                    : dc_ansible_live(&so, &diag, ret_text, &msg);
+    }
+    print_warnings(&diag);
+    dc_strv_clear(&diag.warnings);
+    if (r < 0)
+        return fail_usage("%s", msg ? msg : strerror(-r));
+    return 0;
+}
+
+static int run_metrics(const options *o)
+{
+    bool to_stdout = streq(o->output, "-");
+    int rc = to_stdout ? 0 : check_output_path("metrics file", o->output);
+    _cleanup_free_ char *text = NULL;
+    if (rc || (rc = summarize(o, true, &text)))
+        return rc;
+    if (to_stdout)
+        return print_document(TAKE_PTR(text));
+    /* Never a torn file: the collector may read it at any moment. */
+    document_printed = true;
+    int r = dc_write_file_atomic(o->output, text, strlen(text));
+    if (r < 0) {
+        report_error("cannot write metrics file %s: %s", o->output, strerror(-r));
+        return DC_EXIT_USAGE;
+    }
+    return DC_EXIT_OK;
+}
+
+static int run_host_ansible(const options *o)
+{
+    char *text = NULL;
+    int rc = summarize(o, false, &text);
+    return rc ? rc : print_document(text);
+}
+
 static int run_host(const options *o)
 {
+    if (streq(o->format, "ansible"))
+        return run_host_ansible(o);
     if (o->bundles.n)
         return run_host_bundle(o);
     dc_root *root = NULL;
@@ -1099,35 +1229,6 @@ out:
     return rc;
 }
 
-/* Every qemu-system-* in PATH, first occurrence of each name, sorted by name. */
-static void list_emulators(dc_strv *ret)
-{
-    const char *path = getenv("PATH");
-    if (!path || !*path)
-        path = "/usr/local/bin:/usr/bin:/bin";
-    dc_strv seen = {0};
-    for (const char *p = path; *p;) {
-        size_t n = strcspn(p, ":");
-        _cleanup_free_ char *dir = xstrndup(p, n);
-        _cleanup_closedir_ DIR *d = n ? opendir(dir) : NULL;
-        for (struct dirent *de; d && (de = readdir(d));) {
-            if (!startswith(de->d_name, "qemu-system-") || dc_strv_contains(&seen, de->d_name))
-                continue;
-            _cleanup_free_ char *full = xasprintf("%s/%s", dir, de->d_name);
-            struct stat st;
-            if (stat(full, &st) < 0 || !S_ISREG(st.st_mode) || access(full, X_OK) < 0)
-                continue;
-            dc_strv_add(&seen, de->d_name);
-            dc_strv_add(ret, full);
-        }
-        p += n;
-        if (*p == ':')
-            p++;
-    }
-    dc_strv_sort(ret);
-    dc_strv_clear(&seen);
-}
-
 /* The command line of the probe --all worker for one emulator: this binary, this run's options. */
 static void worker_argv(const options *o, const char *self, const char *emulator,
                         const char *machine, const char *virttype, dc_strv *ret)
@@ -1192,7 +1293,7 @@ static void worker_finish(worker *w, const char *emulator, bool killed)
 static int run_probe_all(const options *o)
 {
     _cleanup_strv_ dc_strv bins = {0}, emus = {0}, machines = {0}, virttypes = {0};
-    list_emulators(&bins);
+    dc_list_emulators(&bins);
     if (!bins.n)
         return fail_usage("no qemu-system-* emulator in PATH");
     /* One job per emulator, machine and virttype ("": the default). */
@@ -1657,6 +1758,9 @@ int main(int argc, char **argv)
         break;
     case CMD_LABELS:
         r = run_labels(&o);
+        break;
+    case CMD_METRICS:
+        r = run_metrics(&o);
         break;
     case CMD_PROBE:
     case _CMD_MAX:

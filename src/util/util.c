@@ -193,6 +193,8 @@ static size_t utf8_len(const unsigned char *p)
     return n;
 }
 
+size_t dc_utf8_len(const char *p) { return utf8_len((const unsigned char *)p); }
+
 /* What replaces a byte that is not text: U+FFFD. */
 #define REPLACEMENT "\xef\xbf\xbd"
 

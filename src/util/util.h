@@ -102,6 +102,12 @@ typedef struct dc_buf {
 void dc_buf_add(dc_buf *b, const char *s);
 void dc_buf_addn(dc_buf *b, const char *s, size_t n);
 void dc_buf_addf(dc_buf *b, const char *fmt, ...) _printf_(2, 3);
+/*
+ * The length of the well-formed UTF-8 character at p (1..4), 0 when p does
+ * not start one (a stray or truncated sequence, an overlong form, a
+ * surrogate, U+FFFE, U+FFFF or past U+10FFFF).
+ */
+size_t dc_utf8_len(const char *p);
 void dc_buf_add_xml_escaped(dc_buf *b, const char *s);
 void dc_buf_add_json_string(dc_buf *b, const char *s);
 void dc_buf_indent(dc_buf *b, int level);
