@@ -331,8 +331,35 @@ def baseline(intel, other, tcg):
         expect(rc == 2 and err.startswith("domcaps: "), "baseline, %s: %d %s" % (what, rc, err))
 
 
+def integrations(intel):
+    """labels, metrics and the Ansible facts of a bundle are those of its root and recordings."""
+    parts = ["--sysroot", os.path.join(roots, "intel-nested-kvm"),
+             "--emulator", "/usr/bin/qemu-system-x86_64",
+             "--replay", os.path.join(replies, "qemu-7.2-x86_64-intel.replies"),
+             "--emulator", "/usr/bin/qemu-system-i386",
+             "--replay", os.path.join(replies, "qemu-7.2-i386-intel.replies")]
+    a = run("labels", *parts[:6])
+    b = run("labels", "--bundle", intel)
+    expect(a[0] == b[0] == 0 and a[1] == b[1] and "cpu-model.node.kubevirt.io/" in b[1],
+           "labels --bundle: exit %d/%d, %s" % (a[0], b[0], b[2].strip()[:300]))
+    stable = re.compile(r"duration|timestamp|_age_|build_info")
+    a = run("metrics", "--output", "-", *parts)
+    b = run("metrics", "--output", "-", "--bundle", intel)
+    keep = lambda t: [l for l in t.splitlines() if not stable.search(l)]
+    expect(a[0] == b[0] == 0 and keep(a[1]) == keep(b[1]) and "domcaps_emulator_info" in b[1],
+           "metrics --bundle: exit %d/%d, %s" % (a[0], b[0], b[2].strip()[:300]))
+    rc, out, err = run("host", "--format", "ansible", "--bundle", intel)
+    doc = json.loads(out) if rc == 0 else {}
+    expect(rc == 0 and [e["path"] for e in doc.get("emulators", [])] ==
+           ["/usr/bin/qemu-system-i386", "/usr/bin/qemu-system-x86_64"] or
+           [e["path"] for e in doc.get("emulators", [])] ==
+           ["/usr/bin/qemu-system-x86_64", "/usr/bin/qemu-system-i386"],
+           "host --format ansible --bundle: %d %s" % (rc, err.strip()[:300]))
+
+
 def recorded():
     intel, other, tcg = recorded_hosts()
+    integrations(intel)
     check_show(intel)
     check_verdicts(intel, tcg)
     hostile_bundles(tcg)
