@@ -4,11 +4,14 @@
  * document (libvirt's or ours, with the extension element domcaps adds for
  * what the checker needs beyond it) and a `domcaps host` report.
  */
+#include "snapshot.h"
+
 #include "check.h"
 #include "json.h"
 #include "jsonw.h"
 #include "xmlsafe.h"
 
+#include <assert.h>
 #include <fcntl.h>
 
 /* ---- the extension element --------------------------------------------------- */
@@ -75,6 +78,17 @@ char *dc_snapshot_format_extension(const dc_qemu_caps *qc, bool kvm)
     }
     dc_buf_add(&b, "  </qemu>\n");
     return dc_buf_steal(&b);
+}
+
+char *dc_domcaps_format_xml_snapshot(const dc_domcaps *caps, const dc_qemu_caps *qc)
+{
+    static const char end[] = "</domainCapabilities>\n";
+    _cleanup_free_ char *doc = dc_domcaps_format_xml(caps);
+    _cleanup_free_ char *ext = dc_snapshot_format_extension(qc, streq(caps->domain, "kvm"));
+    size_t len = strlen(doc);
+    assert(len >= strlen(end) && streq(doc + len - strlen(end), end));
+    /* The extension goes last, inside the root element. */
+    return xasprintf("%.*s%s%s", (int)(len - strlen(end)), doc, ext, end);
 }
 
 static size_t count_children(xmlNodePtr n, const char *name)
