@@ -59,6 +59,3 @@ void dc_check_domain(dc_check_env *env, const char *path, const char *text, size
  */
 void dc_check_domain_doc(dc_check_env *env, const char *path, xmlDocPtr doc,
                          dc_check_result *ret);
-
-/* Parses a saved `domcaps host` report (XML). */
-int dc_hostinfo_load(const char *path, dc_hostinfo *ret, char **ret_msg);
