@@ -105,7 +105,7 @@ static int probe_devnodes(dc_host *host)
     return 0;
 }
 
-const dc_probe dc_probe_devnodes = {
+const dc_host_prober dc_probe_devnodes = {
     .name = "devnodes",
     .needed_for = DC_PROBE_FOR_INVENTORY,
     .run = probe_devnodes,

@@ -36,26 +36,26 @@ enum {
     DC_PROBE_FOR_INVENTORY = 1 << 1,
 };
 
-typedef struct dc_probe {
+typedef struct dc_host_prober {
     const char *name;
     unsigned needed_for; /* DC_PROBE_FOR_* bits */
     int (*run)(dc_host *host);
-} dc_probe;
+} dc_host_prober;
 
-extern const dc_probe dc_probe_hostcpu;
-extern const dc_probe dc_probe_kvm;
-extern const dc_probe dc_probe_tsc;
-extern const dc_probe dc_probe_numa;
-extern const dc_probe dc_probe_pci;
-extern const dc_probe dc_probe_vfio;
-extern const dc_probe dc_probe_usb;
-extern const dc_probe dc_probe_devnodes;
-extern const dc_probe dc_probe_firmware;
-extern const dc_probe dc_probe_swtpm;
-extern const dc_probe dc_probe_rdp;
+extern const dc_host_prober dc_probe_hostcpu;
+extern const dc_host_prober dc_probe_kvm;
+extern const dc_host_prober dc_probe_tsc;
+extern const dc_host_prober dc_probe_numa;
+extern const dc_host_prober dc_probe_pci;
+extern const dc_host_prober dc_probe_vfio;
+extern const dc_host_prober dc_probe_usb;
+extern const dc_host_prober dc_probe_devnodes;
+extern const dc_host_prober dc_probe_firmware;
+extern const dc_host_prober dc_probe_swtpm;
+extern const dc_host_prober dc_probe_rdp;
 
 /* NULL-terminated, in run order: a probe may use what earlier ones filled (VFIO after PCI). */
-extern const dc_probe *const dc_probes[];
+extern const dc_host_prober *const dc_probes[];
 
 /* Runs every probe needed for `what` against root. Never fails: problems become diagnostics. */
 void dc_host_run_probes(dc_host *host, const dc_root *root, const char *xdg_config_home,

@@ -292,7 +292,7 @@ static int probe_hostcpu(dc_host *host)
     return 0;
 }
 
-const dc_probe dc_probe_hostcpu = {
+const dc_host_prober dc_probe_hostcpu = {
     .name = "hostcpu",
     .needed_for = DC_PROBE_FOR_CAPS | DC_PROBE_FOR_INVENTORY,
     .run = probe_hostcpu,

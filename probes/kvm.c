@@ -295,7 +295,7 @@ static int probe_kvm(dc_host *host)
     return 0;
 }
 
-const dc_probe dc_probe_kvm = {
+const dc_host_prober dc_probe_kvm = {
     .name = "kvm",
     .needed_for = DC_PROBE_FOR_CAPS | DC_PROBE_FOR_INVENTORY,
     .run = probe_kvm,

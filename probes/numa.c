@@ -435,7 +435,7 @@ static int probe_numa(dc_host *host)
     return 0;
 }
 
-const dc_probe dc_probe_numa = {
+const dc_host_prober dc_probe_numa = {
     .name = "numa",
     .needed_for = DC_PROBE_FOR_INVENTORY,
     .run = probe_numa,

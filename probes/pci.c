@@ -432,7 +432,7 @@ static int probe_pci(dc_host *host)
     return 0;
 }
 
-const dc_probe dc_probe_pci = {
+const dc_host_prober dc_probe_pci = {
     .name = "pci",
     .needed_for = DC_PROBE_FOR_INVENTORY,
     .run = probe_pci,

@@ -4,7 +4,7 @@
 
 #include "host.h"
 
-const dc_probe *const dc_probes[] = {
+const dc_host_prober *const dc_probes[] = {
     &dc_probe_hostcpu,  &dc_probe_kvm,   &dc_probe_tsc, &dc_probe_numa,
     &dc_probe_pci,      &dc_probe_vfio,  &dc_probe_usb, &dc_probe_devnodes,
     &dc_probe_firmware, &dc_probe_swtpm, &dc_probe_rdp, NULL,
@@ -86,7 +86,7 @@ void dc_host_run_probes(dc_host *host, const dc_root *root, const char *xdg_conf
     host->info.smbios = -1;
     host->info.dmidecode = -1;
     host->info.numad = -1;
-    for (const dc_probe *const *p = dc_probes; *p; p++) {
+    for (const dc_host_prober *const *p = dc_probes; *p; p++) {
         if (!((*p)->needed_for & what))
             continue;
         int r = (*p)->run(host);
@@ -107,7 +107,7 @@ static int probe_firmware(dc_host *host)
     return dc_firmware_load(host->root, host->xdg_config_home, host->diag, &host->firmware);
 }
 
-const dc_probe dc_probe_firmware = {
+const dc_host_prober dc_probe_firmware = {
     .name = "firmware",
     .needed_for = DC_PROBE_FOR_CAPS,
     .run = probe_firmware,
@@ -120,7 +120,7 @@ static int probe_rdp(dc_host *host)
     return 0;
 }
 
-const dc_probe dc_probe_rdp = {
+const dc_host_prober dc_probe_rdp = {
     .name = "qemu-rdp",
     .needed_for = DC_PROBE_FOR_CAPS,
     .run = probe_rdp,

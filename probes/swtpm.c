@@ -206,7 +206,7 @@ static int probe_swtpm(dc_host *host)
     return 0;
 }
 
-const dc_probe dc_probe_swtpm = {
+const dc_host_prober dc_probe_swtpm = {
     .name = "swtpm",
     .needed_for = DC_PROBE_FOR_CAPS,
     .run = probe_swtpm,

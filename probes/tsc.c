@@ -75,7 +75,7 @@ static int probe_tsc(dc_host *host)
     return 0;
 }
 
-const dc_probe dc_probe_tsc = {
+const dc_host_prober dc_probe_tsc = {
     .name = "tsc",
     .needed_for = DC_PROBE_FOR_INVENTORY,
     .run = probe_tsc,

@@ -204,7 +204,7 @@ static int probe_usb(dc_host *host)
     return 0;
 }
 
-const dc_probe dc_probe_usb = {
+const dc_host_prober dc_probe_usb = {
     .name = "usb",
     .needed_for = DC_PROBE_FOR_INVENTORY,
     .run = probe_usb,

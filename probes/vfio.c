@@ -193,7 +193,7 @@ static int probe_vfio(dc_host *host)
     return 0;
 }
 
-const dc_probe dc_probe_vfio = {
+const dc_host_prober dc_probe_vfio = {
     .name = "vfio",
     .needed_for = DC_PROBE_FOR_CAPS | DC_PROBE_FOR_INVENTORY,
     .run = probe_vfio,

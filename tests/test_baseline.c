@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "baseline.h"
+#include "cpu_model.h"
 #include "check.h"
 
 #define ROOTS DC_TEST_DATA_DIR "/roots/"

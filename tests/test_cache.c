@@ -547,6 +547,73 @@ static void test_sysroot_and_replay_spare_live(void **state)
     fixture_clear(&f);
 }
 
+/*
+ * dc_cache_explain: a fresh entry holds in every input; after the kernel
+ * release changes exactly that input is reported, with both values; with the
+ * emulator gone none can be examined; a damaged or missing file is said so.
+ */
+static void test_explain_structured(void **state)
+{
+    fixture f;
+    fixture_make(&f, "explain");
+    store_with(&f);
+    dc_root *root = NULL;
+    assert_int_equal(dc_root_open(f.root, &root), 0);
+    _cleanup_free_ char *path = dc_cache_entry_path(f.dir, f.bin, root);
+
+    dc_cache_explanation e = {0};
+    assert_int_equal(dc_cache_explain(path, root, &e), 0);
+    assert_int_equal(e.verdict, DC_CACHE_VALID);
+    assert_string_equal(e.path, path);
+    assert_string_equal(e.emulator, f.bin);
+    assert_string_equal(e.arch, "aarch64");
+    assert_int_equal(e.version_major, 7);
+    assert_int_equal(e.version_minor, 2);
+    assert_true(e.ninputs > 3);
+    assert_int_equal(e.nchanged, 0);
+    for (size_t i = 0; i < e.ninputs; i++)
+        assert_true(e.inputs[i].holds && streq(e.inputs[i].stored, e.inputs[i].current));
+    dc_cache_explanation_clear(&e);
+
+    _cleanup_free_ char *rel = xasprintf("%s/proc/sys/kernel/osrelease", f.root);
+    write_text(rel, "6.2.0-other\n");
+    assert_int_equal(dc_cache_explain(path, root, &e), 0);
+    assert_int_equal(e.verdict, DC_CACHE_CHANGED);
+    assert_int_equal(e.nchanged, 1);
+    size_t changed = 0;
+    for (size_t i = 0; i < e.ninputs; i++)
+        if (!e.inputs[i].holds) {
+            changed++;
+            assert_string_equal(e.inputs[i].stored, "6.1.0-test #1 SMP");
+            assert_string_equal(e.inputs[i].current, "6.2.0-other #1 SMP");
+        }
+    assert_int_equal(changed, 1);
+    dc_cache_explanation_clear(&e);
+
+    assert_int_equal(unlink(f.bin), 0);
+    assert_int_equal(dc_cache_explain(path, root, &e), 0);
+    assert_int_equal(e.verdict, DC_CACHE_UNEXAMINABLE);
+    assert_int_equal(e.nchanged, e.ninputs);
+    for (size_t i = 0; i < e.ninputs; i++)
+        assert_null(e.inputs[i].current);
+    dc_cache_explanation_clear(&e);
+
+    write_text(path, "domcaps-cache garbage\n");
+    assert_true(dc_cache_explain(path, root, &e) < 0);
+    assert_int_equal(e.verdict, DC_CACHE_UNPARSABLE);
+    assert_non_null(e.why);
+    assert_null(e.emulator);
+    dc_cache_explanation_clear(&e);
+
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(dc_cache_explain(path, root, &e), -ENOENT);
+    assert_int_equal(e.verdict, DC_CACHE_UNREADABLE);
+    assert_string_equal(e.why, strerror(ENOENT));
+    dc_cache_explanation_clear(&e);
+    dc_root_free(root);
+    fixture_clear(&f);
+}
+
 /* ---- through the command, with the real QEMU -------------------------------- */
 
 static int run(const char *cmd, char **ret_out)
@@ -694,6 +761,7 @@ int main(void)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sysroot_and_replay_spare_live);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_unwritable_dir);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_concurrent_and_explain);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_explain_structured);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_probe_all);
     return _cmocka_run_group_tests("cache", tests, n, setup, teardown);
 }

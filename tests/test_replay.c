@@ -12,6 +12,7 @@
 
 #include "qmp.h"
 #include "replay.h"
+#include "snapshot.h"
 
 #define REPLIES DC_TEST_DATA_DIR "/replies/"
 #define ROOTS DC_TEST_DATA_DIR "/roots/"
@@ -146,6 +147,59 @@ static size_t count(const char *hay, const char *needle)
     for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
         n++;
     return n;
+}
+
+/*
+ * The --snapshot document: the plain document with the extension element last
+ * inside the root, and read back by the offline checker as the same
+ * capabilities and the same QEMU facts (its extension formats identically).
+ */
+static void test_snapshot_document(void **state)
+{
+    (void)state;
+    dc_probe_opts po = {.binary = X86_64,
+                        .replay = REPLIES "qemu-7.2-x86_64.replies",
+                        .timeout_ms = 60000,
+                        .want_tcg_session = true};
+    dc_qemu_caps *qc = NULL;
+    _cleanup_free_ char *msg = NULL;
+    assert_int_equal(dc_qemu_probe(&po, &qc, &msg), 0);
+    dc_root *root = NULL;
+    assert_int_equal(dc_root_open(ROOTS "debian12-kvm", &root), 0);
+    dc_host host = {0};
+    dc_host_run_probes(&host, root, NULL, DC_PROBE_FOR_CAPS, NULL);
+    dc_request req = {.machine = "q35", .virttype = "kvm"};
+    dc_domcaps *caps = NULL;
+    assert_int_equal(dc_domcaps_derive(qc, &host, &req, &caps, &msg), 0);
+    _cleanup_free_ char *plain = dc_domcaps_format_xml(caps);
+    _cleanup_free_ char *ext = dc_snapshot_format_extension(qc, true);
+    _cleanup_free_ char *snap = dc_domcaps_format_xml_snapshot(caps, qc);
+    static const char end[] = "</domainCapabilities>\n";
+    size_t body = strlen(plain) - strlen(end);
+    assert_int_equal(strlen(snap), strlen(plain) + strlen(ext));
+    assert_memory_equal(snap, plain, body);
+    assert_memory_equal(snap + body, ext, strlen(ext));
+    assert_string_equal(snap + body + strlen(ext), end);
+    assert_non_null(strstr(ext, "<qemu xmlns='" DC_SNAPSHOT_NS "'"));
+
+    char path[] = "/tmp/domcaps-snapshot-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, snap, strlen(snap)), (ssize_t)strlen(snap));
+    close(fd);
+    dc_snapshot s = {0};
+    assert_int_equal(dc_snapshot_load(path, &s, &msg), 0);
+    unlink(path);
+    assert_non_null(s.qemu);
+    _cleanup_free_ char *plain2 = dc_domcaps_format_xml(s.caps);
+    _cleanup_free_ char *ext2 = dc_snapshot_format_extension(s.qemu, true);
+    assert_string_equal(plain2, plain);
+    assert_string_equal(ext2, ext);
+    dc_snapshot_clear(&s);
+    dc_domcaps_free(caps);
+    dc_host_clear(&host);
+    dc_root_free(root);
+    dc_qemu_caps_free(qc);
 }
 
 /*
@@ -591,7 +645,7 @@ int main(int argc, char **argv)
         return run_under_setarch();
     bool key = argc > 1 && streq(argv[1], "--key-cases");
 
-    struct CMUnitTest tests[ELEMENTSOF(cases) + 12];
+    struct CMUnitTest tests[ELEMENTSOF(cases) + 16];
     size_t n = 0;
     if (key)
         tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_personality);
@@ -614,5 +668,6 @@ int main(int argc, char **argv)
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_sev_recorded);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_live_standin);
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_send_ahead);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_snapshot_document);
     return _cmocka_run_group_tests(key ? "replay-i686" : "replay", tests, n, NULL, NULL);
 }

@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <limits.h>
 
+#include "jobs.h"
+
 static char top[] = "/tmp/domcaps-util-XXXXXX";
 static char *rootdir, *secret;
 
@@ -206,12 +208,90 @@ static void test_bitmap(void **state)
     free(ids);
 }
 
+/* What the finished callback saw: each job once, with the running count of ended ones. */
+typedef struct jobs_seen {
+    const dc_job *jobs;
+    size_t calls, last_done;
+    int order[8];
+} jobs_seen;
+
+static void job_finished(void *ctx, const dc_job *job, size_t ndone, size_t total)
+{
+    jobs_seen *seen = ctx;
+    assert_int_equal(total, 6);
+    assert_true(ndone >= seen->last_done);
+    seen->last_done = ndone;
+    seen->order[seen->calls++] = (int)(job - seen->jobs);
+}
+
+/*
+ * The job runner: stdout collected, exit codes kept, a job past its limit
+ * killed (with the process group it started), an unstartable one reported,
+ * and with one job at a time the heavier ones start first.
+ */
+static void test_jobs(void **state)
+{
+    (void)state;
+    _cleanup_free_ char *log = xasprintf("%s/jobs.log", top);
+    _cleanup_free_ char *a = xasprintf("echo a >>%s; echo out-a", log);
+    _cleanup_free_ char *b = xasprintf("echo b >>%s; exit 3", log);
+    _cleanup_free_ char *c = xasprintf("echo c >>%s; sleep 30 & sleep 30", log);
+    _cleanup_free_ char *d = xasprintf("echo d >>%s; kill -9 $$", log);
+    _cleanup_free_ char *f = xasprintf("echo f >>%s; printf 'x%%.0s' $(seq 100000)", log);
+    const char *argv_a[] = {"/bin/sh", "-c", a, NULL}, *argv_b[] = {"/bin/sh", "-c", b, NULL},
+               *argv_c[] = {"/bin/sh", "-c", c, NULL}, *argv_d[] = {"/bin/sh", "-c", d, NULL},
+               *argv_e[] = {"/nonexistent/program", NULL}, *argv_f[] = {"/bin/sh", "-c", f, NULL};
+    dc_job jobs[] = {
+        {.argv = argv_a, .weight = 1}, {.argv = argv_b, .weight = 3}, {.argv = argv_c, .weight = 1},
+        {.argv = argv_d, .weight = 2}, {.argv = argv_e, .weight = 5}, {.argv = argv_f, .weight = 0},
+    };
+    jobs_seen seen = {.jobs = jobs};
+    dc_jobs_opts o = {.max_running = 1,
+                      .limit_ms = 1000,
+                      .stderr_fd = -1,
+                      .finished = job_finished,
+                      .ctx = &seen};
+    long long t0 = dc_now_ms();
+    dc_jobs_run(jobs, ELEMENTSOF(jobs), &o);
+    /* The sleeping job is stopped at its limit, not after 30 s. */
+    assert_true(dc_now_ms() - t0 < 10000);
+
+    assert_string_equal(jobs[0].out.s, "out-a\n");
+    assert_int_equal(jobs[0].exit_code, 0);
+    assert_int_equal(jobs[1].exit_code, 3);
+    assert_true(jobs[2].timed_out);
+    assert_int_equal(jobs[2].exit_code, -1);
+    assert_false(jobs[3].timed_out);
+    assert_int_equal(jobs[3].exit_code, -1); /* killed by a signal */
+    assert_non_null(jobs[4].error);
+    assert_int_equal(jobs[4].exit_code, -1);
+    assert_int_equal(jobs[5].out.len, 100000); /* more than a pipe holds */
+    assert_int_equal(jobs[5].exit_code, 0);
+    for (size_t i = 0; i < ELEMENTSOF(jobs); i++)
+        if (i != 4)
+            assert_null(jobs[i].error);
+
+    /* Every job ended once; five ran to their end; weight order, ties as given. */
+    assert_int_equal(seen.calls, 6);
+    assert_int_equal(seen.last_done, 5);
+    const int want[] = {4, 1, 3, 0, 2, 5};
+    for (size_t i = 0; i < ELEMENTSOF(want); i++)
+        assert_int_equal(seen.order[i], want[i]);
+    _cleanup_close_ int fd = open(log, O_RDONLY | O_CLOEXEC);
+    _cleanup_free_ char *text = NULL;
+    assert_int_equal(dc_read_fd(fd, 4096, &text, NULL), 0);
+    assert_string_equal(text, "b\nd\na\nc\nf\n");
+    for (size_t i = 0; i < ELEMENTSOF(jobs); i++)
+        dc_job_clear(&jobs[i]);
+    unlink(log);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_numbers), cmocka_unit_test(test_bitmap),
         cmocka_unit_test(test_root_openat2),  cmocka_unit_test(test_root_walk),
-        cmocka_unit_test(test_root_live),
+        cmocka_unit_test(test_root_live),     cmocka_unit_test(test_jobs),
     };
     return cmocka_run_group_tests(tests, make_tree, remove_tree);
 }

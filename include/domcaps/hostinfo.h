@@ -162,3 +162,8 @@ typedef struct dc_hostinfo {
 char *dc_hostinfo_format_xml(const dc_hostinfo *h);
 char *dc_hostinfo_format_json(const dc_hostinfo *h);
 void dc_hostinfo_clear(dc_hostinfo *h);
+/*
+ * Reads a saved `domcaps host` report (XML, or JSON from --format json) into
+ * *ret; -errno with a message for an unreadable, malformed or foreign file.
+ */
+int dc_hostinfo_load(const char *path, dc_hostinfo *ret, char **ret_msg);

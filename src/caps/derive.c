@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "arch.h"
+#include "cpu_model.h"
 
 #define T(name) dc_qemu_has_type(qc, name)
 

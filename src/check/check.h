@@ -8,13 +8,7 @@
 #include "domcaps/check.h"
 #include "host.h"
 #include "qemu_probe.h"
-
-/* A saved domainCapabilities document, with our extension when it has one. */
-typedef struct dc_snapshot {
-    char *file;
-    dc_domcaps *caps;
-    dc_qemu_caps *qemu; /* from the extension element; NULL for plain libvirt documents */
-} dc_snapshot;
+#include "snapshot.h"
 
 typedef struct dc_check_env {
     bool live;
@@ -66,14 +60,3 @@ void dc_check_domain(dc_check_env *env, const char *path, const char *text, size
  */
 void dc_check_domain_doc(dc_check_env *env, const char *path, xmlDocPtr doc,
                          dc_check_result *ret);
-
-/* Parses a saved domainCapabilities document (with or without the extension). */
-int dc_snapshot_load(const char *path, dc_snapshot *ret, char **ret_msg);
-void dc_snapshot_clear(dc_snapshot *s);
-/* Parses a saved `domcaps host` report (XML). */
-int dc_hostinfo_load(const char *path, dc_hostinfo *ret, char **ret_msg);
-
-/* The extension element carrying what the checker needs beyond libvirt's document. */
-char *dc_snapshot_format_extension(const dc_qemu_caps *qc, bool kvm);
-
-#define DC_SNAPSHOT_NS "https://domcaps.dev/ns/snapshot/1"

@@ -3,7 +3,6 @@
 #include <getopt.h>
 #include <limits.h>
 #include <locale.h>
-#include <poll.h>
 
 #include "ansible.h"
 #include "arch.h"
@@ -15,6 +14,7 @@
 #include "derive.h"
 #include "domcaps/domcaps.h"
 #include "host.h"
+#include "jobs.h"
 #include "jsonw.h"
 #include "labels.h"
 #include "metrics.h"
@@ -877,17 +877,9 @@ static int run_probe_bundle(const options *o)
         report_error("%s: %s", h->name, msg);
         rc = DC_EXIT_USAGE;
     } else {
-        char *doc = streq(o->format, "json") ? dc_domcaps_format_json(caps)
-                                             : dc_domcaps_format_xml(caps);
-        if (o->snapshot) {
-            _cleanup_free_ char *ext =
-                dc_snapshot_format_extension(qc, streq(caps->domain, "kvm"));
-            size_t cut = strlen(doc) - strlen("</domainCapabilities>\n");
-            char *full = xasprintf("%.*s%s</domainCapabilities>\n", (int)cut, doc, ext);
-            free(doc);
-            doc = full;
-        }
-        rc = print_document(doc);
+        rc = print_document(streq(o->format, "json") ? dc_domcaps_format_json(caps)
+                            : o->snapshot            ? dc_domcaps_format_xml_snapshot(caps, qc)
+                                                     : dc_domcaps_format_xml(caps));
     }
     dc_domcaps_free(caps);
     dc_fleet_host_free(h);
@@ -964,16 +956,9 @@ static int run_probe(const options *o)
         goto out;
     }
     print_warnings(&diag);
-    char *doc =
-        streq(o->format, "json") ? dc_domcaps_format_json(caps) : dc_domcaps_format_xml(caps);
-    if (o->snapshot) {
-        /* The extension goes last, inside the root element. */
-        _cleanup_free_ char *ext = dc_snapshot_format_extension(qc, streq(caps->domain, "kvm"));
-        size_t cut = strlen(doc) - strlen("</domainCapabilities>\n");
-        char *full = xasprintf("%.*s%s</domainCapabilities>\n", (int)cut, doc, ext);
-        free(doc);
-        doc = full;
-    }
+    char *doc = streq(o->format, "json") ? dc_domcaps_format_json(caps)
+                : o->snapshot            ? dc_domcaps_format_xml_snapshot(caps, qc)
+                                         : dc_domcaps_format_xml(caps);
     document_printed = true;
     if (fputs(doc, stdout) == EOF || fflush(stdout) == EOF) {
         report_error("cannot write the document: %s", strerror(errno));
@@ -1263,32 +1248,75 @@ static void worker_argv(const options *o, const char *self, const char *emulator
  */
 static long long worker_limit_ms(const options *o) { return 4LL * o->timeout_ms + 30000; }
 
-typedef struct worker {
-    pid_t pid;     /* -1: not started or reaped */
-    int fd;        /* its stdout, -1 once at EOF */
-    long long end; /* dc_now_ms() limit */
-    dc_buf out;
-    int status; /* exit code */
-} worker;
+/* What probe --all says as each worker ends: why it failed, and its progress on a terminal. */
+typedef struct all_progress {
+    const dc_job *jobs;
+    const dc_strv *emus;
+    bool tty;
+} all_progress;
 
-/* Ends a worker: reaps it (killing its process group) and records its exit code. */
-static void worker_finish(worker *w, const char *emulator, bool killed)
+static void worker_finished(void *ctx, const dc_job *job, size_t ndone, size_t total)
 {
-    int st = 0;
-    if (w->fd >= 0)
-        close(w->fd);
-    w->fd = -1;
-    dc_spawn_reap(w->pid, &st);
-    w->pid = -1;
-    if (killed)
+    const all_progress *p = ctx;
+    const char *emulator = p->emus->v[job - p->jobs];
+    if (job->error) {
+        fprintf(stderr, "domcaps: %s: %s\n", emulator, job->error);
+        return;
+    }
+    if (job->timed_out)
         fprintf(stderr, "domcaps: %s: probing did not finish in time and was stopped\n", emulator);
-    w->status = !killed && WIFEXITED(st) ? WEXITSTATUS(st) : DC_EXIT_PROBE;
+    if (p->tty)
+        fprintf(stderr, "\rdomcaps: probed %zu of %zu", ndone, total);
+}
+
+/* This binary by its path, for the workers. */
+static void self_path(char *self, size_t size)
+{
+    /*
+     * A program running domcaps under it (valgrind) answers for /proc/self/exe
+     * too. A replaced binary still runs as itself.
+     */
+    ssize_t selflen = readlink("/proc/self/exe", self, size - 1);
+    if (selflen > 0)
+        self[selflen] = '\0';
+    if (selflen <= 0 || self[0] != '/' || endswith(self, " (deleted)"))
+        snprintf(self, size, "/proc/self/exe");
+}
+
+/* The documents of the workers in name order, a comment (XML) for each that failed. */
+static int print_all(const options *o, const dc_job *jobs, const dc_strv *emus,
+                     const dc_strv *jmachine, const dc_strv *jvirttype)
+{
+    int rc = DC_EXIT_OK;
+    bool json = streq(o->format, "json");
+    printf(json ? "[\n" : "<domainCapabilitiesList>\n");
+    bool first = true;
+    for (size_t i = 0; i < emus->n; i++) {
+        int status = jobs[i].exit_code < 0 ? DC_EXIT_PROBE : jobs[i].exit_code;
+        if (status != DC_EXIT_OK) {
+            /* An emulator for an architecture libvirt has no name for is skipped, not failed. */
+            if (status != DC_EXIT_USAGE)
+                rc = DC_EXIT_PROBE;
+            if (!json)
+                printf("<!-- %s%s%s%s%s: %s, see the messages on stderr -->\n", emus->v[i],
+                       *jmachine->v[i] ? " --machine " : "", jmachine->v[i],
+                       *jvirttype->v[i] ? " --virttype " : "", jvirttype->v[i],
+                       status == DC_EXIT_USAGE ? "skipped" : "probing failed");
+        } else if (jobs[i].out.len) {
+            if (json && !first)
+                printf(",\n");
+            fwrite(jobs[i].out.s, 1, jobs[i].out.len, stdout);
+            first = false;
+        }
+    }
+    printf(json ? "]\n" : "</domainCapabilitiesList>\n");
+    return rc;
 }
 
 /*
- * probe --all: one worker process per emulator (this binary, run through the
- * spawning helper), at most one per CPU at a time, each writing its document
- * into a pipe; printed in name order once all are done.
+ * probe --all: one worker process per emulator, machine and virttype (this
+ * binary), run by the job runner at most one per CPU at a time, each writing
+ * its document into a pipe; printed in name order once all are done.
  */
 static int run_probe_all(const options *o)
 {
@@ -1307,197 +1335,77 @@ static int run_probe_all(const options *o)
                 dc_strv_add(&jmachine, machines.v[m]);
                 dc_strv_add(&jvirttype, virttypes.v[v]);
             }
-    bool progress = isatty(STDERR_FILENO);
-    size_t done = 0;
-    /*
-     * This binary by its path: a program running domcaps under it (valgrind)
-     * answers for /proc/self/exe too. A replaced binary still runs as itself.
-     */
     char self[PATH_MAX];
-    ssize_t selflen = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    if (selflen > 0)
-        self[selflen] = '\0';
-    if (selflen <= 0 || self[0] != '/' || endswith(self, " (deleted)"))
-        snprintf(self, sizeof(self), "/proc/self/exe");
-    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    size_t limit = ncpu > 0 ? (size_t)ncpu : 1;
-    worker *ws = xcalloc(emus.n, sizeof(worker));
-    for (size_t i = 0; i < emus.n; i++)
-        ws[i] = (worker){.pid = -1, .fd = -1, .status = DC_EXIT_PROBE};
-    /*
-     * Longest first: emulators for this host's own arch run a second (TCG)
-     * session and take the longest, so starting them last would leave one
-     * CPU busy alone at the end.
-     */
-    size_t *order = xcalloc(emus.n, sizeof(size_t));
-    size_t nord = 0;
-    for (int pass = 0; pass < 2; pass++)
-        for (size_t i = 0; i < emus.n; i++) {
-            const char *base = strrchr(emus.v[i], '/');
-            const char *arch = dc_arch_from_qemu(base ? base + strlen("/qemu-system-") : "");
-            bool native = arch && dc_arch_is_native(arch);
-            if (native == (pass == 0))
-                order[nord++] = i;
-        }
-    size_t next = 0, running = 0;
+    self_path(self, sizeof(self));
+    dc_job *jobs = xcalloc(emus.n, sizeof(dc_job));
+    dc_strv *argvs = xcalloc(emus.n, sizeof(dc_strv));
+    for (size_t i = 0; i < emus.n; i++) {
+        worker_argv(o, self, emus.v[i], jmachine.v[i], jvirttype.v[i], &argvs[i]);
+        /*
+         * Longest first: emulators for this host's own arch run a second (TCG)
+         * session and take the longest, so starting them last would leave one
+         * CPU busy alone at the end.
+         */
+        const char *base = strrchr(emus.v[i], '/');
+        const char *arch = dc_arch_from_qemu(base ? base + strlen("/qemu-system-") : "");
+        jobs[i] = (dc_job){.argv = (const char *const *)argvs[i].v,
+                           .weight = arch && dc_arch_is_native(arch) ? 2 : 1};
+    }
+    all_progress progress = {.jobs = jobs, .emus = &emus, .tty = isatty(STDERR_FILENO)};
+    dc_jobs_opts jo = {.limit_ms = worker_limit_ms(o),
+                       .stderr_fd = STDERR_FILENO,
+                       .finished = worker_finished,
+                       .ctx = &progress};
     fflush(stdout);
     fflush(stderr);
-    struct pollfd *pfd = xcalloc(emus.n, sizeof(struct pollfd));
-    size_t *idx = xcalloc(emus.n, sizeof(size_t));
-    while (next < emus.n || running) {
-        while (next < emus.n && running < limit) {
-            size_t e = order[next++];
-            worker *w = &ws[e];
-            int p[2];
-            if (pipe2(p, O_CLOEXEC) < 0) {
-                fprintf(stderr, "domcaps: %s: cannot create a pipe: %s\n", emus.v[e],
-                        strerror(errno));
-                continue;
-            }
-            _cleanup_strv_ dc_strv argv = {0};
-            worker_argv(o, self, emus.v[e], jmachine.v[e], jvirttype.v[e], &argv);
-            _cleanup_free_ char *msg = NULL;
-            dc_spawn_opts so = {.argv = (const char *const *)argv.v,
-                                .stdin_fd = -1,
-                                .stdout_fd = p[1],
-                                .stderr_fd = STDERR_FILENO};
-            int r = dc_spawn(&so, &w->pid, &msg);
-            close(p[1]);
-            if (r < 0) {
-                close(p[0]);
-                w->pid = -1;
-                fprintf(stderr, "domcaps: %s: %s\n", emus.v[e], msg);
-                continue;
-            }
-            w->fd = p[0];
-            w->end = dc_now_ms() + worker_limit_ms(o);
-            running++;
-        }
-        if (!running)
-            break;
-        /* Drain whichever workers have output; end the finished and the late ones. */
-        size_t np = 0;
-        long long now = dc_now_ms(), soonest = 0;
-        for (size_t i = 0; i < emus.n; i++) {
-            if (ws[i].pid < 0)
-                continue;
-            if (!soonest || ws[i].end < soonest)
-                soonest = ws[i].end;
-            if (ws[i].fd >= 0) {
-                pfd[np] = (struct pollfd){.fd = ws[i].fd, .events = POLLIN};
-                idx[np++] = i;
-            }
-        }
-        int wait_ms = soonest > now ? (int)(soonest - now) : 0;
-        if (np < running && wait_ms > 10)
-            wait_ms = 10; /* a worker closed its stdout: look for its exit soon */
-        int nready = poll(pfd, np, wait_ms);
-        for (size_t k = 0; nready > 0 && k < np; k++) {
-            if (!pfd[k].revents)
-                continue;
-            worker *w = &ws[idx[k]];
-            char tmp[65536];
-            ssize_t n = read(w->fd, tmp, sizeof(tmp));
-            if (n > 0)
-                dc_buf_addn(&w->out, tmp, (size_t)n);
-            else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-                close(w->fd);
-                w->fd = -1;
-            }
-        }
-        now = dc_now_ms();
-        for (size_t i = 0; i < emus.n; i++) {
-            worker *w = &ws[i];
-            if (w->pid < 0)
-                continue;
-            bool late = now >= w->end;
-            if (!late && (w->fd >= 0 || dc_spawn_exited(w->pid, NULL) == 0))
-                continue;
-            worker_finish(w, emus.v[i], late);
-            running--;
-            done++;
-            if (progress)
-                fprintf(stderr, "\rdomcaps: probed %zu of %zu", done, emus.n);
-        }
-    }
-    if (progress && done)
+    dc_jobs_run(jobs, emus.n, &jo);
+    bool any_done = false;
+    for (size_t i = 0; i < emus.n; i++)
+        any_done |= !jobs[i].error;
+    if (progress.tty && any_done)
         fputs("\r\033[K", stderr);
-    free(pfd);
-    free(idx);
-    int rc = DC_EXIT_OK;
-    bool json = streq(o->format, "json");
-    printf(json ? "[\n" : "<domainCapabilitiesList>\n");
-    bool first = true;
-    for (size_t i = 0; i < emus.n; i++) {
-        if (ws[i].status != DC_EXIT_OK) {
-            /* An emulator for an architecture libvirt has no name for is skipped, not failed. */
-            if (ws[i].status != DC_EXIT_USAGE)
-                rc = DC_EXIT_PROBE;
-            if (!json)
-                printf("<!-- %s%s%s%s%s: %s, see the messages on stderr -->\n", emus.v[i],
-                       *jmachine.v[i] ? " --machine " : "", jmachine.v[i],
-                       *jvirttype.v[i] ? " --virttype " : "", jvirttype.v[i],
-                       ws[i].status == DC_EXIT_USAGE ? "skipped" : "probing failed");
-        } else if (ws[i].out.len) {
-            if (json && !first)
-                printf(",\n");
-            fwrite(ws[i].out.s, 1, ws[i].out.len, stdout);
-            first = false;
-        }
-        dc_buf_clear(&ws[i].out);
-    }
-    printf(json ? "]\n" : "</domainCapabilitiesList>\n");
+    int rc = print_all(o, jobs, &emus, &jmachine, &jvirttype);
     document_printed = true;
-    free(ws);
-    free(order);
+    for (size_t i = 0; i < emus.n; i++) {
+        dc_job_clear(&jobs[i]);
+        dc_strv_clear(&argvs[i]);
+    }
+    free(jobs);
+    free(argvs);
     return rc;
 }
 
-/* Explains one entry: its recorded inputs and whether each still holds. */
+/* Prints what dc_cache_explain says of one entry. */
 static void explain_entry(const char *path, const dc_root *root)
 {
-    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-    _cleanup_free_ char *text = NULL, *why = NULL;
-    size_t len = 0;
-    dc_cache_key stored = {0}, now = {0};
-    dc_qemu_caps *qc = NULL;
-    printf("%s\n", path);
-    if (fd < 0 || dc_read_fd(fd, 64u << 20, &text, &len) < 0) {
-        printf("  unreadable: %s\n\n", strerror(errno));
+    dc_cache_explanation e = {0};
+    dc_cache_explain(path, root, &e);
+    printf("%s\n", e.path);
+    if (e.verdict == DC_CACHE_UNREADABLE || e.verdict == DC_CACHE_UNPARSABLE) {
+        if (e.verdict == DC_CACHE_UNREADABLE)
+            printf("  unreadable: %s\n\n", e.why);
+        else
+            printf("  corrupt: %s (it will be discarded and re-probed)\n\n", e.why);
+        dc_cache_explanation_clear(&e);
         return;
     }
-    if (dc_cache_parse(text, len, &stored, &qc, &why) < 0) {
-        printf("  corrupt: %s (it will be discarded and re-probed)\n\n", why);
-        return;
+    printf("  emulator: %s (QEMU %d.%d.%d, %s)\n", e.emulator, e.version_major, e.version_minor,
+           e.version_micro, e.arch);
+    for (size_t i = 0; i < e.ninputs; i++) {
+        const dc_cache_input *in = &e.inputs[i];
+        printf("  %-12s %s%s%s\n", in->name, in->stored, in->holds ? "" : "  CHANGED, now: ",
+               in->holds     ? ""
+               : in->current ? in->current
+                             : "(gone)");
     }
-    printf("  emulator: %s (QEMU %d.%d.%d, %s)\n", qc->binary, qc->version_major, qc->version_minor,
-           qc->version_micro, qc->arch);
-    bool have_now = dc_cache_key_compute(qc->binary, root, &now) == 0;
-    size_t changed = 0;
-    for (size_t i = 0; i < stored.names.n; i++) {
-        const char *cur = NULL;
-        for (size_t j = 0; have_now && j < now.names.n; j++)
-            if (streq(now.names.v[j], stored.names.v[i]))
-                cur = now.values.v[j];
-        bool same = cur && streq(cur, stored.values.v[i]);
-        changed += !same;
-        printf("  %-12s %s%s%s%s\n", stored.names.v[i], stored.values.v[i],
-               same ? "" : "  CHANGED, now: ",
-               same  ? ""
-               : cur ? cur
-                     : "(gone)",
-               "");
-    }
-    if (!have_now)
-        printf("  status: stale: %s cannot be examined now\n\n", qc->binary);
-    else if (changed)
-        printf("  status: stale: %zu input%s changed; the next probe re-probes\n\n", changed,
-               changed == 1 ? "" : "s");
+    if (e.verdict == DC_CACHE_UNEXAMINABLE)
+        printf("  status: stale: %s cannot be examined now\n\n", e.emulator);
+    else if (e.verdict == DC_CACHE_CHANGED)
+        printf("  status: stale: %zu input%s changed; the next probe re-probes\n\n", e.nchanged,
+               e.nchanged == 1 ? "" : "s");
     else
         printf("  status: valid\n\n");
-    dc_cache_key_clear(&stored);
-    dc_cache_key_clear(&now);
-    dc_qemu_caps_free(qc);
+    dc_cache_explanation_clear(&e);
 }
 
 static int run_cache(const options *o)

@@ -10,6 +10,8 @@
 #include <limits.h>
 
 #include "arch.h"
+#include "cpu_model.h"
+#include "snapshot.h"
 
 /* One host of the pool with what it derived for the request. */
 typedef struct member {
@@ -1173,11 +1175,8 @@ char *dc_fleet_baseline_format(const dc_fleet_baseline_result *b, bool json)
 {
     if (json)
         return dc_domcaps_format_json(b->caps);
-    _cleanup_free_ char *doc = dc_domcaps_format_xml(b->caps);
-    _cleanup_free_ char *ext = dc_snapshot_format_extension(b->qemu, streq(b->caps->domain, "kvm"));
-    /* The extension goes last, inside the root element, as `domcaps probe --snapshot` puts it. */
-    size_t cut = strlen(doc) - strlen("</domainCapabilities>\n");
-    return xasprintf("%.*s%s</domainCapabilities>\n", (int)cut, doc, ext);
+    /* As `domcaps probe --snapshot` prints it: the extension last, inside the root element. */
+    return dc_domcaps_format_xml_snapshot(b->caps, b->qemu);
 }
 
 char *dc_fleet_baseline_format_host(const dc_fleet_baseline_result *b, bool json)

@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 
 #include "arch.h"
+#include "cpu_model.h"
 #include "cache.h"
 
 /* util.DefaultObsoleteCPUModels (pkg/virt-handler/node-labeller/util/util.go). */

@@ -7,11 +7,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/*
- * The probes' descriptor type is spelled dc_probe, like the public function:
- * this file sees it under another name. Type names never reach the linker.
- */
-#define dc_probe dc_host_prober
 #include "arch.h"
 #include "cache.h"
 #include "check.h"
@@ -20,7 +15,6 @@
 #include "host.h"
 #include "qemu_probe.h"
 #include "util.h"
-#undef dc_probe
 
 #include "domcaps/libdomcaps.h"
 

@@ -994,6 +994,82 @@ dc_cache_status dc_cache_load(const char *dir, const char *binary, const dc_cach
     return DC_CACHE_HIT;
 }
 
+/* ---- explanation ---------------------------------------------------------------- */
+
+/* The value of name in key, or NULL. */
+static const char *key_value(const dc_cache_key *key, const char *name)
+{
+    for (size_t i = 0; i < key->names.n; i++)
+        if (streq(key->names.v[i], name))
+            return key->values.v[i];
+    return NULL;
+}
+
+/* Each stored input beside its value now (now NULL: the emulator cannot be examined). */
+static void explain_inputs(const dc_cache_key *stored, const dc_cache_key *now,
+                           dc_cache_explanation *e)
+{
+    e->inputs = xcalloc(stored->names.n ? stored->names.n : 1, sizeof(dc_cache_input));
+    for (size_t i = 0; i < stored->names.n; i++) {
+        const char *cur = now ? key_value(now, stored->names.v[i]) : NULL;
+        dc_cache_input *in = &e->inputs[e->ninputs++];
+        in->name = xstrdup(stored->names.v[i]);
+        in->stored = xstrdup(stored->values.v[i]);
+        in->current = cur ? xstrdup(cur) : NULL;
+        in->holds = cur && streq(cur, stored->values.v[i]);
+        e->nchanged += !in->holds;
+    }
+}
+
+int dc_cache_explain(const char *path, const dc_root *root, dc_cache_explanation *ret)
+{
+    *ret = (dc_cache_explanation){.path = xstrdup(path), .verdict = DC_CACHE_UNREADABLE};
+    _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+    _cleanup_free_ char *text = NULL;
+    size_t len = 0;
+    int r = fd < 0 ? -errno : dc_read_fd(fd, 64u << 20, &text, &len);
+    if (r < 0) {
+        ret->why = xstrdup(strerror(-r));
+        return r;
+    }
+    dc_cache_key stored = {0}, now = {0};
+    dc_qemu_caps *qc = NULL;
+    r = dc_cache_parse(text, len, &stored, &qc, &ret->why);
+    if (r < 0) {
+        ret->verdict = DC_CACHE_UNPARSABLE;
+        return r;
+    }
+    ret->emulator = xstrdup(qc->binary);
+    ret->arch = xstrdup(qc->arch);
+    ret->version_major = qc->version_major;
+    ret->version_minor = qc->version_minor;
+    ret->version_micro = qc->version_micro;
+    bool have_now = dc_cache_key_compute(qc->binary, root, &now) == 0;
+    explain_inputs(&stored, have_now ? &now : NULL, ret);
+    ret->verdict = !have_now       ? DC_CACHE_UNEXAMINABLE
+                   : ret->nchanged ? DC_CACHE_CHANGED
+                                   : DC_CACHE_VALID;
+    dc_cache_key_clear(&stored);
+    dc_cache_key_clear(&now);
+    dc_qemu_caps_free(qc);
+    return 0;
+}
+
+void dc_cache_explanation_clear(dc_cache_explanation *e)
+{
+    for (size_t i = 0; i < e->ninputs; i++) {
+        free(e->inputs[i].name);
+        free(e->inputs[i].stored);
+        free(e->inputs[i].current);
+    }
+    free(e->inputs);
+    free(e->path);
+    free(e->why);
+    free(e->emulator);
+    free(e->arch);
+    *e = (dc_cache_explanation){0};
+}
+
 /* A writer's temporary file: "<entry>.caps.XXXXXX" as mkostemp names it. */
 static bool is_temporary(const char *name)
 {

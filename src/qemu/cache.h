@@ -70,6 +70,45 @@ int dc_cache_store(const char *dir, const char *binary, const dc_cache_key *key,
 /* Removes those from dir; returns how many. Called by every store. */
 size_t dc_cache_remove_leftovers(const char *dir, time_t now);
 
+/* What `domcaps cache --explain` says of one entry file. */
+typedef enum dc_cache_verdict {
+    DC_CACHE_VALID,        /* every input holds: the next probe is answered from it */
+    DC_CACHE_CHANGED,      /* nchanged inputs changed: the next probe re-probes */
+    DC_CACHE_UNEXAMINABLE, /* the emulator cannot be examined now */
+    DC_CACHE_UNPARSABLE,   /* why says what is wrong; it will be discarded */
+    DC_CACHE_UNREADABLE,   /* why says why */
+} dc_cache_verdict;
+
+/* One recorded input of an entry, beside its value now. */
+typedef struct dc_cache_input {
+    char *name;
+    char *stored;
+    char *current; /* NULL: gone now, or the emulator cannot be examined */
+    bool holds;    /* current equals stored */
+} dc_cache_input;
+
+typedef struct dc_cache_explanation {
+    char *path;
+    dc_cache_verdict verdict;
+    char *why; /* UNPARSABLE, UNREADABLE */
+    /* The emulator the entry was probed from (all but UNPARSABLE, UNREADABLE). */
+    char *emulator;
+    char *arch;
+    int version_major, version_minor, version_micro;
+    dc_cache_input *inputs; /* in the entry's order */
+    size_t ninputs;
+    size_t nchanged; /* inputs that do not hold */
+} dc_cache_explanation;
+
+/*
+ * Explains the entry file at path: what it was keyed on and whether each
+ * input still holds, computing the key now through root. Always fills *ret;
+ * returns 0 when the entry was read and parsed, else -errno (-EBADMSG or
+ * -ESTALE for an entry dc_cache_parse rejects).
+ */
+int dc_cache_explain(const char *path, const dc_root *root, dc_cache_explanation *ret);
+void dc_cache_explanation_clear(dc_cache_explanation *e);
+
 /*
  * Serialization, exposed for tests. An entry is a header line, the key and
  * the caps in a fixed line order, then "checksum sha256 HEX" (the digest of

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-#include "derive.h"
+#include "cpu_model.h"
 
 const char *dc_cpu_vendor_name(const char *v)
 {

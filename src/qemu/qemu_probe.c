@@ -6,7 +6,7 @@
 #include <pthread.h>
 
 #include "arch.h"
-#include "derive.h"
+#include "cpu_model.h"
 #include "json.h"
 #include "qmp.h"
 #include "replay.h"

@@ -156,3 +156,109 @@ char *dc_xml_text(xmlNodePtr n)
     xmlFree(v);
     return out;
 }
+
+/* ---- strict readers ------------------------------------------------------------ */
+
+size_t dc_xml_count_children(xmlNodePtr n, const char *name)
+{
+    size_t count = 0;
+    for (xmlNodePtr c = dc_xml_child(n, name); c; c = dc_xml_next(c, name))
+        count++;
+    return count;
+}
+
+bool dc_xml_attr_yes(xmlNodePtr n, const char *name)
+{
+    _cleanup_free_ char *v = dc_xml_prop(n, name);
+    return v && streq(v, "yes");
+}
+
+/* yes: 1, no: 0, absent or anything else: -1 (an older report). */
+int dc_xml_attr_tri(xmlNodePtr n, const char *name)
+{
+    _cleanup_free_ char *v = dc_xml_prop(n, name);
+    return v && streq(v, "yes") ? 1 : v && streq(v, "no") ? 0 : -1;
+}
+
+/*
+ * The first malformed or out-of-range number met while reading one document
+ * (a snapshot or a host report); the loaders refuse the document with it.
+ * Numbers are never silently replaced by a default.
+ */
+static _Thread_local char *load_error;
+
+void dc_load_error_set(char *msg)
+{
+    if (load_error)
+        free(msg);
+    else
+        load_error = msg;
+}
+
+void dc_xml_bad_number(xmlNodePtr n, const char *name, const char *v, int r)
+{
+    if (load_error)
+        return;
+    load_error =
+        xasprintf("line %ld: <%s> %s%s%s'%s' is %s", n ? xmlGetLineNo(n) : 0L,
+                  n ? (const char *)n->name : "?", name ? "attribute '" : "", name ? name : "",
+                  name ? "': " : "", v, r == -ERANGE ? "out of range" : "not a number");
+}
+
+/* Takes the recorded error (or NULL) and clears the slot. */
+char *dc_load_error_take(void)
+{
+    char *e = load_error;
+    load_error = NULL;
+    return e;
+}
+
+unsigned long long dc_xml_attr_u64(xmlNodePtr n, const char *name, unsigned long long dflt,
+                                   unsigned long long max)
+{
+    _cleanup_free_ char *v = dc_xml_prop(n, name);
+    if (!v)
+        return dflt;
+    uint64_t x;
+    int r = dc_parse_u64(v, 0, max, &x);
+    if (r < 0) {
+        dc_xml_bad_number(n, name, v, r);
+        return dflt;
+    }
+    return x;
+}
+
+unsigned dc_xml_attr_uint(xmlNodePtr n, const char *name, unsigned dflt)
+{
+    return (unsigned)dc_xml_attr_u64(n, name, dflt, UINT_MAX);
+}
+
+/* Signed attributes: ids where -1 means unknown. */
+long long dc_xml_attr_ll(xmlNodePtr n, const char *name, long long dflt)
+{
+    _cleanup_free_ char *v = dc_xml_prop(n, name);
+    if (!v)
+        return dflt;
+    int64_t x;
+    int r = dc_parse_i64(v, 0, INT_MIN, INT64_MAX, &x);
+    if (r < 0) {
+        dc_xml_bad_number(n, name, v, r);
+        return dflt;
+    }
+    return x;
+}
+
+/* An element's text as a number. */
+unsigned long long dc_xml_text_u64(xmlNodePtr n, unsigned long long max)
+{
+    _cleanup_free_ char *v = dc_xml_text(n);
+    if (!v)
+        return 0;
+    uint64_t x;
+    int r = dc_parse_u64(v, 10, max, &x);
+    if (r < 0) {
+        dc_xml_bad_number(n, NULL, v, r);
+        return 0;
+    }
+    return x;
+}

@@ -35,3 +35,30 @@ static inline bool dc_xml_is(xmlNodePtr n, const char *name)
 {
     return n && n->type == XML_ELEMENT_NODE && streq((const char *)n->name, name);
 }
+
+/*
+ * Strict readers for the documents domcaps reads back (snapshots, host
+ * reports). A malformed or out-of-range number is never silently replaced by
+ * a default: the first one met while reading a document is kept, per thread,
+ * and the loader refuses the document with it.
+ */
+/* Keeps msg (taken) as the document's error unless one is kept already. */
+void dc_load_error_set(char *msg);
+/* Takes the kept error (or NULL) and clears the slot. */
+char *dc_load_error_take(void);
+/* Keeps "line N: <elem> attribute 'name': 'v' is out of range" (name NULL: the text). */
+void dc_xml_bad_number(xmlNodePtr n, const char *name, const char *v, int r);
+
+size_t dc_xml_count_children(xmlNodePtr n, const char *name);
+/* Whether attribute name is "yes". */
+bool dc_xml_attr_yes(xmlNodePtr n, const char *name);
+/* yes: 1, no: 0, absent or anything else: -1 (an older report). */
+int dc_xml_attr_tri(xmlNodePtr n, const char *name);
+/* Numeric attributes (any base dc_parse_u64 takes); dflt when absent or malformed. */
+unsigned long long dc_xml_attr_u64(xmlNodePtr n, const char *name, unsigned long long dflt,
+                                   unsigned long long max);
+unsigned dc_xml_attr_uint(xmlNodePtr n, const char *name, unsigned dflt);
+/* Signed attributes: ids where -1 means unknown. */
+long long dc_xml_attr_ll(xmlNodePtr n, const char *name, long long dflt);
+/* An element's text as a decimal number; 0 when empty or malformed. */
+unsigned long long dc_xml_text_u64(xmlNodePtr n, unsigned long long max);

@@ -20,9 +20,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     _cleanup_free_ char *json = dc_domcaps_format_json(s.caps);
     FUZZ_ASSERT(xml && json);
     if (s.qemu) {
-        _cleanup_free_ char *ext =
-            dc_snapshot_format_extension(s.qemu, streq(s.caps->domain, "kvm"));
-        FUZZ_ASSERT(ext);
+        _cleanup_free_ char *snap = dc_domcaps_format_xml_snapshot(s.caps, s.qemu);
+        FUZZ_ASSERT(snap);
     }
     dc_snapshot_clear(&s);
     return 0;

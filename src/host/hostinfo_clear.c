@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* Freeing what a dc_hostinfo holds (the host probes and the report reader fill one). */
 #include "domcaps/hostinfo.h"
 #include "util.h"
 
