@@ -666,22 +666,7 @@ static dc_qemu_caps *qemu_and(const member *ms, size_t n, const dc_domcaps *caps
 /* The CPUID vendor a model has of its own, as the probe finds it (its TCG expansion). */
 static const char *own_vendor(const member *m, const char *name)
 {
-    const dc_qemu_accel *sessions[] = {dc_qemu_accel_for(m->qc, false), m->a};
-    for (size_t i = 0; i < ELEMENTSOF(sessions); i++) {
-        const dc_qemu_cpuexp *e = sessions[i] ? dc_qemu_model_expansion(sessions[i], name) : NULL;
-        if (e)
-            return e->vendor;
-    }
-    const char *v = strrchr(name, '-');
-    if (!v || v[1] != 'v' || !v[2] || strspn(v + 2, "0123456789") != strlen(v + 2))
-        return NULL;
-    _cleanup_free_ char *family = xstrndup(name, (size_t)(v - name));
-    for (size_t i = 0; i < ELEMENTSOF(sessions); i++) {
-        const dc_qemu_cpuexp *e = sessions[i] ? dc_qemu_model_expansion(sessions[i], family) : NULL;
-        if (e)
-            return e->vendor;
-    }
-    return NULL;
+    return dc_qemu_model_vendor(m->qc, m->a, name);
 }
 
 /* The features every host's CPU has (its host or max expansion), the vendor if common. */

@@ -120,11 +120,8 @@ static ssize_t by_basename(const dc_fleet_host *h, const char *name)
 
 ssize_t dc_fleet_find_emulator(const dc_fleet_host *h, const char *arch)
 {
-    const char *names[2] = {dc_arch_to_qemu(arch), NULL};
-    if (streq(arch, "i686"))
-        names[1] = "x86_64";
-    else if (streq(arch, "armv7l") || streq(arch, "armv6l"))
-        names[1] = "aarch64";
+    const char *names[2];
+    dc_arch_emulator_targets(arch, names);
     for (size_t i = 0; i < 2 && names[i]; i++) {
         _cleanup_free_ char *name = xasprintf("qemu-system-%s", names[i]);
         ssize_t k = by_basename(h, name);

@@ -942,7 +942,7 @@ static void free_job(tcg_job *j)
  * the host's vendor, so TCG's answer is preferred. A versioned name (EPYC-v3)
  * has the vendor of its family, expanded once under the unversioned alias.
  */
-static const char *model_vendor(const dc_qemu_caps *qc, const dc_qemu_accel *a, const char *name)
+const char *dc_qemu_model_vendor(const dc_qemu_caps *qc, const dc_qemu_accel *a, const char *name)
 {
     const dc_qemu_accel *sessions[] = {dc_qemu_accel_for(qc, false), a};
     for (size_t i = 0; i < ELEMENTSOF(sessions); i++) {
@@ -1008,7 +1008,7 @@ static void host_model(const dc_qemu_caps *c, dc_qemu_accel *a)
     if (a->nmodels) {
         const char **own = xcalloc(a->nmodels, sizeof(char *));
         for (size_t i = 0; i < a->nmodels; i++)
-            own[i] = model_vendor(c, a, a->models[i].name);
+            own[i] = dc_qemu_model_vendor(c, a, a->models[i].name);
         dc_cpu_host_model(&a->host, a->models, own, a->nmodels, &c->feature_aliases,
                           &a->host_model);
         free(own);
@@ -1038,7 +1038,7 @@ static void finalize(dc_qemu_caps *c)
         host_model(c, a);
         for (size_t i = 0; i < a->ncpus; i++) {
             dc_qemu_cpudef *d = &a->cpus[i];
-            const char *vn = dc_cpu_vendor_name(model_vendor(c, a, d->name));
+            const char *vn = dc_cpu_vendor_name(dc_qemu_model_vendor(c, a, d->name));
             d->vendor = vn ? xstrdup(vn) : NULL;
             for (size_t j = 0; j < d->unavailable.n; j++) {
                 const char *sp = dc_cpu_feature_spelling(&c->feature_aliases, d->unavailable.v[j]);

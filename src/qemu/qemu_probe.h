@@ -125,5 +125,11 @@ bool dc_qemu_has_type(const dc_qemu_caps *c, const char *type);
 bool dc_qemu_is_pci_type(const dc_qemu_caps *c, const char *type);
 bool dc_qemu_has_command(const dc_qemu_caps *c, const char *cmd);
 const dc_qemu_cpuexp *dc_qemu_model_expansion(const dc_qemu_accel *a, const char *name);
+/*
+ * The CPUID vendor a model has of its own: its TCG expansion, else a's, else
+ * those of its family for a versioned name (Skylake-Client-v2); NULL unknown.
+ */
+const char *dc_qemu_model_vendor(const dc_qemu_caps *qc, const dc_qemu_accel *a,
+                                 const char *name);
 /* The accelerator session serving virttype (kvm or qemu). */
 const dc_qemu_accel *dc_qemu_accel_for(const dc_qemu_caps *c, bool kvm);

@@ -177,13 +177,18 @@ static char *find_in_path(const char *name)
     return NULL;
 }
 
+void dc_arch_emulator_targets(const char *arch, const char *ret[2])
+{
+    ret[0] = dc_arch_to_qemu(arch);
+    ret[1] = streq(arch, "i686")                                ? "x86_64"
+             : streq(arch, "armv7l") || streq(arch, "armv6l") ? "aarch64"
+                                                              : NULL;
+}
+
 char *dc_find_emulator(const char *arch)
 {
-    const char *names[2] = {dc_arch_to_qemu(arch), NULL};
-    if (streq(arch, "i686"))
-        names[1] = "x86_64";
-    else if (streq(arch, "armv7l") || streq(arch, "armv6l"))
-        names[1] = "aarch64";
+    const char *names[2];
+    dc_arch_emulator_targets(arch, names);
     for (size_t i = 0; i < 2 && names[i]; i++) {
         _cleanup_free_ char *name = xasprintf("qemu-system-%s", names[i]);
         char *p = find_in_path(name);

@@ -39,6 +39,8 @@ const char *dc_arch_preferred_machine(const char *arch);
  * i686, aarch64 for armv7l/armv6l), then the host's own emulator as RHEL,
  * CentOS and Fedora install it (/usr/libexec/qemu-kvm). NULL when none.
  */
+/* The QEMU targets whose qemu-system-* serves arch, best first; ret[1] may be NULL. */
+void dc_arch_emulator_targets(const char *arch, const char *ret[2]);
 char *dc_find_emulator(const char *arch);
 /* Every qemu-system-* in PATH (absolute entries only), first of each name, sorted by name. */
 void dc_list_emulators(dc_strv *ret);
