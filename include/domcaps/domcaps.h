@@ -235,6 +235,39 @@ typedef enum dc_device_kind {
 
 #define DC_DEV_MAX_ENUMS 6
 
+/*
+ * The enum slots of each device kind: the index of an enum in
+ * dc_device.enums[] and dc_device_descs[kind].enums[] (named after the
+ * kind and the enum's name in the document). Each kind counts from 0.
+ */
+typedef enum dc_device_slot {
+    DC_SLOT_DISK_DISK_DEVICE = 0,
+    DC_SLOT_DISK_BUS,
+    DC_SLOT_DISK_MODEL,
+    DC_SLOT_GRAPHICS_TYPE = 0,
+    DC_SLOT_VIDEO_MODEL_TYPE = 0,
+    DC_SLOT_HOSTDEV_MODE = 0,
+    DC_SLOT_HOSTDEV_STARTUP_POLICY,
+    DC_SLOT_HOSTDEV_SUBSYS_TYPE,
+    DC_SLOT_HOSTDEV_CAPS_TYPE,
+    DC_SLOT_HOSTDEV_PCI_BACKEND,
+    DC_SLOT_HOSTDEV_IOMMUFD,
+    DC_SLOT_RNG_MODEL = 0,
+    DC_SLOT_RNG_BACKEND_MODEL,
+    DC_SLOT_FILESYSTEM_DRIVER_TYPE = 0,
+    DC_SLOT_TPM_MODEL = 0,
+    DC_SLOT_TPM_BACKEND_MODEL,
+    DC_SLOT_TPM_BACKEND_VERSION,
+    DC_SLOT_REDIRDEV_BUS = 0,
+    DC_SLOT_CHANNEL_TYPE = 0,
+    DC_SLOT_CRYPTO_MODEL = 0,
+    DC_SLOT_CRYPTO_TYPE,
+    DC_SLOT_CRYPTO_BACKEND_MODEL,
+    DC_SLOT_INTERFACE_BACKEND_TYPE = 0,
+    DC_SLOT_PANIC_MODEL = 0,
+    DC_SLOT_CONSOLE_TYPE = 0,
+} dc_device_slot;
+
 /* Static description of one device element: its name and its enums. */
 typedef struct dc_device_desc {
     const char *element;
@@ -249,7 +282,7 @@ extern const dc_device_desc dc_device_descs[_DC_DEV_MAX];
 
 typedef struct dc_device {
     dc_tristate supported;
-    dc_enum enums[DC_DEV_MAX_ENUMS]; /* indexed like dc_device_descs[kind].enums */
+    dc_enum enums[DC_DEV_MAX_ENUMS]; /* by dc_device_slot, like dc_device_descs[kind].enums */
 } dc_device;
 
 typedef enum dc_usable {

@@ -250,8 +250,8 @@ static bool any_transitional(const dc_qemu_caps *qc)
     return false;
 }
 
-static void fill_virtio_models(dc_domcaps *caps, dc_device_kind kind, unsigned idx, bool virtio,
-                               bool trans)
+static void fill_virtio_models(dc_domcaps *caps, dc_device_kind kind, dc_device_slot idx,
+                               bool virtio, bool trans)
 {
     REPORT(kind, idx);
     if (virtio)
@@ -262,52 +262,49 @@ static void fill_virtio_models(dc_domcaps *caps, dc_device_kind kind, unsigned i
     }
 }
 
-static void fill_devices(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_host *host,
-                         const char *arch, const char *machine)
+/* The disk devices, buses and models. */
+static void fill_disk(dc_domcaps *caps, const dc_qemu_caps *qc, const char *arch,
+                      const char *machine, bool trans)
 {
-    bool trans = any_transitional(qc);
-    bool spice = qc->cl_spice || dc_qemu_has_command(qc, "query-spice");
-
-    for (unsigned k = 0; k < _DC_DEV_MAX; k++) {
-        DEV(k)->supported = DC_YES;
-        for (unsigned e = 0; e < dc_device_descs[k].nenums; e++)
-            DEV(k)->enums[e].report = true;
-    }
-
     /* disk */
     bool floppy = machine_supports_floppy(qc, arch, machine);
-    SET(DC_DEV_DISK, 0, DC_DISK_DISK);
-    SET(DC_DEV_DISK, 0, DC_DISK_CDROM);
+    SET(DC_DEV_DISK, DC_SLOT_DISK_DISK_DEVICE, DC_DISK_DISK);
+    SET(DC_DEV_DISK, DC_SLOT_DISK_DISK_DEVICE, DC_DISK_CDROM);
     if (floppy)
-        SET(DC_DEV_DISK, 0, DC_DISK_FLOPPY);
-    SET(DC_DEV_DISK, 0, DC_DISK_LUN);
+        SET(DC_DEV_DISK, DC_SLOT_DISK_DISK_DEVICE, DC_DISK_FLOPPY);
+    SET(DC_DEV_DISK, DC_SLOT_DISK_DISK_DEVICE, DC_DISK_LUN);
     if (machine_has_builtin_ide(arch, machine))
-        SET(DC_DEV_DISK, 1, DC_BUS_IDE);
+        SET(DC_DEV_DISK, DC_SLOT_DISK_BUS, DC_BUS_IDE);
     if (floppy)
-        SET(DC_DEV_DISK, 1, DC_BUS_FDC);
-    SET(DC_DEV_DISK, 1, DC_BUS_SCSI);
-    SET(DC_DEV_DISK, 1, DC_BUS_VIRTIO);
+        SET(DC_DEV_DISK, DC_SLOT_DISK_BUS, DC_BUS_FDC);
+    SET(DC_DEV_DISK, DC_SLOT_DISK_BUS, DC_BUS_SCSI);
+    SET(DC_DEV_DISK, DC_SLOT_DISK_BUS, DC_BUS_VIRTIO);
     if (T("usb-storage") || T("usb-bot"))
-        SET(DC_DEV_DISK, 1, DC_BUS_USB);
+        SET(DC_DEV_DISK, DC_SLOT_DISK_BUS, DC_BUS_USB);
     if (T("ich9-ahci"))
-        SET(DC_DEV_DISK, 1, DC_BUS_SATA);
+        SET(DC_DEV_DISK, DC_SLOT_DISK_BUS, DC_BUS_SATA);
     if (T("nvme-ns"))
-        SET(DC_DEV_DISK, 1, DC_BUS_NVME);
-    fill_virtio_models(caps, DC_DEV_DISK, 2, true, trans);
+        SET(DC_DEV_DISK, DC_SLOT_DISK_BUS, DC_BUS_NVME);
+    fill_virtio_models(caps, DC_DEV_DISK, DC_SLOT_DISK_MODEL, true, trans);
+}
 
+/* Graphics types and video models. */
+static void fill_graphics_video(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_host *host,
+                                bool spice)
+{
     /* graphics */
     if (qc->schema_sdl)
-        SET(DC_DEV_GRAPHICS, 0, DC_GFX_SDL);
+        SET(DC_DEV_GRAPHICS, DC_SLOT_GRAPHICS_TYPE, DC_GFX_SDL);
     if (dc_qemu_has_command(qc, "query-vnc"))
-        SET(DC_DEV_GRAPHICS, 0, DC_GFX_VNC);
+        SET(DC_DEV_GRAPHICS, DC_SLOT_GRAPHICS_TYPE, DC_GFX_VNC);
     if (qc->schema_dbus && host->qemu_rdp)
-        SET(DC_DEV_GRAPHICS, 0, DC_GFX_RDP);
+        SET(DC_DEV_GRAPHICS, DC_SLOT_GRAPHICS_TYPE, DC_GFX_RDP);
     if (spice)
-        SET(DC_DEV_GRAPHICS, 0, DC_GFX_SPICE);
+        SET(DC_DEV_GRAPHICS, DC_SLOT_GRAPHICS_TYPE, DC_GFX_SPICE);
     if (qc->schema_egl_headless)
-        SET(DC_DEV_GRAPHICS, 0, DC_GFX_EGL_HEADLESS);
+        SET(DC_DEV_GRAPHICS, DC_SLOT_GRAPHICS_TYPE, DC_GFX_EGL_HEADLESS);
     if (qc->schema_dbus)
-        SET(DC_DEV_GRAPHICS, 0, DC_GFX_DBUS);
+        SET(DC_DEV_GRAPHICS, DC_SLOT_GRAPHICS_TYPE, DC_GFX_DBUS);
 
     /* video */
     static const struct {
@@ -325,48 +322,60 @@ static void fill_devices(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_host
     };
     for (size_t i = 0; i < ELEMENTSOF(video); i++)
         if (T(video[i].type))
-            SET(DC_DEV_VIDEO, 0, video[i].model);
-    SET(DC_DEV_VIDEO, 0, DC_VIDEO_NONE);
+            SET(DC_DEV_VIDEO, DC_SLOT_VIDEO_MODEL_TYPE, video[i].model);
+    SET(DC_DEV_VIDEO, DC_SLOT_VIDEO_MODEL_TYPE, DC_VIDEO_NONE);
+}
 
+/* Host device modes, subsystems and the PCI backends VFIO allows. */
+static void fill_hostdev(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_host *host)
+{
     /* hostdev */
-    SET(DC_DEV_HOSTDEV, 0, DC_HOSTDEV_SUBSYSTEM);
+    SET(DC_DEV_HOSTDEV, DC_SLOT_HOSTDEV_MODE, DC_HOSTDEV_SUBSYSTEM);
     for (unsigned p = 0; p < _DC_STARTUP_POLICY_MAX; p++)
-        SET(DC_DEV_HOSTDEV, 1, p);
+        SET(DC_DEV_HOSTDEV, DC_SLOT_HOSTDEV_STARTUP_POLICY, p);
     static const char *const usb_ctrls[] = {
         "piix3-usb-uhci",     "piix4-usb-uhci", "usb-ehci",     "ich9-usb-ehci1",
         "vt82c686b-usb-uhci", "pci-ohci",       "nec-usb-xhci", "qemu-xhci",
     };
     for (size_t i = 0; i < ELEMENTSOF(usb_ctrls); i++)
         if (T(usb_ctrls[i])) {
-            SET(DC_DEV_HOSTDEV, 2, DC_SUBSYS_USB);
+            SET(DC_DEV_HOSTDEV, DC_SLOT_HOSTDEV_SUBSYS_TYPE, DC_SUBSYS_USB);
             break;
         }
-    SET(DC_DEV_HOSTDEV, 2, DC_SUBSYS_PCI);
-    SET(DC_DEV_HOSTDEV, 2, DC_SUBSYS_SCSI);
+    SET(DC_DEV_HOSTDEV, DC_SLOT_HOSTDEV_SUBSYS_TYPE, DC_SUBSYS_PCI);
+    SET(DC_DEV_HOSTDEV, DC_SLOT_HOSTDEV_SUBSYS_TYPE, DC_SUBSYS_SCSI);
     bool vfio = host->info.vfio.iommu_groups && host->info.vfio.dev_vfio && T("vfio-pci");
     if (vfio) {
-        SET(DC_DEV_HOSTDEV, 4, DC_PCI_DEFAULT);
-        SET(DC_DEV_HOSTDEV, 4, DC_PCI_VFIO);
+        SET(DC_DEV_HOSTDEV, DC_SLOT_HOSTDEV_PCI_BACKEND, DC_PCI_DEFAULT);
+        SET(DC_DEV_HOSTDEV, DC_SLOT_HOSTDEV_PCI_BACKEND, DC_PCI_VFIO);
     }
     if (vfio && T("iommufd") && host->info.vfio.dev_iommu)
-        SET(DC_DEV_HOSTDEV, 5, DC_YES_V);
-    SET(DC_DEV_HOSTDEV, 5, DC_NO_V);
+        SET(DC_DEV_HOSTDEV, DC_SLOT_HOSTDEV_IOMMUFD, DC_YES_V);
+    SET(DC_DEV_HOSTDEV, DC_SLOT_HOSTDEV_IOMMUFD, DC_NO_V);
+}
 
+/* RNG models and backends, filesystem drivers. */
+static void fill_rng_filesystem(dc_domcaps *caps, const dc_qemu_caps *qc, bool trans)
+{
     /* rng */
-    fill_virtio_models(caps, DC_DEV_RNG, 0,
+    fill_virtio_models(caps, DC_DEV_RNG, DC_SLOT_RNG_MODEL,
                        T("virtio-rng-pci") || T("virtio-rng-ccw") || T("virtio-rng-device"), trans);
     if (T("rng-random"))
-        SET(DC_DEV_RNG, 1, DC_RNG_RANDOM);
+        SET(DC_DEV_RNG, DC_SLOT_RNG_BACKEND_MODEL, DC_RNG_RANDOM);
     if (T("rng-egd"))
-        SET(DC_DEV_RNG, 1, DC_RNG_EGD);
+        SET(DC_DEV_RNG, DC_SLOT_RNG_BACKEND_MODEL, DC_RNG_EGD);
     if (T("rng-builtin"))
-        SET(DC_DEV_RNG, 1, DC_RNG_BUILTIN);
+        SET(DC_DEV_RNG, DC_SLOT_RNG_BACKEND_MODEL, DC_RNG_BUILTIN);
 
     /* filesystem: 9p 'path' always; 'handle' left QEMU in 6.0 */
-    SET(DC_DEV_FILESYSTEM, 0, DC_FS_PATH);
+    SET(DC_DEV_FILESYSTEM, DC_SLOT_FILESYSTEM_DRIVER_TYPE, DC_FS_PATH);
     if (T("vhost-user-fs-device"))
-        SET(DC_DEV_FILESYSTEM, 0, DC_FS_VIRTIOFS);
+        SET(DC_DEV_FILESYSTEM, DC_SLOT_FILESYSTEM_DRIVER_TYPE, DC_FS_VIRTIOFS);
+}
 
+/* TPM models (from query-tpm-models when QEMU has it), backends and versions (swtpm). */
+static void fill_tpm(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_host *host)
+{
     /* tpm */
     bool tis, crb, spapr, passthrough, emulator;
     if (qc->have_tpm_query) {
@@ -383,65 +392,75 @@ static void fill_devices(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_host
         emulator = T("tpm-emulator");
     }
     if (tis)
-        SET(DC_DEV_TPM, 0, DC_TPM_TIS);
+        SET(DC_DEV_TPM, DC_SLOT_TPM_MODEL, DC_TPM_TIS);
     if (crb)
-        SET(DC_DEV_TPM, 0, DC_TPM_CRB);
+        SET(DC_DEV_TPM, DC_SLOT_TPM_MODEL, DC_TPM_CRB);
     if (spapr)
-        SET(DC_DEV_TPM, 0, DC_TPM_SPAPR);
+        SET(DC_DEV_TPM, DC_SLOT_TPM_MODEL, DC_TPM_SPAPR);
     if (T("spapr-tpm-proxy"))
-        SET(DC_DEV_TPM, 0, DC_TPM_SPAPR_PROXY);
+        SET(DC_DEV_TPM, DC_SLOT_TPM_MODEL, DC_TPM_SPAPR_PROXY);
     if (passthrough)
-        SET(DC_DEV_TPM, 1, DC_TPM_PASSTHROUGH);
+        SET(DC_DEV_TPM, DC_SLOT_TPM_BACKEND_MODEL, DC_TPM_PASSTHROUGH);
     if (emulator && host->tpm.swtpm) {
-        SET(DC_DEV_TPM, 1, DC_TPM_EMULATOR);
-        SET(DC_DEV_TPM, 1, DC_TPM_EXTERNAL);
+        SET(DC_DEV_TPM, DC_SLOT_TPM_BACKEND_MODEL, DC_TPM_EMULATOR);
+        SET(DC_DEV_TPM, DC_SLOT_TPM_BACKEND_MODEL, DC_TPM_EXTERNAL);
     }
-    DEV(DC_DEV_TPM)->enums[2].report = host->tpm.swtpm;
+    DEV(DC_DEV_TPM)->enums[DC_SLOT_TPM_BACKEND_VERSION].report = host->tpm.swtpm;
     if (host->tpm.swtpm && host->tpm.v12)
-        SET(DC_DEV_TPM, 2, DC_TPM_V12);
+        SET(DC_DEV_TPM, DC_SLOT_TPM_BACKEND_VERSION, DC_TPM_V12);
     if (host->tpm.swtpm && host->tpm.v20)
-        SET(DC_DEV_TPM, 2, DC_TPM_V20);
-    if (!DEV(DC_DEV_TPM)->enums[0].values)
+        SET(DC_DEV_TPM, DC_SLOT_TPM_BACKEND_VERSION, DC_TPM_V20);
+    if (!DEV(DC_DEV_TPM)->enums[DC_SLOT_TPM_MODEL].values)
         DEV(DC_DEV_TPM)->supported = DC_NO;
+}
 
+/* USB redirection, channel types, crypto and network backends. */
+static void fill_redirdev_channel_crypto_interface(dc_domcaps *caps, const dc_qemu_caps *qc,
+                                                   bool spice)
+{
     /* redirdev */
     if (T("usb-redir"))
-        SET(DC_DEV_REDIRDEV, 0, DC_REDIR_USB);
+        SET(DC_DEV_REDIRDEV, DC_SLOT_REDIRDEV_BUS, DC_REDIR_USB);
     else
         DEV(DC_DEV_REDIRDEV)->supported = DC_NO;
 
     /* channel */
-    SET(DC_DEV_CHANNEL, 0, DC_CHR_PTY);
-    SET(DC_DEV_CHANNEL, 0, DC_CHR_UNIX);
+    SET(DC_DEV_CHANNEL, DC_SLOT_CHANNEL_TYPE, DC_CHR_PTY);
+    SET(DC_DEV_CHANNEL, DC_SLOT_CHANNEL_TYPE, DC_CHR_UNIX);
     if (spice)
-        SET(DC_DEV_CHANNEL, 0, DC_CHR_SPICEVMC);
+        SET(DC_DEV_CHANNEL, DC_SLOT_CHANNEL_TYPE, DC_CHR_SPICEVMC);
 
     /* crypto */
     if (T("virtio-crypto-pci") || T("virtio-crypto-device"))
-        SET(DC_DEV_CRYPTO, 0, DC_CRYPTO_VIRTIO);
-    SET(DC_DEV_CRYPTO, 1, DC_CRYPTO_QEMU);
-    SET(DC_DEV_CRYPTO, 2, DC_CRYPTO_BUILTIN);
+        SET(DC_DEV_CRYPTO, DC_SLOT_CRYPTO_MODEL, DC_CRYPTO_VIRTIO);
+    SET(DC_DEV_CRYPTO, DC_SLOT_CRYPTO_TYPE, DC_CRYPTO_QEMU);
+    SET(DC_DEV_CRYPTO, DC_SLOT_CRYPTO_BACKEND_MODEL, DC_CRYPTO_BUILTIN);
     if (T("cryptodev-backend-lkcf"))
-        SET(DC_DEV_CRYPTO, 2, DC_CRYPTO_LKCF);
+        SET(DC_DEV_CRYPTO, DC_SLOT_CRYPTO_BACKEND_MODEL, DC_CRYPTO_LKCF);
 
     /* interface */
     if (qc->schema_netdev_user)
-        SET(DC_DEV_INTERFACE, 0, DC_NET_DEFAULT);
+        SET(DC_DEV_INTERFACE, DC_SLOT_INTERFACE_BACKEND_TYPE, DC_NET_DEFAULT);
     if (qc->schema_netdev_stream)
-        SET(DC_DEV_INTERFACE, 0, DC_NET_PASST);
+        SET(DC_DEV_INTERFACE, DC_SLOT_INTERFACE_BACKEND_TYPE, DC_NET_PASST);
+}
 
+/* Panic models and console types. */
+static void fill_panic_console(dc_domcaps *caps, const dc_qemu_caps *qc, const char *arch,
+                               const char *machine, bool spice)
+{
     /* panic */
     if (T("pvpanic"))
-        SET(DC_DEV_PANIC, 0, DC_PANIC_ISA);
+        SET(DC_DEV_PANIC, DC_SLOT_PANIC_MODEL, DC_PANIC_ISA);
     if (machine_is_pseries(machine))
-        SET(DC_DEV_PANIC, 0, DC_PANIC_PSERIES);
+        SET(DC_DEV_PANIC, DC_SLOT_PANIC_MODEL, DC_PANIC_PSERIES);
     if (dc_arch_is_x86(arch))
-        SET(DC_DEV_PANIC, 0, DC_PANIC_HYPERV);
+        SET(DC_DEV_PANIC, DC_SLOT_PANIC_MODEL, DC_PANIC_HYPERV);
     if (dc_arch_is_s390(arch))
-        SET(DC_DEV_PANIC, 0, DC_PANIC_S390);
+        SET(DC_DEV_PANIC, DC_SLOT_PANIC_MODEL, DC_PANIC_S390);
     if (T("pvpanic-pci"))
-        SET(DC_DEV_PANIC, 0, DC_PANIC_PVPANIC);
-    if (!DEV(DC_DEV_PANIC)->enums[0].values)
+        SET(DC_DEV_PANIC, DC_SLOT_PANIC_MODEL, DC_PANIC_PVPANIC);
+    if (!DEV(DC_DEV_PANIC)->enums[DC_SLOT_PANIC_MODEL].values)
         DEV(DC_DEV_PANIC)->supported = DC_NO;
 
     /* console */
@@ -449,13 +468,72 @@ static void fill_devices(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_host
                                       DC_CHR_FILE, DC_CHR_PIPE, DC_CHR_STDIO, DC_CHR_UDP,
                                       DC_CHR_TCP,  DC_CHR_UNIX, DC_CHR_DBUS};
     for (size_t i = 0; i < ELEMENTSOF(always); i++)
-        SET(DC_DEV_CONSOLE, 0, always[i]);
+        SET(DC_DEV_CONSOLE, DC_SLOT_CONSOLE_TYPE, always[i]);
     if (qc->schema_vdagent)
-        SET(DC_DEV_CONSOLE, 0, DC_CHR_QEMU_VDAGENT);
+        SET(DC_DEV_CONSOLE, DC_SLOT_CONSOLE_TYPE, DC_CHR_QEMU_VDAGENT);
     if (spice) {
-        SET(DC_DEV_CONSOLE, 0, DC_CHR_SPICEVMC);
-        SET(DC_DEV_CONSOLE, 0, DC_CHR_SPICEPORT);
+        SET(DC_DEV_CONSOLE, DC_SLOT_CONSOLE_TYPE, DC_CHR_SPICEVMC);
+        SET(DC_DEV_CONSOLE, DC_SLOT_CONSOLE_TYPE, DC_CHR_SPICEPORT);
     }
+}
+
+static void fill_devices(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_host *host,
+                         const char *arch, const char *machine)
+{
+    bool trans = any_transitional(qc);
+    bool spice = qc->cl_spice || dc_qemu_has_command(qc, "query-spice");
+
+    for (unsigned k = 0; k < _DC_DEV_MAX; k++) {
+        DEV(k)->supported = DC_YES;
+        for (unsigned e = 0; e < dc_device_descs[k].nenums; e++)
+            DEV(k)->enums[e].report = true;
+    }
+
+    fill_disk(caps, qc, arch, machine, trans);
+    fill_graphics_video(caps, qc, host, spice);
+    fill_hostdev(caps, qc, host);
+    fill_rng_filesystem(caps, qc, trans);
+    fill_tpm(caps, qc, host);
+    fill_redirdev_channel_crypto_interface(caps, qc, spice);
+    fill_panic_console(caps, qc, arch, machine, spice);
+}
+
+/* SGX as QEMU reports it (query-sgx-capabilities), under KVM only. */
+static void fill_sgx(dc_domcaps *caps, const dc_qemu_caps *qc, bool kvm)
+{
+    bool sgx = kvm && qc->sgx_valid;
+    caps->features.sgx.supported = sgx ? DC_YES : DC_NO;
+    if (!sgx)
+        return;
+    caps->features.sgx.flc = qc->sgx_flc;
+    caps->features.sgx.sgx1 = qc->sgx_sgx1;
+    caps->features.sgx.sgx2 = qc->sgx_sgx2;
+    caps->features.sgx.section_size_kib = qc->sgx_section_size / 1024;
+    caps->features.sgx.nsections = qc->sgx_nsections;
+    caps->features.sgx.sections =
+        xcalloc(qc->sgx_nsections ? qc->sgx_nsections : 1, sizeof(dc_sgx_section));
+    for (size_t i = 0; i < qc->sgx_nsections; i++) {
+        caps->features.sgx.sections[i].node = qc->sgx_sections[i].node;
+        caps->features.sgx.sections[i].size_kib = qc->sgx_sections[i].size / 1024;
+    }
+}
+
+/* The Hyper-V enlightenments the accelerator's CPU has (hv-* properties, x86 and arm). */
+static void fill_hyperv(dc_domcaps *caps, const dc_qemu_accel *a, const char *arch)
+{
+    if (!(dc_arch_is_x86(arch) || dc_arch_is_arm(arch)) || !a->hyperv_valid)
+        return;
+    for (size_t i = 0; i < a->hyperv.n; i++) {
+        _cleanup_free_ char *name = xstrdup(a->hyperv.v[i] + 3);
+        for (char *p = name; *p; p++)
+            if (*p == '-')
+                *p = '_';
+        int v = dc_enum_value_lookup(DC_E_HYPERV, name);
+        if (v >= 0)
+            dc_enum_set(&caps->features.hyperv.features, (unsigned)v);
+    }
+    if (caps->features.hyperv.features.values)
+        caps->features.hyperv.supported = DC_YES;
 }
 
 static void fill_features(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qemu_accel *a,
@@ -500,35 +578,8 @@ static void fill_features(dc_domcaps *caps, const dc_qemu_caps *qc, const dc_qem
         caps->features.sev.cpu0_id = qc->sev_cpu0_id ? xstrdup(qc->sev_cpu0_id) : NULL;
     }
 
-    bool sgx = kvm && qc->sgx_valid;
-    caps->features.sgx.supported = sgx ? DC_YES : DC_NO;
-    if (sgx) {
-        caps->features.sgx.flc = qc->sgx_flc;
-        caps->features.sgx.sgx1 = qc->sgx_sgx1;
-        caps->features.sgx.sgx2 = qc->sgx_sgx2;
-        caps->features.sgx.section_size_kib = qc->sgx_section_size / 1024;
-        caps->features.sgx.nsections = qc->sgx_nsections;
-        caps->features.sgx.sections =
-            xcalloc(qc->sgx_nsections ? qc->sgx_nsections : 1, sizeof(dc_sgx_section));
-        for (size_t i = 0; i < qc->sgx_nsections; i++) {
-            caps->features.sgx.sections[i].node = qc->sgx_sections[i].node;
-            caps->features.sgx.sections[i].size_kib = qc->sgx_sections[i].size / 1024;
-        }
-    }
-
-    if ((dc_arch_is_x86(arch) || dc_arch_is_arm(arch)) && a->hyperv_valid) {
-        for (size_t i = 0; i < a->hyperv.n; i++) {
-            _cleanup_free_ char *name = xstrdup(a->hyperv.v[i] + 3);
-            for (char *p = name; *p; p++)
-                if (*p == '-')
-                    *p = '_';
-            int v = dc_enum_value_lookup(DC_E_HYPERV, name);
-            if (v >= 0)
-                dc_enum_set(&caps->features.hyperv.features, (unsigned)v);
-        }
-        if (caps->features.hyperv.features.values)
-            caps->features.hyperv.supported = DC_YES;
-    }
+    fill_sgx(caps, qc, kvm);
+    fill_hyperv(caps, a, arch);
 
     if (sev)
         dc_enum_set(&caps->features.launch_security.sectype, DC_SEC_SEV);

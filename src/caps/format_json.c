@@ -91,6 +91,102 @@ static void format_cpu(dc_jw *w, const dc_domcaps *c)
     dc_jw_close(w, '}');
 }
 
+/* "os": firmware, its features and the loader. */
+static void format_os(dc_jw *w, const dc_domcaps *c)
+{
+    if (open_supported(w, "os", c->os.supported)) {
+        dc_jw_open(w, "enums", '{');
+        enum_values(w, "firmware", DC_E_FIRMWARE, &c->os.firmware);
+        dc_jw_close(w, '}');
+        if (open_supported(w, "firmwareFeatures", c->os.firmware_features)) {
+            dc_jw_open(w, "enums", '{');
+            enum_values(w, "secureBoot", DC_E_YESNO, &c->os.secure_boot);
+            enum_values(w, "enrolledKeys", DC_E_YESNO, &c->os.enrolled_keys);
+            dc_jw_close(w, '}');
+            dc_jw_close(w, '}');
+        }
+        if (open_supported(w, "loader", c->os.loader.supported)) {
+            dc_jw_strs(w, "values", c->os.loader.values);
+            dc_jw_open(w, "enums", '{');
+            enum_values(w, "type", DC_E_LOADER_TYPE, &c->os.loader.type);
+            enum_values(w, "readonly", DC_E_YESNO, &c->os.loader.readonly);
+            enum_values(w, "secure", DC_E_YESNO, &c->os.loader.secure);
+            dc_jw_close(w, '}');
+            dc_jw_close(w, '}');
+        }
+        dc_jw_close(w, '}');
+    }
+}
+
+/* "devices": each kind with its enums. */
+static void format_devices(dc_jw *w, const dc_domcaps *c)
+{
+    dc_jw_open(w, "devices", '{');
+    for (unsigned k = 0; k < _DC_DEV_MAX; k++) {
+        const dc_device_desc *d = &dc_device_descs[k];
+        if (!open_supported(w, d->element, c->devices[k].supported))
+            continue;
+        dc_jw_open(w, "enums", '{');
+        for (unsigned e = 0; e < d->nenums; e++)
+            enum_values(w, d->enums[e].name, d->enums[e].type, &c->devices[k].enums[e]);
+        dc_jw_close(w, '}');
+        dc_jw_close(w, '}');
+    }
+    dc_jw_close(w, '}');
+}
+
+/* "features". */
+static void format_features(dc_jw *w, const dc_domcaps *c)
+{
+    dc_jw_open(w, "features", '{');
+    if (open_supported(w, "gic", c->features.gic)) {
+        dc_jw_open(w, "enums", '{');
+        enum_values(w, "version", DC_E_GIC_VERSION, &c->features.gic_version);
+        dc_jw_close(w, '}');
+        dc_jw_close(w, '}');
+    }
+    for (unsigned f = 0; f < _DC_FEAT_MAX; f++)
+        if (open_supported(w, dc_simple_feature_names[f], c->features.simple[f]))
+            dc_jw_close(w, '}');
+    if (open_supported(w, "sev", c->features.sev.supported)) {
+        num(w, "cbitpos", c->features.sev.cbitpos);
+        num(w, "reducedPhysBits", c->features.sev.reduced_phys_bits);
+        num(w, "maxGuests", c->features.sev.max_guests);
+        num(w, "maxESGuests", c->features.sev.max_es_guests);
+        if (c->features.sev.cpu0_id)
+            dc_jw_str(w, "cpu0Id", c->features.sev.cpu0_id);
+        dc_jw_close(w, '}');
+    }
+    if (open_supported(w, "sgx", c->features.sgx.supported)) {
+        dc_jw_bool(w, "flc", c->features.sgx.flc);
+        dc_jw_bool(w, "sgx1", c->features.sgx.sgx1);
+        dc_jw_bool(w, "sgx2", c->features.sgx.sgx2);
+        num(w, "sectionSizeKiB", c->features.sgx.section_size_kib);
+        dc_jw_open(w, "sections", '[');
+        for (size_t i = 0; i < c->features.sgx.nsections; i++) {
+            dc_jw_open(w, NULL, '{');
+            num(w, "node", c->features.sgx.sections[i].node);
+            num(w, "sizeKiB", c->features.sgx.sections[i].size_kib);
+            dc_jw_close(w, '}');
+        }
+        dc_jw_close(w, ']');
+        dc_jw_close(w, '}');
+    }
+    if (open_supported(w, "hyperv", c->features.hyperv.supported)) {
+        dc_jw_open(w, "enums", '{');
+        enum_values(w, "features", DC_E_HYPERV, &c->features.hyperv.features);
+        dc_jw_close(w, '}');
+        dc_jw_close(w, '}');
+    }
+    if (open_supported(w, "launchSecurity", c->features.launch_security.supported)) {
+        dc_jw_open(w, "enums", '{');
+        enum_values(w, "sectype", DC_E_SECTYPE, &c->features.launch_security.sectype);
+        dc_jw_close(w, '}');
+        dc_jw_close(w, '}');
+    }
+    dc_jw_close(w, '}');
+}
+
 char *dc_domcaps_format_json(const dc_domcaps *c)
 {
     dc_jw w = {0};
@@ -108,28 +204,7 @@ char *dc_domcaps_format_json(const dc_domcaps *c)
     if (open_supported(&w, "iothreads", c->iothreads))
         dc_jw_close(&w, '}');
 
-    if (open_supported(&w, "os", c->os.supported)) {
-        dc_jw_open(&w, "enums", '{');
-        enum_values(&w, "firmware", DC_E_FIRMWARE, &c->os.firmware);
-        dc_jw_close(&w, '}');
-        if (open_supported(&w, "firmwareFeatures", c->os.firmware_features)) {
-            dc_jw_open(&w, "enums", '{');
-            enum_values(&w, "secureBoot", DC_E_YESNO, &c->os.secure_boot);
-            enum_values(&w, "enrolledKeys", DC_E_YESNO, &c->os.enrolled_keys);
-            dc_jw_close(&w, '}');
-            dc_jw_close(&w, '}');
-        }
-        if (open_supported(&w, "loader", c->os.loader.supported)) {
-            dc_jw_strs(&w, "values", c->os.loader.values);
-            dc_jw_open(&w, "enums", '{');
-            enum_values(&w, "type", DC_E_LOADER_TYPE, &c->os.loader.type);
-            enum_values(&w, "readonly", DC_E_YESNO, &c->os.loader.readonly);
-            enum_values(&w, "secure", DC_E_YESNO, &c->os.loader.secure);
-            dc_jw_close(&w, '}');
-            dc_jw_close(&w, '}');
-        }
-        dc_jw_close(&w, '}');
-    }
+    format_os(&w, c);
 
     format_cpu(&w, c);
 
@@ -140,66 +215,9 @@ char *dc_domcaps_format_json(const dc_domcaps *c)
         dc_jw_close(&w, '}');
     }
 
-    dc_jw_open(&w, "devices", '{');
-    for (unsigned k = 0; k < _DC_DEV_MAX; k++) {
-        const dc_device_desc *d = &dc_device_descs[k];
-        if (!open_supported(&w, d->element, c->devices[k].supported))
-            continue;
-        dc_jw_open(&w, "enums", '{');
-        for (unsigned e = 0; e < d->nenums; e++)
-            enum_values(&w, d->enums[e].name, d->enums[e].type, &c->devices[k].enums[e]);
-        dc_jw_close(&w, '}');
-        dc_jw_close(&w, '}');
-    }
-    dc_jw_close(&w, '}');
+    format_devices(&w, c);
 
-    dc_jw_open(&w, "features", '{');
-    if (open_supported(&w, "gic", c->features.gic)) {
-        dc_jw_open(&w, "enums", '{');
-        enum_values(&w, "version", DC_E_GIC_VERSION, &c->features.gic_version);
-        dc_jw_close(&w, '}');
-        dc_jw_close(&w, '}');
-    }
-    for (unsigned f = 0; f < _DC_FEAT_MAX; f++)
-        if (open_supported(&w, dc_simple_feature_names[f], c->features.simple[f]))
-            dc_jw_close(&w, '}');
-    if (open_supported(&w, "sev", c->features.sev.supported)) {
-        num(&w, "cbitpos", c->features.sev.cbitpos);
-        num(&w, "reducedPhysBits", c->features.sev.reduced_phys_bits);
-        num(&w, "maxGuests", c->features.sev.max_guests);
-        num(&w, "maxESGuests", c->features.sev.max_es_guests);
-        if (c->features.sev.cpu0_id)
-            dc_jw_str(&w, "cpu0Id", c->features.sev.cpu0_id);
-        dc_jw_close(&w, '}');
-    }
-    if (open_supported(&w, "sgx", c->features.sgx.supported)) {
-        dc_jw_bool(&w, "flc", c->features.sgx.flc);
-        dc_jw_bool(&w, "sgx1", c->features.sgx.sgx1);
-        dc_jw_bool(&w, "sgx2", c->features.sgx.sgx2);
-        num(&w, "sectionSizeKiB", c->features.sgx.section_size_kib);
-        dc_jw_open(&w, "sections", '[');
-        for (size_t i = 0; i < c->features.sgx.nsections; i++) {
-            dc_jw_open(&w, NULL, '{');
-            num(&w, "node", c->features.sgx.sections[i].node);
-            num(&w, "sizeKiB", c->features.sgx.sections[i].size_kib);
-            dc_jw_close(&w, '}');
-        }
-        dc_jw_close(&w, ']');
-        dc_jw_close(&w, '}');
-    }
-    if (open_supported(&w, "hyperv", c->features.hyperv.supported)) {
-        dc_jw_open(&w, "enums", '{');
-        enum_values(&w, "features", DC_E_HYPERV, &c->features.hyperv.features);
-        dc_jw_close(&w, '}');
-        dc_jw_close(&w, '}');
-    }
-    if (open_supported(&w, "launchSecurity", c->features.launch_security.supported)) {
-        dc_jw_open(&w, "enums", '{');
-        enum_values(&w, "sectype", DC_E_SECTYPE, &c->features.launch_security.sectype);
-        dc_jw_close(&w, '}');
-        dc_jw_close(&w, '}');
-    }
-    dc_jw_close(&w, '}');
+    format_features(&w, c);
     dc_jw_close(&w, '}');
     return dc_jw_finish(&w);
 }

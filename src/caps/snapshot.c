@@ -318,6 +318,73 @@ static void parse_features(xmlNodePtr f, dc_domcaps *caps)
     read_enum(ls, "sectype", DC_E_SECTYPE, &caps->features.launch_security.sectype);
 }
 
+static void parse_os(xmlNodePtr root, dc_domcaps *caps)
+{
+    xmlNodePtr os = dc_xml_child(root, "os");
+    caps->os.supported = supported(os);
+    read_enum(os, "firmware", DC_E_FIRMWARE, &caps->os.firmware);
+    xmlNodePtr ff = dc_xml_child(os, "firmwareFeatures");
+    caps->os.firmware_features = supported(ff);
+    read_enum(ff, "secureBoot", DC_E_YESNO, &caps->os.secure_boot);
+    read_enum(ff, "enrolledKeys", DC_E_YESNO, &caps->os.enrolled_keys);
+    if (!ff) {
+        /* libvirt before 12.1 has no firmwareFeatures: assume nothing is excluded. */
+        dc_enum_set(&caps->os.secure_boot, DC_YES_V);
+        dc_enum_set(&caps->os.secure_boot, DC_NO_V);
+        caps->os.enrolled_keys = caps->os.secure_boot;
+    }
+    xmlNodePtr loader = dc_xml_child(os, "loader");
+    caps->os.loader.supported = supported(loader);
+    dc_strv values = {0};
+    for (xmlNodePtr v = dc_xml_child(loader, "value"); v; v = dc_xml_next(v, "value")) {
+        char *t = dc_xml_text(v);
+        if (t)
+            dc_strv_add_take(&values, t);
+    }
+    caps->os.loader.values = strv_steal(&values);
+    read_enum(loader, "type", DC_E_LOADER_TYPE, &caps->os.loader.type);
+    read_enum(loader, "readonly", DC_E_YESNO, &caps->os.loader.readonly);
+    read_enum(loader, "secure", DC_E_YESNO, &caps->os.loader.secure);
+}
+
+/* Every device kind; one older libvirt did not print offers every value. */
+static void parse_devices(xmlNodePtr root, dc_domcaps *caps)
+{
+    xmlNodePtr devices = dc_xml_child(root, "devices");
+    for (unsigned k = 0; k < _DC_DEV_MAX; k++) {
+        const dc_device_desc *d = &dc_device_descs[k];
+        xmlNodePtr n = dc_xml_child(devices, d->element);
+        /* An element older libvirt did not print: nothing is known to be missing. */
+        caps->devices[k].supported = n ? supported(n) : DC_YES;
+        for (unsigned e = 0; e < d->nenums; e++) {
+            if (n) {
+                read_enum(n, d->enums[e].name, d->enums[e].type, &caps->devices[k].enums[e]);
+            } else {
+                caps->devices[k].enums[e].report = true;
+                caps->devices[k].enums[e].values =
+                    (UINT32_C(1) << dc_enum_value_count(d->enums[e].type)) - 1;
+            }
+        }
+    }
+}
+
+/* The domcaps extension element (one at most), or NULL for a plain libvirt document. */
+static dc_qemu_caps *parse_extensions(xmlNodePtr root, const dc_domcaps *caps)
+{
+    dc_qemu_caps *qc = NULL;
+    for (xmlNodePtr n = dc_xml_child(root, NULL); n; n = dc_xml_next(n, NULL))
+        if (dc_xml_is(n, "qemu") && n->ns && streq((const char *)n->ns->href, DC_SNAPSHOT_NS)) {
+            if (qc) {
+                dc_load_error_set(xasprintf("line %ld: a second domcaps extension element "
+                                            "(namespace %s)",
+                                            xmlGetLineNo(n), DC_SNAPSHOT_NS));
+                continue;
+            }
+            qc = parse_extension(n, caps);
+        }
+    return qc;
+}
+
 int dc_snapshot_load(const char *path, dc_snapshot *ret, char **ret_msg)
 {
     _cleanup_xml_ xmlDocPtr doc = NULL;
@@ -350,31 +417,7 @@ int dc_snapshot_load(const char *path, dc_snapshot *ret, char **ret_msg)
     caps->vcpu_max = dc_xml_attr_uint(dc_xml_child(root, "vcpu"), "max", 0);
     caps->iothreads = supported(dc_xml_child(root, "iothreads"));
 
-    xmlNodePtr os = dc_xml_child(root, "os");
-    caps->os.supported = supported(os);
-    read_enum(os, "firmware", DC_E_FIRMWARE, &caps->os.firmware);
-    xmlNodePtr ff = dc_xml_child(os, "firmwareFeatures");
-    caps->os.firmware_features = supported(ff);
-    read_enum(ff, "secureBoot", DC_E_YESNO, &caps->os.secure_boot);
-    read_enum(ff, "enrolledKeys", DC_E_YESNO, &caps->os.enrolled_keys);
-    if (!ff) {
-        /* libvirt before 12.1 has no firmwareFeatures: assume nothing is excluded. */
-        dc_enum_set(&caps->os.secure_boot, DC_YES_V);
-        dc_enum_set(&caps->os.secure_boot, DC_NO_V);
-        caps->os.enrolled_keys = caps->os.secure_boot;
-    }
-    xmlNodePtr loader = dc_xml_child(os, "loader");
-    caps->os.loader.supported = supported(loader);
-    dc_strv values = {0};
-    for (xmlNodePtr v = dc_xml_child(loader, "value"); v; v = dc_xml_next(v, "value")) {
-        char *t = dc_xml_text(v);
-        if (t)
-            dc_strv_add_take(&values, t);
-    }
-    caps->os.loader.values = strv_steal(&values);
-    read_enum(loader, "type", DC_E_LOADER_TYPE, &caps->os.loader.type);
-    read_enum(loader, "readonly", DC_E_YESNO, &caps->os.loader.readonly);
-    read_enum(loader, "secure", DC_E_YESNO, &caps->os.loader.secure);
+    parse_os(root, caps);
 
     parse_cpu(dc_xml_child(root, "cpu"), caps);
 
@@ -382,35 +425,10 @@ int dc_snapshot_load(const char *path, dc_snapshot *ret, char **ret_msg)
     caps->memory_backing.supported = supported(mb);
     read_enum(mb, "sourceType", DC_E_MEM_SOURCE, &caps->memory_backing.source_type);
 
-    xmlNodePtr devices = dc_xml_child(root, "devices");
-    for (unsigned k = 0; k < _DC_DEV_MAX; k++) {
-        const dc_device_desc *d = &dc_device_descs[k];
-        xmlNodePtr n = dc_xml_child(devices, d->element);
-        /* An element older libvirt did not print: nothing is known to be missing. */
-        caps->devices[k].supported = n ? supported(n) : DC_YES;
-        for (unsigned e = 0; e < d->nenums; e++) {
-            if (n) {
-                read_enum(n, d->enums[e].name, d->enums[e].type, &caps->devices[k].enums[e]);
-            } else {
-                caps->devices[k].enums[e].report = true;
-                caps->devices[k].enums[e].values =
-                    (UINT32_C(1) << dc_enum_value_count(d->enums[e].type)) - 1;
-            }
-        }
-    }
+    parse_devices(root, caps);
     parse_features(dc_xml_child(root, "features"), caps);
 
-    dc_qemu_caps *qc = NULL;
-    for (xmlNodePtr n = dc_xml_child(root, NULL); n; n = dc_xml_next(n, NULL))
-        if (dc_xml_is(n, "qemu") && n->ns && streq((const char *)n->ns->href, DC_SNAPSHOT_NS)) {
-            if (qc) {
-                dc_load_error_set(xasprintf("line %ld: a second domcaps extension element "
-                                            "(namespace %s)",
-                                            xmlGetLineNo(n), DC_SNAPSHOT_NS));
-                continue;
-            }
-            qc = parse_extension(n, caps);
-        }
+    dc_qemu_caps *qc = parse_extensions(root, caps);
     _cleanup_free_ char *bad = dc_load_error_take();
     if (bad) {
         *ret_msg = xasprintf("%s: %s", path, bad);

@@ -16,133 +16,168 @@
 #include "cache.h"
 #include "xmlsafe.h"
 
-const dc_rule_info dc_rules[] = {
-    {"capabilities",
-     "a capabilities document matches the domain's emulator, arch, machine and type"},
-    {"domain-type", "the domain type (kvm, qemu) is available on this host"},
-    {"os-type", "the OS type is hvm"},
-    {"arch", "the emulator serves the guest architecture"},
-    {"machine", "the emulator knows the machine type"},
-    {"emulator", "the emulator binary exists and is a QEMU"},
-    {"vcpu-count", "the vCPU count is within the machine's (and KVM's) limit"},
-    {"vcpu-gicv2", "aarch64 virt with GICv2 has at most 8 vCPUs"},
-    {"vcpu-eim", "more than 255 vCPUs on x86 need q35 and an IOMMU with EIM"},
-    {"firmware", "firmware='efi|bios' has a matching firmware descriptor"},
-    {"firmware-feature", "requested firmware features exist in a descriptor"},
-    {"loader", "the loader is a known firmware image or an existing file"},
-    {"secure-boot", "a secure loader needs x86_64, q35 and SMM"},
-    {"uefi-acpi", "UEFI on x86 needs ACPI; ACPI on aarch64 needs UEFI"},
-    {"acpi", "the machine type supports ACPI"},
-    {"cpu-mode", "the CPU mode is supported"},
-    {"cpu-model", "a custom CPU model exists and is usable"},
-    {"memory-backing", "the memory backing source type is supported"},
-    {"disk", "disk device, bus and model are supported"},
-    {"graphics", "the graphics type is supported"},
-    {"video", "the video model is supported"},
-    {"hostdev", "hostdev mode, type and backend are supported"},
-    {"rng", "rng model and backend are supported"},
-    {"filesystem", "the filesystem driver is supported"},
-    {"virtiofs-shared-memory", "virtiofs needs shared memory"},
-    {"tpm", "TPM model, backend and version are supported"},
-    {"redirdev", "USB redirection is supported"},
-    {"channel", "the channel type is supported"},
-    {"crypto", "crypto model, type and backend are supported"},
-    {"interface-backend", "the network backend is supported"},
-    {"panic", "the panic model is supported"},
-    {"console", "the console type is supported"},
-    {"features", "domain features (gic, vmcoreinfo, genid, hyperv, smm, ps2, ...) are supported"},
-    {"launch-security", "the launch security type is supported"},
-    {"device-model",
-     "QEMU knows the device model (NIC, controller, sound, watchdog, input, memballoon)"},
-    {"host-memory", "the memory fits the host"},
-    {"host-hugepages", "the hugepage size is offered and enough pages are free"},
-    {"host-numa", "numatune nodesets exist on the host"},
-    {"host-cpuset", "vCPU, emulator and iothread pinning name existing host CPUs"},
-    {"host-pci", "a PCI hostdev exists, VFIO is usable and its IOMMU group is viable"},
-    {"host-usb", "a USB hostdev is present"},
-    {"host-tpm", "the TPM passthrough device exists"},
-    {"host-smm", "SMM (needed by secure-boot firmware) is available under KVM"},
-    {"host-render-node", "OpenGL display backends have a DRM render node"},
+const dc_rule_info dc_rules[_DC_RULE_MAX + 1] = {
+    [DC_RULE_CAPABILITIES] =
+        {"capabilities",
+         "a capabilities document matches the domain's emulator, arch, machine and type"},
+    [DC_RULE_DOMAIN_TYPE] = {"domain-type",
+                             "the domain type (kvm, qemu) is available on this host"},
+    [DC_RULE_OS_TYPE] = {"os-type", "the OS type is hvm"},
+    [DC_RULE_ARCH] = {"arch", "the emulator serves the guest architecture"},
+    [DC_RULE_MACHINE] = {"machine", "the emulator knows the machine type"},
+    [DC_RULE_EMULATOR] = {"emulator", "the emulator binary exists and is a QEMU"},
+    [DC_RULE_VCPU_COUNT] = {"vcpu-count",
+                            "the vCPU count is within the machine's (and KVM's) limit"},
+    [DC_RULE_VCPU_GICV2] = {"vcpu-gicv2", "aarch64 virt with GICv2 has at most 8 vCPUs"},
+    [DC_RULE_VCPU_EIM] = {"vcpu-eim", "more than 255 vCPUs on x86 need q35 and an IOMMU with EIM"},
+    [DC_RULE_FIRMWARE] = {"firmware", "firmware='efi|bios' has a matching firmware descriptor"},
+    [DC_RULE_FIRMWARE_FEATURE] = {"firmware-feature",
+                                  "requested firmware features exist in a descriptor"},
+    [DC_RULE_LOADER] = {"loader", "the loader is a known firmware image or an existing file"},
+    [DC_RULE_SECURE_BOOT] = {"secure-boot", "a secure loader needs x86_64, q35 and SMM"},
+    [DC_RULE_UEFI_ACPI] = {"uefi-acpi", "UEFI on x86 needs ACPI; ACPI on aarch64 needs UEFI"},
+    [DC_RULE_ACPI] = {"acpi", "the machine type supports ACPI"},
+    [DC_RULE_CPU_MODE] = {"cpu-mode", "the CPU mode is supported"},
+    [DC_RULE_CPU_MODEL] = {"cpu-model", "a custom CPU model exists and is usable"},
+    [DC_RULE_MEMORY_BACKING] = {"memory-backing", "the memory backing source type is supported"},
+    [DC_RULE_DISK] = {"disk", "disk device, bus and model are supported"},
+    [DC_RULE_GRAPHICS] = {"graphics", "the graphics type is supported"},
+    [DC_RULE_VIDEO] = {"video", "the video model is supported"},
+    [DC_RULE_HOSTDEV] = {"hostdev", "hostdev mode, type and backend are supported"},
+    [DC_RULE_RNG] = {"rng", "rng model and backend are supported"},
+    [DC_RULE_FILESYSTEM] = {"filesystem", "the filesystem driver is supported"},
+    [DC_RULE_VIRTIOFS_SHARED_MEMORY] = {"virtiofs-shared-memory", "virtiofs needs shared memory"},
+    [DC_RULE_TPM] = {"tpm", "TPM model, backend and version are supported"},
+    [DC_RULE_REDIRDEV] = {"redirdev", "USB redirection is supported"},
+    [DC_RULE_CHANNEL] = {"channel", "the channel type is supported"},
+    [DC_RULE_CRYPTO] = {"crypto", "crypto model, type and backend are supported"},
+    [DC_RULE_INTERFACE_BACKEND] = {"interface-backend", "the network backend is supported"},
+    [DC_RULE_PANIC] = {"panic", "the panic model is supported"},
+    [DC_RULE_CONSOLE] = {"console", "the console type is supported"},
+    [DC_RULE_FEATURES] =
+        {"features",
+         "domain features (gic, vmcoreinfo, genid, hyperv, smm, ps2, ...) are supported"},
+    [DC_RULE_LAUNCH_SECURITY] = {"launch-security", "the launch security type is supported"},
+    [DC_RULE_DEVICE_MODEL] =
+        {"device-model",
+         "QEMU knows the device model (NIC, controller, sound, watchdog, input, memballoon)"},
+    [DC_RULE_HOST_MEMORY] = {"host-memory", "the memory fits the host"},
+    [DC_RULE_HOST_HUGEPAGES] = {"host-hugepages",
+                                "the hugepage size is offered and enough pages are free"},
+    [DC_RULE_HOST_NUMA] = {"host-numa", "numatune nodesets exist on the host"},
+    [DC_RULE_HOST_CPUSET] = {"host-cpuset",
+                             "vCPU, emulator and iothread pinning name existing host CPUs"},
+    [DC_RULE_HOST_PCI] = {"host-pci",
+                          "a PCI hostdev exists, VFIO is usable and its IOMMU group is viable"},
+    [DC_RULE_HOST_USB] = {"host-usb", "a USB hostdev is present"},
+    [DC_RULE_HOST_TPM] = {"host-tpm", "the TPM passthrough device exists"},
+    [DC_RULE_HOST_SMM] = {"host-smm",
+                          "SMM (needed by secure-boot firmware) is available under KVM"},
+    [DC_RULE_HOST_RENDER_NODE] = {"host-render-node",
+                                  "OpenGL display backends have a DRM render node"},
     /* libvirt's device validation (check_validate.c) */
-    {"domain-config", "the domain's name, memory size and units are valid"},
-    {"disk-config",
-     "disk bus, device, cache, io, serial, wwn, readonly and iothread are consistent"},
-    {"controller-config", "controller models and indexes are valid"},
-    {"interface-config", "interface type, backend, MAC, MTU and queues are valid"},
-    {"input-config", "input type and bus fit together and the machine"},
-    {"video-config", "video models and primary/secondary placement are valid"},
-    {"sound-config", "the sound model fits the machine"},
-    {"tpm-config", "TPM count and model fit the machine"},
-    {"filesystem-config", "filesystem type and driver are valid"},
-    {"device-config", "other devices (memballoon, rng, vsock, nvram, shmem, panic, ...) are valid"},
+    [DC_RULE_DOMAIN_CONFIG] = {"domain-config",
+                               "the domain's name, memory size and units are valid"},
+    [DC_RULE_DISK_CONFIG] =
+        {"disk-config",
+         "disk bus, device, cache, io, serial, wwn, readonly and iothread are consistent"},
+    [DC_RULE_CONTROLLER_CONFIG] = {"controller-config", "controller models and indexes are valid"},
+    [DC_RULE_INTERFACE_CONFIG] = {"interface-config",
+                                  "interface type, backend, MAC, MTU and queues are valid"},
+    [DC_RULE_INPUT_CONFIG] = {"input-config", "input type and bus fit together and the machine"},
+    [DC_RULE_VIDEO_CONFIG] = {"video-config",
+                              "video models and primary/secondary placement are valid"},
+    [DC_RULE_SOUND_CONFIG] = {"sound-config", "the sound model fits the machine"},
+    [DC_RULE_TPM_CONFIG] = {"tpm-config", "TPM count and model fit the machine"},
+    [DC_RULE_FILESYSTEM_CONFIG] = {"filesystem-config", "filesystem type and driver are valid"},
+    [DC_RULE_DEVICE_CONFIG] =
+        {"device-config",
+         "other devices (memballoon, rng, vsock, nvram, shmem, panic, ...) are valid"},
     /* check_validate.c end */
     /* character devices (check_chardev.c) */
-    {"chardev",
-     "serial, console, parallel and channel target types and models fit the arch and machine"},
-    {"vsock", "the vsock guest CID is valid"},
-    {"nvram", "an nvram device is on a PPC64 guest"},
-    {"shmem", "QEMU has the shared memory device model"},
+    [DC_RULE_CHARDEV] =
+        {"chardev",
+         "serial, console, parallel and channel target types and models fit the arch and machine"},
+    [DC_RULE_VSOCK] = {"vsock", "the vsock guest CID is valid"},
+    [DC_RULE_NVRAM] = {"nvram", "an nvram device is on a PPC64 guest"},
+    [DC_RULE_SHMEM] = {"shmem", "QEMU has the shared memory device model"},
     /* check_chardev.c end */
     /* machine-bound rules (check_machine.c) */
-    {"implicit-devices",
-     "the devices libvirt adds (PCI root, USB controller, ...) exist on the machine"},
-    {"pci-topology", "PCI controllers, buses and addresses are consistent"},
-    {"iommu", "the IOMMU model and options fit the machine and accelerator"},
+    [DC_RULE_IMPLICIT_DEVICES] =
+        {"implicit-devices",
+         "the devices libvirt adds (PCI root, USB controller, ...) exist on the machine"},
+    [DC_RULE_PCI_TOPOLOGY] = {"pci-topology",
+                              "PCI controllers, buses and addresses are consistent"},
+    [DC_RULE_IOMMU] = {"iommu", "the IOMMU model and options fit the machine and accelerator"},
     /* check_machine.c end */
     /* platform features (check_platform.c) */
-    {"clock", "timers and tick policies are valid for the arch, machine and accelerator"},
-    {"firmware-config", "firmware features, SMM and loader/NVRAM are consistent"},
-    {"hyperv", "Hyper-V enlightenments fit the arch, the accelerator and each other"},
-    {"machine-feature", "machine-specific features (htm, hpt, ccf-assist, ...) fit the machine"},
+    [DC_RULE_CLOCK] = {"clock",
+                       "timers and tick policies are valid for the arch, machine and accelerator"},
+    [DC_RULE_FIRMWARE_CONFIG] = {"firmware-config",
+                                 "firmware features, SMM and loader/NVRAM are consistent"},
+    [DC_RULE_HYPERV] = {"hyperv",
+                        "Hyper-V enlightenments fit the arch, the accelerator and each other"},
+    [DC_RULE_MACHINE_FEATURE] =
+        {"machine-feature",
+         "machine-specific features (htm, hpt, ccf-assist, ...) fit the machine"},
     /* check_platform.c end */
     /* CPU, topology, NUMA, memory (check_cpu.c) */
-    {"cpu-feature", "CPU features exist and the host provides the required ones"},
-    {"cpu-topology", "sockets, dies, cores and threads match the vCPU count and the machine"},
-    {"numa", "guest NUMA cells are consistent with the vCPUs and memory"},
-    {"memory-hotplug", "maxMemory, memory devices and their requirements are consistent"},
-    {"memory-config", "memory sizes and units parse and the initial memory is not empty"},
+    [DC_RULE_CPU_FEATURE] = {"cpu-feature",
+                             "CPU features exist and the host provides the required ones"},
+    [DC_RULE_CPU_TOPOLOGY] =
+        {"cpu-topology", "sockets, dies, cores and threads match the vCPU count and the machine"},
+    [DC_RULE_NUMA] = {"numa", "guest NUMA cells are consistent with the vCPUs and memory"},
+    [DC_RULE_MEMORY_HOTPLUG] = {"memory-hotplug",
+                                "maxMemory, memory devices and their requirements are consistent"},
+    [DC_RULE_MEMORY_CONFIG] = {"memory-config",
+                               "memory sizes and units parse and the initial memory is not empty"},
     /* check_cpu.c end */
     /* host resources (check_hostres.c) */
-    {"host-device-node", "device nodes the domain needs (vhost-net, vhost-vsock, tpm, ...) exist"},
-    {"host-interface", "host network interfaces and bridges the domain names exist"},
-    {"host-tsc", "a requested TSC frequency is within the host's tolerance or TSC scaling exists"},
-    {"host-path", "files and directories the domain opens at start exist"},
-    {"host-endpoint", "sockets and network endpoints the domain connects to at start"},
-    {"host-smbios", "<smbios mode='host'/> needs the host's SMBIOS tables"},
-    {"host-numad", "placement='auto' needs numad on the host"},
+    [DC_RULE_HOST_DEVICE_NODE] =
+        {"host-device-node",
+         "device nodes the domain needs (vhost-net, vhost-vsock, tpm, ...) exist"},
+    [DC_RULE_HOST_INTERFACE] = {"host-interface",
+                                "host network interfaces and bridges the domain names exist"},
+    [DC_RULE_HOST_TSC] =
+        {"host-tsc",
+         "a requested TSC frequency is within the host's tolerance or TSC scaling exists"},
+    [DC_RULE_HOST_PATH] = {"host-path", "files and directories the domain opens at start exist"},
+    [DC_RULE_HOST_ENDPOINT] = {"host-endpoint",
+                               "sockets and network endpoints the domain connects to at start"},
+    [DC_RULE_HOST_SMBIOS] = {"host-smbios", "<smbios mode='host'/> needs the host's SMBIOS tables"},
+    [DC_RULE_HOST_NUMAD] = {"host-numad", "placement='auto' needs numad on the host"},
     /* check_hostres.c end */
-    {NULL, NULL},
+    [_DC_RULE_MAX] = {NULL, NULL},
 };
 
 /* ---- findings ------------------------------------------------------------- */
 
 /* The table's indexes sorted by id, for a binary search; made once. */
-static size_t rule_order[DC_RULES_MAX], nrules;
+static dc_rule rule_order[_DC_RULE_MAX];
 static pthread_once_t rule_order_once = PTHREAD_ONCE_INIT;
 
 static int cmp_rule_index(const void *a, const void *b)
 {
-    return strcmp(dc_rules[*(const size_t *)a].id, dc_rules[*(const size_t *)b].id);
+    return strcmp(dc_rules[*(const dc_rule *)a].id, dc_rules[*(const dc_rule *)b].id);
 }
 
 static void sort_rules(void)
 {
-    while (dc_rules[nrules].id)
-        nrules++;
-    if (nrules > DC_RULES_MAX)
-        abort(); /* raise DC_RULES_MAX */
-    for (size_t i = 0; i < nrules; i++)
+    for (dc_rule i = 0; i < _DC_RULE_MAX; i++) {
+        if (!dc_rules[i].id)
+            abort(); /* a rule without its row in dc_rules[] */
         rule_order[i] = i;
-    qsort(rule_order, nrules, sizeof(rule_order[0]), cmp_rule_index);
+    }
+    qsort(rule_order, _DC_RULE_MAX, sizeof(rule_order[0]), cmp_rule_index);
 }
 
-size_t dc_chk_rule_index(const char *rule)
+dc_rule dc_chk_rule_index(const char *id)
 {
     pthread_once(&rule_order_once, sort_rules);
-    size_t lo = 0, hi = nrules;
+    size_t lo = 0, hi = _DC_RULE_MAX;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        int d = strcmp(dc_rules[rule_order[mid]].id, rule);
+        int d = strcmp(dc_rules[rule_order[mid]].id, id);
         if (d == 0)
             return rule_order[mid];
         if (d < 0)
@@ -153,9 +188,9 @@ size_t dc_chk_rule_index(const char *rule)
     abort(); /* a rule not in the table is a programming error */
 }
 
-void dc_chk_mark(chk *c, const char *rule) { c->checked[dc_chk_rule_index(rule)] = true; }
+void dc_chk_mark(chk *c, dc_rule rule) { c->checked[rule] = true; }
 
-const char *dc_chk_rule_id(const char *rule) { return dc_rules[dc_chk_rule_index(rule)].id; }
+const char *dc_chk_rule_id(dc_rule rule) { return dc_rules[rule].id; }
 
 /*
  * Each element's position among same-named siblings, computed once per
@@ -236,7 +271,7 @@ static char *dc_chk_node_xpath(chk *c, xmlNodePtr n, const char *attr)
     return dc_buf_steal(&b);
 }
 
-_printf_(7, 8) void dc_chk_finding(chk *c, const char *rule, dc_severity sev, xmlNodePtr node,
+_printf_(7, 8) void dc_chk_finding(chk *c, dc_rule rule, dc_severity sev, xmlNodePtr node,
                                    const char *attr, const char *value, const char *fmt, ...)
 {
     dc_check_result *r = c->res;
@@ -269,7 +304,7 @@ void dc_chk_hint(chk *c, const char *fmt, ...)
     va_end(ap);
 }
 
-void dc_chk_skip_rule(chk *c, const char *rule, const char *why)
+void dc_chk_skip_rule(chk *c, dc_rule rule, const char *why)
 {
     _cleanup_free_ char *s = xasprintf("%s: %s", dc_chk_rule_id(rule), why);
     dc_strv_add_unique(&c->skipped, s);
@@ -291,8 +326,8 @@ char *dc_chk_enum_list(dc_enum_type type, const dc_enum *e)
  * The rule behind most device checks: the value must appear in the
  * domainCapabilities enum (what libvirt itself tests with ENUM_IS_SET).
  */
-bool dc_chk_check_enum(chk *c, const char *rule, xmlNodePtr node, const char *attr,
-                       const char *value, const char *what, dc_enum_type type, const dc_enum *e)
+bool dc_chk_check_enum(chk *c, dc_rule rule, xmlNodePtr node, const char *attr, const char *value,
+                       const char *what, dc_enum_type type, const dc_enum *e)
 {
     dc_chk_mark(c, rule);
     if (!value)
@@ -308,26 +343,22 @@ bool dc_chk_check_enum(chk *c, const char *rule, xmlNodePtr node, const char *at
     return false;
 }
 
-const dc_enum *dc_chk_dev_enum(chk *c, dc_device_kind kind, const char *name)
+const dc_enum *dc_chk_dev_enum(chk *c, dc_device_kind kind, dc_device_slot slot)
 {
-    const dc_device_desc *d = &dc_device_descs[kind];
-    for (unsigned i = 0; i < d->nenums; i++)
-        if (streq(d->enums[i].name, name))
-            return &c->caps->devices[kind].enums[i];
-    abort();
+    if ((unsigned)slot >= dc_device_descs[kind].nenums)
+        abort(); /* a slot of another device kind */
+    return &c->caps->devices[kind].enums[slot];
 }
 
-dc_enum_type dc_chk_dev_enum_type(dc_device_kind kind, const char *name)
+dc_enum_type dc_chk_dev_enum_type(dc_device_kind kind, dc_device_slot slot)
 {
-    const dc_device_desc *d = &dc_device_descs[kind];
-    for (unsigned i = 0; i < d->nenums; i++)
-        if (streq(d->enums[i].name, name))
-            return d->enums[i].type;
-    abort();
+    if ((unsigned)slot >= dc_device_descs[kind].nenums)
+        abort();
+    return dc_device_descs[kind].enums[slot].type;
 }
 
-/* Checks attr of node against the device kind's enum ename. */
-bool dc_chk_dev_check(chk *c, const char *rule, dc_device_kind kind, const char *ename,
+/* Checks attr of node against the device kind's enum in slot. */
+bool dc_chk_dev_check(chk *c, dc_rule rule, dc_device_kind kind, dc_device_slot slot,
                       xmlNodePtr node, const char *attr, const char *dflt, const char *what)
 {
     _cleanup_free_ char *v = dc_xml_prop(node, attr);
@@ -342,8 +373,8 @@ bool dc_chk_dev_check(chk *c, const char *rule, dc_device_kind kind, const char 
                        c->caps->path);
         return false;
     }
-    return dc_chk_check_enum(c, rule, node, attr, v, what, dc_chk_dev_enum_type(kind, ename),
-                             dc_chk_dev_enum(c, kind, ename));
+    return dc_chk_check_enum(c, rule, node, attr, v, what, dc_chk_dev_enum_type(kind, slot),
+                             dc_chk_dev_enum(c, kind, slot));
 }
 
 bool dc_chk_has_type(chk *c, const char *t) { return c->qemu && dc_qemu_has_type(c->qemu, t); }
@@ -480,13 +511,13 @@ static const dc_qemu_caps *resolve_recorded(chk *c, dc_check_env *env, xmlNodePt
 {
     _cleanup_free_ char *msg = NULL;
     const dc_qemu_caps *qc = NULL;
-    dc_chk_mark(c, "emulator");
+    dc_chk_mark(c, DC_RULE_EMULATOR);
     int r = env->emulator_lookup(env->emulator_ctx, c->arch, c->emulator, &qc, ret_emu, &msg);
     if (r == -ENOENT && !c->emulator)
-        dc_chk_finding(c, "emulator", DC_SEVERITY_ERROR, type_node, "arch", c->arch,
+        dc_chk_finding(c, DC_RULE_EMULATOR, DC_SEVERITY_ERROR, type_node, "arch", c->arch,
                        "unable to find any emulator to serve '%s' architecture", c->arch);
     else if (r == -ENOENT)
-        dc_chk_finding(c, "emulator", DC_SEVERITY_ERROR, emu_node, NULL, c->emulator,
+        dc_chk_finding(c, DC_RULE_EMULATOR, DC_SEVERITY_ERROR, emu_node, NULL, c->emulator,
                        "emulator '%s' does not exist or is not executable", c->emulator);
     else if (r < 0) {
         free(c->res->input_error);
@@ -503,15 +534,15 @@ static const dc_qemu_caps *resolve_emulator(chk *c, dc_check_env *env, xmlNodePt
     if (env->emulator_lookup)
         return resolve_recorded(c, env, type_node, emu_node, ret_emu);
     _cleanup_free_ char *emu = c->emulator ? xstrdup(c->emulator) : dc_find_emulator(c->arch);
-    dc_chk_mark(c, "emulator");
+    dc_chk_mark(c, DC_RULE_EMULATOR);
     if (!emu) {
-        dc_chk_finding(c, "emulator", DC_SEVERITY_ERROR, type_node, "arch", c->arch,
+        dc_chk_finding(c, DC_RULE_EMULATOR, DC_SEVERITY_ERROR, type_node, "arch", c->arch,
                        "unable to find any emulator to serve '%s' architecture", c->arch);
         return NULL;
     }
     struct stat st;
     if (stat(emu, &st) < 0 || access(emu, X_OK) < 0) {
-        dc_chk_finding(c, "emulator", DC_SEVERITY_ERROR, emu_node, NULL, emu,
+        dc_chk_finding(c, DC_RULE_EMULATOR, DC_SEVERITY_ERROR, emu_node, NULL, emu,
                        "emulator '%s' does not exist or is not executable", emu);
         return NULL;
     }
@@ -521,7 +552,7 @@ static const dc_qemu_caps *resolve_emulator(chk *c, dc_check_env *env, xmlNodePt
         /* Domain XML is untrusted input: its <emulator> is never run unless trusted. */
         qc = cached_only(env, emu);
         if (!qc) {
-            dc_chk_finding(c, "emulator", DC_SEVERITY_WARNING, emu_node, NULL, emu,
+            dc_chk_finding(c, DC_RULE_EMULATOR, DC_SEVERITY_WARNING, emu_node, NULL, emu,
                            "emulator '%s' was not run: it is neither a qemu-system-* binary on "
                            "PATH nor /usr/libexec/qemu-kvm, nor named with --emulator or "
                            "--trust-emulator, and the cache has no entry for it; the rules "
@@ -552,9 +583,9 @@ static dc_domcaps *resolve_live(chk *c, dc_check_env *env, xmlNodePtr type_node,
     if (!qc)
         return NULL;
     c->qemu = qc;
-    dc_chk_mark(c, "arch");
+    dc_chk_mark(c, DC_RULE_ARCH);
     if (!dc_arch_served_by(c->arch, qc->arch)) {
-        dc_chk_finding(c, "arch", DC_SEVERITY_ERROR, type_node, "arch", c->arch,
+        dc_chk_finding(c, DC_RULE_ARCH, DC_SEVERITY_ERROR, type_node, "arch", c->arch,
                        "Emulator '%s' does not support arch '%s'", emu, c->arch);
         return NULL;
     }
@@ -562,9 +593,9 @@ static dc_domcaps *resolve_live(chk *c, dc_check_env *env, xmlNodePtr type_node,
     const dc_qemu_accel *a = dc_qemu_accel_for(qc, kvm);
     if (!a)
         a = dc_qemu_accel_for(qc, !kvm);
-    dc_chk_mark(c, "machine");
+    dc_chk_mark(c, DC_RULE_MACHINE);
     if (c->machine && !qemu_machine(a, c->machine)) {
-        dc_chk_finding(c, "machine", DC_SEVERITY_ERROR, type_node, "machine", c->machine,
+        dc_chk_finding(c, DC_RULE_MACHINE, DC_SEVERITY_ERROR, type_node, "machine", c->machine,
                        "Emulator '%s' does not support machine type '%s'", emu, c->machine);
         const char *near = nearest_machine(a, c->machine);
         if (near)
@@ -575,9 +606,9 @@ static dc_domcaps *resolve_live(chk *c, dc_check_env *env, xmlNodePtr type_node,
     dc_domcaps *caps = NULL;
     _cleanup_free_ char *why = NULL;
     if (dc_domcaps_derive(qc, env->host, &req, &caps, &why) < 0) {
-        dc_chk_mark(c, "domain-type");
-        dc_chk_finding(c, "domain-type", DC_SEVERITY_ERROR, c->root, "type", c->virttype, "%s",
-                       why);
+        dc_chk_mark(c, DC_RULE_DOMAIN_TYPE);
+        dc_chk_finding(c, DC_RULE_DOMAIN_TYPE, DC_SEVERITY_ERROR, c->root, "type", c->virttype,
+                       "%s", why);
         if (!kvm)
             return NULL;
         if (env->host_arch ? dc_arch_native_to(c->arch, env->host_arch)
@@ -606,7 +637,7 @@ static const char *snapshot_label(const dc_snapshot *s, dc_buf *b)
 /* Offline: the snapshot whose emulator, arch, machine and virttype match. */
 static const dc_snapshot *resolve_offline(chk *c, dc_check_env *env, xmlNodePtr type_node)
 {
-    dc_chk_mark(c, "capabilities");
+    dc_chk_mark(c, DC_RULE_CAPABILITIES);
     const dc_snapshot *found = NULL;
     size_t candidates = 0;
     for (size_t i = 0; i < env->nsnapshots; i++) {
@@ -640,7 +671,7 @@ static const dc_snapshot *resolve_offline(chk *c, dc_check_env *env, xmlNodePtr 
         dc_buf b = {0};
         for (size_t i = 0; i < env->nsnapshots; i++)
             snapshot_label(&env->snapshots[i], &b);
-        dc_chk_finding(c, "capabilities", DC_SEVERITY_ERROR, type_node,
+        dc_chk_finding(c, DC_RULE_CAPABILITIES, DC_SEVERITY_ERROR, type_node,
                        c->machine ? "machine" : NULL, c->machine,
                        "no capabilities document matches emulator %s, arch %s, machine %s, "
                        "type %s (given: %s)",
@@ -680,8 +711,75 @@ void dc_check_domain(dc_check_env *env, const char *path, const char *text, size
     dc_check_domain_doc(env, path, doc, ret);
 }
 
-void dc_check_domain_doc(dc_check_env *env, const char *path, xmlDocPtr doc,
-                         dc_check_result *ret)
+/*
+ * The rules over the capabilities the domain targets (live or from a
+ * snapshot), then the host rules; without capabilities every other rule is
+ * skipped.
+ */
+static void judge_domain(chk *c, dc_check_env *env, xmlNodePtr root, xmlNodePtr type,
+                         xmlNodePtr emu_node)
+{
+    dc_domcaps *owned = NULL;
+    const dc_domcaps *caps = NULL;
+    if (env->live) {
+        owned = resolve_live(c, env, type ? type : root, emu_node);
+        caps = owned;
+        c->host = env->host ? &env->host->info : NULL;
+        c->live_host = env->host;
+    } else {
+        const dc_snapshot *s = resolve_offline(c, env, type ? type : root);
+        caps = s ? s->caps : NULL;
+        c->qemu = s ? s->qemu : NULL;
+        c->host = env->host_report;
+    }
+    if (caps) {
+        c->caps = caps;
+        set_machine_facts(c);
+        dc_chk_rule_os(c);
+        dc_chk_rule_vcpus(c);
+        dc_chk_rule_cpu(c);
+        dc_chk_rule_memory_backing(c);
+        dc_chk_rule_devices(c);
+        dc_chk_rule_features(c);
+        dc_chk_rule_validate(c);
+        dc_chk_rule_chardev(c);
+        dc_chk_rule_machine(c);
+        dc_chk_rule_platform(c);
+        dc_chk_rule_topology(c);
+    } else if (!c->res->input_error) {
+        for (dc_rule r = 0; r < _DC_RULE_MAX; r++)
+            if (!startswith(dc_rules[r].id, "host-") && !c->checked[r])
+                dc_chk_skip_rule(c, r, "no capabilities for this domain");
+    }
+    if (!c->res->input_error) {
+        dc_chk_rule_host(c);
+        if (caps)
+            dc_chk_rule_hostres(c);
+    }
+    dc_domcaps_free(owned);
+}
+
+/* The rules checked, in table order so every format lists them the same way, and skipped. */
+static void list_rules(chk *c, dc_check_result *ret)
+{
+    bool found[_DC_RULE_MAX] = {0}, skipped[_DC_RULE_MAX] = {0};
+    for (size_t i = 0; i < ret->nfindings; i++)
+        found[dc_chk_rule_index(ret->findings[i].rule)] = true;
+    for (size_t i = 0; i < c->skipped.n; i++) {
+        _cleanup_free_ char *id = xstrndup(c->skipped.v[i], strcspn(c->skipped.v[i], ":"));
+        skipped[dc_chk_rule_index(id)] = true;
+    }
+    dc_strv ordered = {0};
+    for (dc_rule k = 0; k < _DC_RULE_MAX; k++) {
+        /* A rule skipped for this file is reported as skipped only, unless it found something. */
+        if (c->checked[k] && (!skipped[k] || found[k]))
+            dc_strv_add(&ordered, dc_rules[k].id);
+    }
+    ret->rules_checked = ordered.v ? ordered.v : xcalloc(1, sizeof(char *));
+    ret->rules_skipped = c->skipped.v ? c->skipped.v : xcalloc(1, sizeof(char *));
+}
+
+void dc_check_domain_doc(dc_check_env *env, const char *path, xmlDocPtr doc, dc_check_result *ret)
 {
     *ret = (dc_check_result){.file = xstrdup(path)};
     xmlNodePtr root = xmlDocGetRootElement(doc);
@@ -717,71 +815,18 @@ void dc_check_domain_doc(dc_check_env *env, const char *path, xmlDocPtr doc,
     c.machine = machine;
     c.emulator = emulator;
 
-    dc_chk_mark(&c, "domain-type");
+    dc_chk_mark(&c, DC_RULE_DOMAIN_TYPE);
     if (!streq(virttype, "kvm") && !streq(virttype, "qemu")) {
-        dc_chk_finding(&c, "domain-type", DC_SEVERITY_ERROR, root, "type", virttype,
+        dc_chk_finding(&c, DC_RULE_DOMAIN_TYPE, DC_SEVERITY_ERROR, root, "type", virttype,
                        "domain type '%s' is not supported by QEMU (kvm or qemu)", virttype);
     } else if (!dc_arch_known(arch)) {
-        dc_chk_mark(&c, "arch");
-        dc_chk_finding(&c, "arch", DC_SEVERITY_ERROR, type, "arch", arch,
+        dc_chk_mark(&c, DC_RULE_ARCH);
+        dc_chk_finding(&c, DC_RULE_ARCH, DC_SEVERITY_ERROR, type, "arch", arch,
                        "unknown architecture: %s", arch);
     } else {
-        dc_domcaps *owned = NULL;
-        const dc_domcaps *caps = NULL;
-        if (env->live) {
-            owned = resolve_live(&c, env, type ? type : root, emu_node);
-            caps = owned;
-            c.host = env->host ? &env->host->info : NULL;
-            c.live_host = env->host;
-        } else {
-            const dc_snapshot *s = resolve_offline(&c, env, type ? type : root);
-            caps = s ? s->caps : NULL;
-            c.qemu = s ? s->qemu : NULL;
-            c.host = env->host_report;
-        }
-        if (caps) {
-            c.caps = caps;
-            set_machine_facts(&c);
-            dc_chk_rule_os(&c);
-            dc_chk_rule_vcpus(&c);
-            dc_chk_rule_cpu(&c);
-            dc_chk_rule_memory_backing(&c);
-            dc_chk_rule_devices(&c);
-            dc_chk_rule_features(&c);
-            dc_chk_rule_validate(&c);
-            dc_chk_rule_chardev(&c);
-            dc_chk_rule_machine(&c);
-            dc_chk_rule_platform(&c);
-            dc_chk_rule_topology(&c);
-        } else if (!ret->input_error) {
-            for (const dc_rule_info *r = dc_rules; r->id; r++)
-                if (!startswith(r->id, "host-") && !c.checked[r - dc_rules])
-                    dc_chk_skip_rule(&c, r->id, "no capabilities for this domain");
-        }
-        if (!ret->input_error) {
-            dc_chk_rule_host(&c);
-            if (caps)
-                dc_chk_rule_hostres(&c);
-        }
-        dc_domcaps_free(owned);
+        judge_domain(&c, env, root, type, emu_node);
     }
-    /* Rules in table order, so every format lists them the same way. */
-    bool found[DC_RULES_MAX] = {0}, skipped[DC_RULES_MAX] = {0};
-    for (size_t i = 0; i < ret->nfindings; i++)
-        found[dc_chk_rule_index(ret->findings[i].rule)] = true;
-    for (size_t i = 0; i < c.skipped.n; i++) {
-        _cleanup_free_ char *id = xstrndup(c.skipped.v[i], strcspn(c.skipped.v[i], ":"));
-        skipped[dc_chk_rule_index(id)] = true;
-    }
-    dc_strv ordered = {0};
-    for (const dc_rule_info *r = dc_rules; r->id; r++) {
-        size_t k = (size_t)(r - dc_rules);
-        /* A rule skipped for this file is reported as skipped only, unless it found something. */
-        if (c.checked[k] && (!skipped[k] || found[k]))
-            dc_strv_add(&ordered, r->id);
-    }
-    ret->rules_checked = ordered.v ? ordered.v : xcalloc(1, sizeof(char *));
-    ret->rules_skipped = c.skipped.v ? c.skipped.v : xcalloc(1, sizeof(char *));
+    list_rules(&c, ret);
 }
 
 void dc_check_result_clear(dc_check_result *r)

@@ -29,7 +29,7 @@ static unsigned vcpu_count(chk *c, xmlNodePtr *ret_node)
     bool ok;
     unsigned long long n = dc_chk_parse_ull(t, &ok);
     if (!ok) {
-        dc_chk_finding(c, "vcpu-count", DC_SEVERITY_ERROR, vcpu, NULL, t,
+        dc_chk_finding(c, DC_RULE_VCPU_COUNT, DC_SEVERITY_ERROR, vcpu, NULL, t,
                        "vCPU count '%s' is not a number", t ? t : "");
         return 0;
     }
@@ -40,20 +40,20 @@ void dc_chk_rule_vcpus(chk *c)
 {
     xmlNodePtr node;
     unsigned n = vcpu_count(c, &node);
-    dc_chk_mark(c, "vcpu-count");
+    dc_chk_mark(c, DC_RULE_VCPU_COUNT);
     if (!node)
         return;
     if (n == 0) {
-        if (c->res->nfindings && streq(dc_chk_last(c)->rule, "vcpu-count"))
+        if (c->res->nfindings && streq(dc_chk_last(c)->rule, dc_chk_rule_id(DC_RULE_VCPU_COUNT)))
             return;
-        dc_chk_finding(c, "vcpu-count", DC_SEVERITY_ERROR, node, NULL, "0",
+        dc_chk_finding(c, DC_RULE_VCPU_COUNT, DC_SEVERITY_ERROR, node, NULL, "0",
                        "Domain requires at least 1 vCPU");
         return;
     }
     if (c->caps->vcpu_max && n > c->caps->vcpu_max) {
         _cleanup_free_ char *v = xasprintf("%u", n);
         dc_chk_finding(
-            c, "vcpu-count", DC_SEVERITY_ERROR, node, NULL, v,
+            c, DC_RULE_VCPU_COUNT, DC_SEVERITY_ERROR, node, NULL, v,
             "Maximum CPUs greater than specified machine type limit %u (%u requested for "
             "machine %s under %s)",
             c->caps->vcpu_max, n, c->caps->machine, c->caps->domain);
@@ -65,7 +65,7 @@ void dc_chk_rule_vcpus(chk *c)
      * Without a version libvirt passes none under TCG and QEMU's default is v2.
      */
     if (dc_arch_is_arm(c->caps->arch) && startswith(c->caps->machine, "virt")) {
-        dc_chk_mark(c, "vcpu-gicv2");
+        dc_chk_mark(c, DC_RULE_VCPU_GICV2);
         xmlNodePtr gic = dc_xml_child(dc_xml_child(c->root, "features"), "gic");
         _cleanup_free_ char *ver = dc_xml_prop(gic, "version");
         bool v2 = ver ? streq(ver, "2")
@@ -74,7 +74,7 @@ void dc_chk_rule_vcpus(chk *c)
                           !dc_enum_has(&c->caps->features.gic_version, DC_GIC_V3)));
         if (v2 && n > 8) {
             _cleanup_free_ char *v = xasprintf("%u", n);
-            dc_chk_finding(c, "vcpu-gicv2", DC_SEVERITY_ERROR, node, NULL, v,
+            dc_chk_finding(c, DC_RULE_VCPU_GICV2, DC_SEVERITY_ERROR, node, NULL, v,
                            "Number of SMP CPUs requested (%u) exceeds max CPUs supported by "
                            "machine 'mach-virt' (8)",
                            n);
@@ -84,17 +84,17 @@ void dc_chk_rule_vcpus(chk *c)
 
     /* x86 beyond 255 vCPUs: x2APIC IDs need interrupt remapping with EIM (q35 only). */
     if (dc_arch_is_x86(c->caps->arch)) {
-        dc_chk_mark(c, "vcpu-eim");
+        dc_chk_mark(c, DC_RULE_VCPU_EIM);
         if (n > 255) {
             xmlNodePtr iommu = dc_xml_child(dc_xml_child(c->root, "devices"), "iommu");
             xmlNodePtr drv = dc_xml_child(iommu, "driver");
             _cleanup_free_ char *eim = dc_xml_prop(drv, "eim");
             _cleanup_free_ char *v = xasprintf("%u", n);
             if (!startswith(c->caps->machine, "pc-q35"))
-                dc_chk_finding(c, "vcpu-eim", DC_SEVERITY_ERROR, node, NULL, v,
+                dc_chk_finding(c, DC_RULE_VCPU_EIM, DC_SEVERITY_ERROR, node, NULL, v,
                                "more than 255 vCPUs are only supported on q35-based machine types");
             else if (!eim || !streq(eim, "on")) {
-                dc_chk_finding(c, "vcpu-eim", DC_SEVERITY_ERROR, node, NULL, v,
+                dc_chk_finding(c, DC_RULE_VCPU_EIM, DC_SEVERITY_ERROR, node, NULL, v,
                                "more than 255 vCPUs require extended interrupt mode enabled on the "
                                "iommu device");
                 dc_chk_hint(c,
@@ -136,71 +136,60 @@ const dc_firmware *dc_chk_picked_firmware(chk *c, const char *fw)
     return NULL;
 }
 
-void dc_chk_rule_os(chk *c)
+/* firmware='efi|bios' autoselection: a descriptor for it, SMM, the firmware features asked for. */
+static void rule_firmware(chk *c, xmlNodePtr os, const char *fw)
 {
-    xmlNodePtr os = dc_xml_child(c->root, "os");
-    xmlNodePtr type = dc_xml_child(os, "type");
-    _cleanup_free_ char *t = dc_xml_text(type);
-    dc_chk_mark(c, "os-type");
-    if (t && !streq(t, "hvm"))
-        dc_chk_finding(c, "os-type", DC_SEVERITY_ERROR, type, NULL, t,
-                       "Emulator '%s' does not support os type '%s'", c->caps->path, t);
-
-    /* firmware autoselection */
-    _cleanup_free_ char *fw = dc_xml_prop(os, "firmware");
-    dc_chk_mark(c, "firmware");
-    if (fw) {
-        int v = dc_enum_value_lookup(DC_E_FIRMWARE, fw);
-        if (v < 0 || !dc_enum_has(&c->caps->os.firmware, (unsigned)v)) {
-            _cleanup_free_ char *sup = dc_chk_enum_list(DC_E_FIRMWARE, &c->caps->os.firmware);
-            dc_chk_finding(c, "firmware", DC_SEVERITY_ERROR, os, "firmware", fw,
-                           "Unable to find '%s' firmware that is compatible with the current "
-                           "configuration (%s, machine %s; firmware with a descriptor: %s)",
-                           fw, c->caps->arch, c->caps->machine, sup);
-            dc_chk_last(c)->supported = xstrdup(sup);
-        }
-        const dc_firmware *picked = dc_chk_picked_firmware(c, fw);
-        xmlNodePtr smm = dc_xml_child(dc_xml_child(c->root, "features"), "smm");
-        _cleanup_free_ char *smm_state = dc_xml_prop(smm, "state");
-        if (picked && dc_firmware_has_feature(picked, "requires-smm") && smm_state &&
-            streq(smm_state, "off")) {
-            dc_chk_finding(c, "firmware", DC_SEVERITY_ERROR, smm, "state", smm_state,
-                           "domain has SMM turned off but chosen firmware requires it (%s)",
-                           picked->descriptor);
-            dc_chk_hint(c,
-                        "ask for <feature enabled='no' name='secure-boot'/> in <os><firmware>, or "
-                        "turn SMM on");
-        }
-        xmlNodePtr fwel = dc_xml_child(os, "firmware");
-        for (xmlNodePtr f = dc_xml_child(fwel, "feature"); f; f = dc_xml_next(f, "feature")) {
-            _cleanup_free_ char *name = dc_xml_prop(f, "name");
-            _cleanup_free_ char *en = dc_xml_prop(f, "enabled");
-            const dc_enum *e = name && streq(name, "secure-boot")     ? &c->caps->os.secure_boot
-                               : name && streq(name, "enrolled-keys") ? &c->caps->os.enrolled_keys
-                                                                      : NULL;
-            dc_chk_mark(c, "firmware-feature");
-            if (!e || !en)
-                continue;
-            unsigned want = streq(en, "yes") ? DC_YES_V : DC_NO_V;
-            if (!dc_enum_has(e, want))
-                dc_chk_finding(c, "firmware-feature", DC_SEVERITY_ERROR, f, "enabled", en,
-                               "no firmware descriptor for %s machine %s has %s %s", c->caps->arch,
-                               c->caps->machine, name, want == DC_YES_V ? "enabled" : "disabled");
-        }
+    int v = dc_enum_value_lookup(DC_E_FIRMWARE, fw);
+    if (v < 0 || !dc_enum_has(&c->caps->os.firmware, (unsigned)v)) {
+        _cleanup_free_ char *sup = dc_chk_enum_list(DC_E_FIRMWARE, &c->caps->os.firmware);
+        dc_chk_finding(c, DC_RULE_FIRMWARE, DC_SEVERITY_ERROR, os, "firmware", fw,
+                       "Unable to find '%s' firmware that is compatible with the current "
+                       "configuration (%s, machine %s; firmware with a descriptor: %s)",
+                       fw, c->caps->arch, c->caps->machine, sup);
+        dc_chk_last(c)->supported = xstrdup(sup);
     }
+    const dc_firmware *picked = dc_chk_picked_firmware(c, fw);
+    xmlNodePtr smm = dc_xml_child(dc_xml_child(c->root, "features"), "smm");
+    _cleanup_free_ char *smm_state = dc_xml_prop(smm, "state");
+    if (picked && dc_firmware_has_feature(picked, "requires-smm") && smm_state &&
+        streq(smm_state, "off")) {
+        dc_chk_finding(c, DC_RULE_FIRMWARE, DC_SEVERITY_ERROR, smm, "state", smm_state,
+                       "domain has SMM turned off but chosen firmware requires it (%s)",
+                       picked->descriptor);
+        dc_chk_hint(c, "ask for <feature enabled='no' name='secure-boot'/> in <os><firmware>, or "
+                       "turn SMM on");
+    }
+    xmlNodePtr fwel = dc_xml_child(os, "firmware");
+    for (xmlNodePtr f = dc_xml_child(fwel, "feature"); f; f = dc_xml_next(f, "feature")) {
+        _cleanup_free_ char *name = dc_xml_prop(f, "name");
+        _cleanup_free_ char *en = dc_xml_prop(f, "enabled");
+        const dc_enum *e = name && streq(name, "secure-boot")     ? &c->caps->os.secure_boot
+                           : name && streq(name, "enrolled-keys") ? &c->caps->os.enrolled_keys
+                                                                  : NULL;
+        dc_chk_mark(c, DC_RULE_FIRMWARE_FEATURE);
+        if (!e || !en)
+            continue;
+        unsigned want = streq(en, "yes") ? DC_YES_V : DC_NO_V;
+        if (!dc_enum_has(e, want))
+            dc_chk_finding(c, DC_RULE_FIRMWARE_FEATURE, DC_SEVERITY_ERROR, f, "enabled", en,
+                           "no firmware descriptor for %s machine %s has %s %s", c->caps->arch,
+                           c->caps->machine, name, want == DC_YES_V ? "enabled" : "disabled");
+    }
+}
 
-    xmlNodePtr loader = dc_xml_child(os, "loader");
-    dc_chk_mark(c, "loader");
+static void rule_loader(chk *c, xmlNodePtr loader)
+{
+    dc_chk_mark(c, DC_RULE_LOADER);
     if (loader) {
         _cleanup_free_ char *path = dc_xml_text(loader);
         _cleanup_free_ char *ltype = dc_xml_prop(loader, "type");
         _cleanup_free_ char *ro = dc_xml_prop(loader, "readonly");
         if (ltype)
-            dc_chk_check_enum(c, "loader", loader, "type", ltype, "loader type", DC_E_LOADER_TYPE,
-                              &c->caps->os.loader.type);
+            dc_chk_check_enum(c, DC_RULE_LOADER, loader, "type", ltype, "loader type",
+                              DC_E_LOADER_TYPE, &c->caps->os.loader.type);
         if (ro)
-            dc_chk_check_enum(c, "loader", loader, "readonly", ro, "loader readonly", DC_E_YESNO,
-                              &c->caps->os.loader.readonly);
+            dc_chk_check_enum(c, DC_RULE_LOADER, loader, "readonly", ro, "loader readonly",
+                              DC_E_YESNO, &c->caps->os.loader.readonly);
         bool known = false;
         for (char **v = c->caps->os.loader.values; path && v && *v; v++)
             if (streq(*v, path))
@@ -208,62 +197,88 @@ void dc_chk_rule_os(chk *c)
         if (path && !known) {
             struct stat st;
             if (c->live && stat(path, &st) < 0)
-                dc_chk_finding(c, "loader", DC_SEVERITY_ERROR, loader, NULL, path,
+                dc_chk_finding(c, DC_RULE_LOADER, DC_SEVERITY_ERROR, loader, NULL, path,
                                "loader '%s' does not exist on this host", path);
             else if (!c->live)
-                dc_chk_finding(c, "loader", DC_SEVERITY_WARNING, loader, NULL, path,
+                dc_chk_finding(c, DC_RULE_LOADER, DC_SEVERITY_WARNING, loader, NULL, path,
                                "loader '%s' is not among the firmware images the snapshot lists",
                                path);
         }
     }
+}
 
-    /* secure boot */
+static void rule_secure_boot(chk *c, xmlNodePtr loader)
+{
     _cleanup_free_ char *secure = dc_xml_prop(loader, "secure");
-    dc_chk_mark(c, "secure-boot");
+    dc_chk_mark(c, DC_RULE_SECURE_BOOT);
     if (secure && streq(secure, "yes")) {
         xmlNodePtr smm = dc_xml_child(dc_xml_child(c->root, "features"), "smm");
         _cleanup_free_ char *smm_state = dc_xml_prop(smm, "state");
         if (!streq(c->caps->arch, "x86_64"))
-            dc_chk_finding(c, "secure-boot", DC_SEVERITY_ERROR, loader, "secure", secure,
+            dc_chk_finding(c, DC_RULE_SECURE_BOOT, DC_SEVERITY_ERROR, loader, "secure", secure,
                            "Secure boot is supported for x86_64 architecture only");
         else if (!startswith(c->caps->machine, "pc-q35"))
-            dc_chk_finding(c, "secure-boot", DC_SEVERITY_ERROR, loader, "secure", secure,
+            dc_chk_finding(c, DC_RULE_SECURE_BOOT, DC_SEVERITY_ERROR, loader, "secure", secure,
                            "Secure boot is supported with q35 machine types only");
         else if (!smm || (smm_state && !streq(smm_state, "on"))) {
-            dc_chk_finding(c, "secure-boot", DC_SEVERITY_ERROR, loader, "secure", secure,
+            dc_chk_finding(c, DC_RULE_SECURE_BOOT, DC_SEVERITY_ERROR, loader, "secure", secure,
                            "Secure boot requires SMM feature enabled");
             dc_chk_hint(c, "add <smm state='on'/> to <features>");
         }
         if (!dc_enum_has(&c->caps->os.loader.secure, DC_YES_V))
-            dc_chk_finding(c, "secure-boot", DC_SEVERITY_ERROR, loader, "secure", secure,
+            dc_chk_finding(c, DC_RULE_SECURE_BOOT, DC_SEVERITY_ERROR, loader, "secure", secure,
                            "no firmware for %s machine %s supports secure boot", c->caps->arch,
                            c->caps->machine);
     }
+}
 
-    /* ACPI and UEFI go together on x86 and aarch64. */
+/* ACPI and UEFI go together on x86 and aarch64; some machines have no ACPI. */
+static void rule_uefi_acpi(chk *c, xmlNodePtr os, xmlNodePtr loader, const char *fw)
+{
     _cleanup_free_ char *loader_type = dc_xml_prop(loader, "type");
     bool efi = (fw && streq(fw, "efi")) || (loader_type && streq(loader_type, "pflash"));
     xmlNodePtr acpi = dc_xml_child(dc_xml_child(c->root, "features"), "acpi");
-    dc_chk_mark(c, "uefi-acpi");
+    dc_chk_mark(c, DC_RULE_UEFI_ACPI);
     if (dc_arch_is_x86(c->caps->arch) && efi && !acpi)
-        dc_chk_finding(c, "uefi-acpi", DC_SEVERITY_ERROR, os, NULL, NULL,
+        dc_chk_finding(c, DC_RULE_UEFI_ACPI, DC_SEVERITY_ERROR, os, NULL, NULL,
                        "UEFI requires ACPI on this architecture");
     if (streq(c->caps->arch, "aarch64") && acpi && !efi)
-        dc_chk_finding(c, "uefi-acpi", DC_SEVERITY_ERROR, acpi, NULL, NULL,
+        dc_chk_finding(c, DC_RULE_UEFI_ACPI, DC_SEVERITY_ERROR, acpi, NULL, NULL,
                        "ACPI requires UEFI on this architecture");
     if (acpi && c->qemu) {
-        dc_chk_mark(c, "acpi");
+        dc_chk_mark(c, DC_RULE_ACPI);
         for (size_t i = 0; i < c->qemu->tcg.nmachines + c->qemu->kvm.nmachines; i++) {
             const dc_qemu_machine *m = i < c->qemu->tcg.nmachines
                                            ? &c->qemu->tcg.machines[i]
                                            : &c->qemu->kvm.machines[i - c->qemu->tcg.nmachines];
             if (streq(m->name, c->caps->machine) && m->acpi == 0) {
-                dc_chk_finding(c, "acpi", DC_SEVERITY_ERROR, acpi, NULL, NULL,
+                dc_chk_finding(c, DC_RULE_ACPI, DC_SEVERITY_ERROR, acpi, NULL, NULL,
                                "machine type '%s' does not support ACPI", m->name);
                 break;
             }
         }
     }
+}
+
+void dc_chk_rule_os(chk *c)
+{
+    xmlNodePtr os = dc_xml_child(c->root, "os");
+    xmlNodePtr type = dc_xml_child(os, "type");
+    _cleanup_free_ char *t = dc_xml_text(type);
+    dc_chk_mark(c, DC_RULE_OS_TYPE);
+    if (t && !streq(t, "hvm"))
+        dc_chk_finding(c, DC_RULE_OS_TYPE, DC_SEVERITY_ERROR, type, NULL, t,
+                       "Emulator '%s' does not support os type '%s'", c->caps->path, t);
+
+    /* firmware autoselection */
+    _cleanup_free_ char *fw = dc_xml_prop(os, "firmware");
+    dc_chk_mark(c, DC_RULE_FIRMWARE);
+    if (fw)
+        rule_firmware(c, os, fw);
+    xmlNodePtr loader = dc_xml_child(os, "loader");
+    rule_loader(c, loader);
+    rule_secure_boot(c, loader);
+    rule_uefi_acpi(c, os, loader, fw);
 }
 
 /* ---- CPU and memory --------------------------------------------------------- */
@@ -331,61 +346,19 @@ bool dc_chk_host_cpu_has(const dc_hostinfo *h, const char *feature)
     return false;
 }
 
-void dc_chk_rule_cpu(chk *c)
+/*
+ * A custom model QEMU calls unusable here: refused on s390x and with
+ * check='full', under KVM when the host CPU lacks what it needs, else a warning.
+ */
+static void judge_unusable_model(chk *c, xmlNodePtr cpu, xmlNodePtr model, const char *mname,
+                                 const dc_cpu_model *m)
 {
-    xmlNodePtr cpu = dc_xml_child(c->root, "cpu");
-    dc_chk_mark(c, "cpu-mode");
-    if (!cpu)
-        return;
-    _cleanup_free_ char *mode = dc_xml_prop(cpu, "mode");
-    xmlNodePtr model = dc_xml_child(cpu, "model");
-    _cleanup_free_ char *mname = dc_xml_text(model);
-    if (!mode)
-        mode = xstrdup("custom");
-    dc_tristate sup = DC_ABSENT;
-    if (streq(mode, "host-passthrough"))
-        sup = c->caps->cpu.host_passthrough;
-    else if (streq(mode, "host-model"))
-        sup = c->caps->cpu.host_model.supported;
-    else if (streq(mode, "maximum"))
-        sup = c->caps->cpu.maximum;
-    else if (streq(mode, "custom"))
-        sup = mname ? c->caps->cpu.custom : DC_YES;
-    if (sup != DC_YES) {
-        dc_chk_finding(c, "cpu-mode", DC_SEVERITY_ERROR, cpu, "mode", mode,
-                       "CPU mode '%s' for %s %s domain on %s host is not supported by hypervisor",
-                       mode, c->caps->arch, c->caps->domain,
-                       c->host && c->host->cpu.arch ? c->host->cpu.arch : dc_arch_host());
-        if (streq(mode, "host-passthrough") && streq(c->caps->domain, "qemu"))
-            dc_chk_hint(c, "host-passthrough needs a KVM domain; use mode='maximum' under TCG");
-        return;
-    }
-    _cleanup_free_ char *migratable = dc_xml_prop(cpu, "migratable");
-    if (migratable && streq(mode, "host-passthrough"))
-        dc_chk_check_enum(c, "cpu-mode", cpu, "migratable", migratable,
-                          "host-passthrough migratable", DC_E_ONOFF,
-                          &c->caps->cpu.host_passthrough_migratable);
-
-    dc_chk_mark(c, "cpu-model");
-    if (!streq(mode, "custom") || !mname)
-        return;
-    const dc_cpu_model *m = find_cpu_model(c->caps, mname);
-    if (!m) {
-        dc_chk_finding(c, "cpu-model", DC_SEVERITY_ERROR, model, NULL, mname,
-                       "CPU model '%s' is not known to %s", mname, c->caps->path);
-        const char *near = nearest_usable_model(c->caps, mname);
-        if (near)
-            dc_chk_hint(c, "nearest usable model: %s", near);
-        return;
-    }
-    if (m->usable != DC_USABLE_NO)
-        return;
     /* s390x QEMU refuses a model with unavailable features whatever check= says. */
     if (dc_arch_is_s390(c->caps->arch)) {
         dc_buf all = {0};
         for (char **f = m->blockers; f && *f; f++)
             dc_buf_addf(&all, "%s%s", all.len ? " " : "", *f);
-        dc_chk_finding(c, "cpu-model", DC_SEVERITY_ERROR, model, NULL, mname,
+        dc_chk_finding(c, DC_RULE_CPU_MODEL, DC_SEVERITY_ERROR, model, NULL, mname,
                        "Some features requested in the CPU model are not available in the "
                        "configuration: %s",
                        all.len ? all.s : "(unknown)");
@@ -412,18 +385,18 @@ void dc_chk_rule_cpu(chk *c)
     const char *near = nearest_usable_model(c->caps, mname);
     if (full) {
         dc_chk_finding(
-            c, "cpu-model", DC_SEVERITY_ERROR, model, NULL, mname,
+            c, DC_RULE_CPU_MODEL, DC_SEVERITY_ERROR, model, NULL, mname,
             "CPU model '%s' is not usable under %s on this host: it needs %s (check='full')", mname,
             c->caps->domain, all.len ? all.s : "features the host lacks");
     } else if (kvm && (!c->host || lacking.len)) {
-        dc_chk_finding(c, "cpu-model", DC_SEVERITY_ERROR, model, NULL, mname,
+        dc_chk_finding(c, DC_RULE_CPU_MODEL, DC_SEVERITY_ERROR, model, NULL, mname,
                        "CPU model '%s' is not usable under kvm on this host: the host CPU lacks %s",
                        mname,
                        lacking.len ? lacking.s
                        : all.len   ? all.s
                                    : "required features");
     } else {
-        dc_chk_finding(c, "cpu-model", DC_SEVERITY_WARNING, model, NULL, mname,
+        dc_chk_finding(c, DC_RULE_CPU_MODEL, DC_SEVERITY_WARNING, model, NULL, mname,
                        "CPU model '%s' lacks %s under %s here: QEMU starts it without them (use "
                        "check='full' to refuse)",
                        mname, all.len ? all.s : "some features", c->caps->domain);
@@ -434,19 +407,77 @@ void dc_chk_rule_cpu(chk *c)
     dc_buf_clear(&lacking);
 }
 
+/* A custom CPU model: known to the emulator, and usable. */
+static void rule_cpu_model(chk *c, xmlNodePtr cpu, xmlNodePtr model, const char *mname)
+{
+    const dc_cpu_model *m = find_cpu_model(c->caps, mname);
+    if (!m) {
+        dc_chk_finding(c, DC_RULE_CPU_MODEL, DC_SEVERITY_ERROR, model, NULL, mname,
+                       "CPU model '%s' is not known to %s", mname, c->caps->path);
+        const char *near = nearest_usable_model(c->caps, mname);
+        if (near)
+            dc_chk_hint(c, "nearest usable model: %s", near);
+        return;
+    }
+    if (m->usable != DC_USABLE_NO)
+        return;
+    judge_unusable_model(c, cpu, model, mname, m);
+}
+
+void dc_chk_rule_cpu(chk *c)
+{
+    xmlNodePtr cpu = dc_xml_child(c->root, "cpu");
+    dc_chk_mark(c, DC_RULE_CPU_MODE);
+    if (!cpu)
+        return;
+    _cleanup_free_ char *mode = dc_xml_prop(cpu, "mode");
+    xmlNodePtr model = dc_xml_child(cpu, "model");
+    _cleanup_free_ char *mname = dc_xml_text(model);
+    if (!mode)
+        mode = xstrdup("custom");
+    dc_tristate sup = DC_ABSENT;
+    if (streq(mode, "host-passthrough"))
+        sup = c->caps->cpu.host_passthrough;
+    else if (streq(mode, "host-model"))
+        sup = c->caps->cpu.host_model.supported;
+    else if (streq(mode, "maximum"))
+        sup = c->caps->cpu.maximum;
+    else if (streq(mode, "custom"))
+        sup = mname ? c->caps->cpu.custom : DC_YES;
+    if (sup != DC_YES) {
+        dc_chk_finding(c, DC_RULE_CPU_MODE, DC_SEVERITY_ERROR, cpu, "mode", mode,
+                       "CPU mode '%s' for %s %s domain on %s host is not supported by hypervisor",
+                       mode, c->caps->arch, c->caps->domain,
+                       c->host && c->host->cpu.arch ? c->host->cpu.arch : dc_arch_host());
+        if (streq(mode, "host-passthrough") && streq(c->caps->domain, "qemu"))
+            dc_chk_hint(c, "host-passthrough needs a KVM domain; use mode='maximum' under TCG");
+        return;
+    }
+    _cleanup_free_ char *migratable = dc_xml_prop(cpu, "migratable");
+    if (migratable && streq(mode, "host-passthrough"))
+        dc_chk_check_enum(c, DC_RULE_CPU_MODE, cpu, "migratable", migratable,
+                          "host-passthrough migratable", DC_E_ONOFF,
+                          &c->caps->cpu.host_passthrough_migratable);
+
+    dc_chk_mark(c, DC_RULE_CPU_MODEL);
+    if (!streq(mode, "custom") || !mname)
+        return;
+    rule_cpu_model(c, cpu, model, mname);
+}
+
 void dc_chk_rule_memory_backing(chk *c)
 {
     xmlNodePtr mb = dc_xml_child(c->root, "memoryBacking");
     xmlNodePtr src = dc_xml_child(mb, "source");
-    dc_chk_mark(c, "memory-backing");
+    dc_chk_mark(c, DC_RULE_MEMORY_BACKING);
     if (!src)
         return;
     _cleanup_free_ char *t = dc_xml_prop(src, "type");
-    dc_chk_check_enum(c, "memory-backing", src, "type", t, "memory source type", DC_E_MEM_SOURCE,
-                      &c->caps->memory_backing.source_type);
+    dc_chk_check_enum(c, DC_RULE_MEMORY_BACKING, src, "type", t, "memory source type",
+                      DC_E_MEM_SOURCE, &c->caps->memory_backing.source_type);
     if (t && streq(t, "memfd") && dc_xml_child(mb, "hugepages") && c->qemu &&
         !c->qemu->memfd_hugetlb)
-        dc_chk_finding(c, "memory-backing", DC_SEVERITY_ERROR, src, "type", t,
+        dc_chk_finding(c, DC_RULE_MEMORY_BACKING, DC_SEVERITY_ERROR, src, "type", t,
                        "hugepages is not supported with memfd memory source");
 }
 
@@ -471,42 +502,45 @@ static bool shared_memory(chk *c)
 
 static void dev_disk(chk *c, xmlNodePtr d)
 {
-    dc_chk_dev_check(c, "disk", DC_DEV_DISK, "diskDevice", d, "device", "disk", "disk device");
+    dc_chk_dev_check(c, DC_RULE_DISK, DC_DEV_DISK, DC_SLOT_DISK_DISK_DEVICE, d, "device", "disk",
+                     "disk device");
     xmlNodePtr target = dc_xml_child(d, "target");
     _cleanup_free_ char *bus = dc_xml_prop(target, "bus");
     if (bus)
-        dc_chk_dev_check(c, "disk", DC_DEV_DISK, "bus", target, "bus", NULL, "bus");
+        dc_chk_dev_check(c, DC_RULE_DISK, DC_DEV_DISK, DC_SLOT_DISK_BUS, target, "bus", NULL,
+                         "bus");
     _cleanup_free_ char *model = dc_xml_prop(d, "model");
     if (model)
-        dc_chk_dev_check(c, "disk", DC_DEV_DISK, "model", d, "model", NULL, "disk model");
+        dc_chk_dev_check(c, DC_RULE_DISK, DC_DEV_DISK, DC_SLOT_DISK_MODEL, d, "model", NULL,
+                         "disk model");
     _cleanup_free_ char *device = dc_xml_prop(d, "device");
     _cleanup_free_ char *dev = dc_xml_prop(target, "dev");
     if (device && streq(device, "cdrom") && bus && (streq(bus, "virtio") || streq(bus, "sd")))
-        dc_chk_finding(c, "disk", DC_SEVERITY_ERROR, target, "bus", bus,
+        dc_chk_finding(c, DC_RULE_DISK, DC_SEVERITY_ERROR, target, "bus", bus,
                        "disk type of '%s' does not support ejectable media", dev ? dev : bus);
 }
 
 static void dev_hostdev(chk *c, xmlNodePtr d)
 {
-    if (!dc_chk_dev_check(c, "hostdev", DC_DEV_HOSTDEV, "mode", d, "mode", "subsystem",
-                          "hostdev mode"))
+    if (!dc_chk_dev_check(c, DC_RULE_HOSTDEV, DC_DEV_HOSTDEV, DC_SLOT_HOSTDEV_MODE, d, "mode",
+                          "subsystem", "hostdev mode"))
         return;
     _cleanup_free_ char *type = dc_xml_prop(d, "type");
     /* QEMU serves mdev and scsi_host hostdevs although the caps enum never lists them. */
     if (type && (streq(type, "mdev") || streq(type, "scsi_host"))) {
-        dc_chk_mark(c, "hostdev");
+        dc_chk_mark(c, DC_RULE_HOSTDEV);
         return;
     }
-    if (!dc_chk_dev_check(c, "hostdev", DC_DEV_HOSTDEV, "subsysType", d, "type", NULL,
-                          "hostdev type"))
+    if (!dc_chk_dev_check(c, DC_RULE_HOSTDEV, DC_DEV_HOSTDEV, DC_SLOT_HOSTDEV_SUBSYS_TYPE, d,
+                          "type", NULL, "hostdev type"))
         return;
     if (!type || !streq(type, "pci"))
         return;
     xmlNodePtr drv = dc_xml_child(d, "driver");
     _cleanup_free_ char *name = dc_xml_prop(drv, "name");
-    const dc_enum *be = dc_chk_dev_enum(c, DC_DEV_HOSTDEV, "pciBackend");
+    const dc_enum *be = dc_chk_dev_enum(c, DC_DEV_HOSTDEV, DC_SLOT_HOSTDEV_PCI_BACKEND);
     if (!be->values) {
-        dc_chk_finding(c, "hostdev", DC_SEVERITY_ERROR, drv ? drv : d, drv ? "name" : "type",
+        dc_chk_finding(c, DC_RULE_HOSTDEV, DC_SEVERITY_ERROR, drv ? drv : d, drv ? "name" : "type",
                        name ? name : type,
                        name && streq(name, "vfio") ? "host doesn't support VFIO PCI passthrough"
                                                    : "host doesn't support passthrough of host PCI "
@@ -515,16 +549,17 @@ static void dev_hostdev(chk *c, xmlNodePtr d)
         return;
     }
     if (name)
-        dc_chk_check_enum(c, "hostdev", drv, "name", name, "PCI passthrough backend",
+        dc_chk_check_enum(c, DC_RULE_HOSTDEV, drv, "name", name, "PCI passthrough backend",
                           DC_E_PCI_BACKEND, be);
 }
 
 static void dev_rng(chk *c, xmlNodePtr d)
 {
-    dc_chk_dev_check(c, "rng", DC_DEV_RNG, "model", d, "model", NULL, "rng model");
+    dc_chk_dev_check(c, DC_RULE_RNG, DC_DEV_RNG, DC_SLOT_RNG_MODEL, d, "model", NULL, "rng model");
     xmlNodePtr be = dc_xml_child(d, "backend");
     if (be)
-        dc_chk_dev_check(c, "rng", DC_DEV_RNG, "backendModel", be, "model", NULL, "rng backend");
+        dc_chk_dev_check(c, DC_RULE_RNG, DC_DEV_RNG, DC_SLOT_RNG_BACKEND_MODEL, be, "model", NULL,
+                         "rng backend");
 }
 
 static void dev_filesystem(chk *c, xmlNodePtr d)
@@ -532,14 +567,14 @@ static void dev_filesystem(chk *c, xmlNodePtr d)
     xmlNodePtr drv = dc_xml_child(d, "driver");
     _cleanup_free_ char *type = dc_xml_prop(drv, "type");
     if (!drv || !type) {
-        dc_chk_mark(c, "filesystem");
+        dc_chk_mark(c, DC_RULE_FILESYSTEM);
         return;
     }
-    dc_chk_dev_check(c, "filesystem", DC_DEV_FILESYSTEM, "driverType", drv, "type", NULL,
-                     "filesystem driver");
-    dc_chk_mark(c, "virtiofs-shared-memory");
+    dc_chk_dev_check(c, DC_RULE_FILESYSTEM, DC_DEV_FILESYSTEM, DC_SLOT_FILESYSTEM_DRIVER_TYPE, drv,
+                     "type", NULL, "filesystem driver");
+    dc_chk_mark(c, DC_RULE_VIRTIOFS_SHARED_MEMORY);
     if (streq(type, "virtiofs") && !shared_memory(c)) {
-        dc_chk_finding(c, "virtiofs-shared-memory", DC_SEVERITY_ERROR, drv, "type", type,
+        dc_chk_finding(c, DC_RULE_VIRTIOFS_SHARED_MEMORY, DC_SEVERITY_ERROR, drv, "type", type,
                        "virtiofs requires shared memory");
         dc_chk_hint(c, "add <memoryBacking><access mode='shared'/></memoryBacking> (with a "
                        "memfd or file source)");
@@ -550,28 +585,31 @@ static void dev_tpm(chk *c, xmlNodePtr d)
 {
     _cleanup_free_ char *model = dc_xml_prop(d, "model");
     if (c->caps->devices[DC_DEV_TPM].supported != DC_YES) {
-        dc_chk_mark(c, "tpm");
-        dc_chk_finding(c, "tpm", DC_SEVERITY_ERROR, d, NULL, model,
+        dc_chk_mark(c, DC_RULE_TPM);
+        dc_chk_finding(c, DC_RULE_TPM, DC_SEVERITY_ERROR, d, NULL, model,
                        "The QEMU executable %s does not support TPM devices", c->caps->path);
         return;
     }
     if (model)
-        dc_chk_dev_check(c, "tpm", DC_DEV_TPM, "model", d, "model", NULL, "TPM model");
+        dc_chk_dev_check(c, DC_RULE_TPM, DC_DEV_TPM, DC_SLOT_TPM_MODEL, d, "model", NULL,
+                         "TPM model");
     xmlNodePtr be = dc_xml_child(d, "backend");
     _cleanup_free_ char *btype = dc_xml_prop(be, "type");
     if (be && btype) {
-        dc_chk_dev_check(c, "tpm", DC_DEV_TPM, "backendModel", be, "type", NULL, "TPM backend");
+        dc_chk_dev_check(c, DC_RULE_TPM, DC_DEV_TPM, DC_SLOT_TPM_BACKEND_MODEL, be, "type", NULL,
+                         "TPM backend");
         _cleanup_free_ char *ver = dc_xml_prop(be, "version");
-        const dc_enum *ve = dc_chk_dev_enum(c, DC_DEV_TPM, "backendVersion");
+        const dc_enum *ve = dc_chk_dev_enum(c, DC_DEV_TPM, DC_SLOT_TPM_BACKEND_VERSION);
         if (ver && streq(btype, "emulator") && ve->report)
-            dc_chk_check_enum(c, "tpm", be, "version", ver, "TPM version", DC_E_TPM_VERSION, ve);
+            dc_chk_check_enum(c, DC_RULE_TPM, be, "version", ver, "TPM version", DC_E_TPM_VERSION,
+                              ve);
         if (ver && streq(ver, "1.2") && model && !streq(model, "tpm-tis"))
-            dc_chk_finding(c, "tpm", DC_SEVERITY_ERROR, be, "version", ver,
+            dc_chk_finding(c, DC_RULE_TPM, DC_SEVERITY_ERROR, be, "version", ver,
                            "TPM 1.2 is not supported for model '%s'", model);
         if (streq(btype, "passthrough")) {
             xmlNodePtr dev = dc_xml_child(be, "device");
             _cleanup_free_ char *path = dc_xml_prop(dev, "path");
-            dc_chk_mark(c, "host-tpm");
+            dc_chk_mark(c, DC_RULE_HOST_TPM);
             const char *p = path ? path : "/dev/tpm0";
             struct stat st;
             int known = !c->host                  ? -1
@@ -580,11 +618,11 @@ static void dev_tpm(chk *c, xmlNodePtr d)
                                                   : -1;
             bool from_report = !c->live && known >= 0;
             if ((c->live && stat(p, &st) < 0) || (from_report && !known))
-                dc_chk_finding(c, "host-tpm", DC_SEVERITY_ERROR, dev ? dev : be,
+                dc_chk_finding(c, DC_RULE_HOST_TPM, DC_SEVERITY_ERROR, dev ? dev : be,
                                dev ? "path" : "type", p,
                                "Path '%s' is not accessible: No such file or directory", p);
             else if (!c->live && !from_report)
-                dc_chk_skip_rule(c, "host-tpm",
+                dc_chk_skip_rule(c, DC_RULE_HOST_TPM,
                                  "the host report does not say whether the device exists");
         }
     }
@@ -595,13 +633,13 @@ static void dev_interface(chk *c, xmlNodePtr d)
     _cleanup_free_ char *type = dc_xml_prop(d, "type");
     xmlNodePtr be = dc_xml_child(d, "backend");
     _cleanup_free_ char *bt = dc_xml_prop(be, "type");
-    dc_chk_mark(c, "interface-backend");
+    dc_chk_mark(c, DC_RULE_INTERFACE_BACKEND);
     if (type && (streq(type, "user") || (streq(type, "vhostuser") && bt))) {
-        const dc_enum *e = dc_chk_dev_enum(c, DC_DEV_INTERFACE, "backendType");
+        const dc_enum *e = dc_chk_dev_enum(c, DC_DEV_INTERFACE, DC_SLOT_INTERFACE_BACKEND_TYPE);
         const char *want = bt ? bt : "default";
         int v = dc_enum_value_lookup(DC_E_NET_BACKEND, want);
         if (v < 0 || !dc_enum_has(e, (unsigned)v))
-            dc_chk_finding(c, "interface-backend", DC_SEVERITY_ERROR, be ? be : d,
+            dc_chk_finding(c, DC_RULE_INTERFACE_BACKEND, DC_SEVERITY_ERROR, be ? be : d,
                            be ? "type" : "type", want,
                            "the '%s' network backend is not supported with this QEMU binary", want);
     }
@@ -686,12 +724,12 @@ static void device_model(chk *c, xmlNodePtr node, const char *attr, const char *
     if (!model || streq(model, "none") || streq(model, "default"))
         return;
     if (!c->qemu) {
-        dc_chk_skip_rule(c, "device-model",
+        dc_chk_skip_rule(c, DC_RULE_DEVICE_MODEL,
                          "the capabilities snapshot carries no QEMU device list "
                          "(save it with domcaps --snapshot)");
         return;
     }
-    dc_chk_mark(c, "device-model");
+    dc_chk_mark(c, DC_RULE_DEVICE_MODEL);
     const model_map *m = NULL;
     for (size_t i = 0; i < n; i++)
         if (streq(map[i].model, model))
@@ -703,7 +741,7 @@ static void device_model(chk *c, xmlNodePtr node, const char *attr, const char *
     } else if (dc_chk_has_type(c, model)) {
         return;
     }
-    dc_chk_finding(c, "device-model", DC_SEVERITY_ERROR, node, attr, model,
+    dc_chk_finding(c, DC_RULE_DEVICE_MODEL, DC_SEVERITY_ERROR, node, attr, model,
                    "%s model '%s' is not supported by %s (%s)", kind, model, c->caps->path,
                    m ? "QEMU lacks the device that implements it" : "no QEMU device of that name");
 }
@@ -713,16 +751,16 @@ static void dev_controller(chk *c, xmlNodePtr d)
     _cleanup_free_ char *type = dc_xml_prop(d, "type");
     _cleanup_free_ char *model = dc_xml_prop(d, "model");
     if (type && streq(type, "ide")) {
-        dc_chk_mark(c, "disk");
-        const dc_enum *bus = dc_chk_dev_enum(c, DC_DEV_DISK, "bus");
+        dc_chk_mark(c, DC_RULE_DISK);
+        const dc_enum *bus = dc_chk_dev_enum(c, DC_DEV_DISK, DC_SLOT_DISK_BUS);
         if (!dc_enum_has(bus, DC_BUS_IDE))
-            dc_chk_finding(c, "disk", DC_SEVERITY_ERROR, d, "type", type,
+            dc_chk_finding(c, DC_RULE_DISK, DC_SEVERITY_ERROR, d, "type", type,
                            "IDE controllers are unsupported for this QEMU binary or machine type");
     }
     if (type && streq(type, "sata")) {
-        dc_chk_mark(c, "disk");
-        if (!dc_enum_has(dc_chk_dev_enum(c, DC_DEV_DISK, "bus"), DC_BUS_SATA))
-            dc_chk_finding(c, "disk", DC_SEVERITY_ERROR, d, "type", type,
+        dc_chk_mark(c, DC_RULE_DISK);
+        if (!dc_enum_has(dc_chk_dev_enum(c, DC_DEV_DISK, DC_SLOT_DISK_BUS), DC_BUS_SATA))
+            dc_chk_finding(c, DC_RULE_DISK, DC_SEVERITY_ERROR, d, "type", type,
                            "SATA is not supported with this QEMU binary");
     }
     if (type && streq(type, "pci") && model &&
@@ -759,15 +797,15 @@ static void dev_input(chk *c, xmlNodePtr d)
     static const model_map none[] = {{NULL, {NULL}}};
     _cleanup_free_ char *label = xasprintf("%s %s", bus, type);
     if (!c->qemu) {
-        dc_chk_skip_rule(c, "device-model",
+        dc_chk_skip_rule(c, DC_RULE_DEVICE_MODEL,
                          "the capabilities snapshot carries no QEMU device list "
                          "(save it with domcaps --snapshot)");
         return;
     }
-    dc_chk_mark(c, "device-model");
+    dc_chk_mark(c, DC_RULE_DEVICE_MODEL);
     if (!dc_chk_has_type(c, qtype) &&
         !(streq(bus, "virtio") && dc_chk_has_type(c, "virtio-tablet-device")))
-        dc_chk_finding(c, "device-model", DC_SEVERITY_ERROR, d, "bus", bus,
+        dc_chk_finding(c, DC_RULE_DEVICE_MODEL, DC_SEVERITY_ERROR, d, "bus", bus,
                        "input device '%s' is not supported by %s (QEMU lacks %s)", label,
                        c->caps->path, qtype);
     (void)none;
@@ -783,7 +821,7 @@ static void dev_model_child(chk *c, xmlNodePtr d, const char *kind, const model_
     if (t && pc && c->qemu && c->qemu->pci_types.n && dc_chk_has_type(c, t) &&
         !dc_qemu_is_pci_type(c->qemu, t) && !startswith(t, "usb-")) {
         dc_chk_finding(
-            c, "device-model", DC_SEVERITY_ERROR, m, "type", t,
+            c, DC_RULE_DEVICE_MODEL, DC_SEVERITY_ERROR, m, "type", t,
             "%s model '%s' is not a PCI device and cannot go on the PCI bus of machine %s", kind, t,
             c->caps->machine);
     }
@@ -795,8 +833,8 @@ static void dev_model_attr(chk *c, xmlNodePtr d, const char *kind, const model_m
     device_model(c, d, "model", kind, t, map, n);
     /* The iTCO watchdog is part of the ICH9 LPC bridge: q35 only. */
     if (t && streq(t, "itco") && !startswith(c->caps->machine, "pc-q35")) {
-        dc_chk_mark(c, "device-model");
-        dc_chk_finding(c, "device-model", DC_SEVERITY_ERROR, d, "model", t,
+        dc_chk_mark(c, DC_RULE_DEVICE_MODEL);
+        dc_chk_finding(c, DC_RULE_DEVICE_MODEL, DC_SEVERITY_ERROR, d, "model", t,
                        "watchdog model 'itco' is only available on q35 machine types, not %s",
                        c->caps->machine);
     }
@@ -806,7 +844,7 @@ static void dev_model_attr(chk *c, xmlNodePtr d, const char *kind, const model_m
  * Character devices: the enums list what libvirt reports, not every backend
  * QEMU has, so only backends that need something QEMU may lack are judged.
  */
-static void chr_check(chk *c, const char *rule, dc_device_kind kind, xmlNodePtr d)
+static void chr_check(chk *c, dc_rule rule, dc_device_kind kind, xmlNodePtr d)
 {
     _cleanup_free_ char *t = dc_xml_prop(d, "type");
     dc_chk_mark(c, rule);
@@ -817,9 +855,11 @@ static void chr_check(chk *c, const char *rule, dc_device_kind kind, xmlNodePtr 
         kind = DC_DEV_CONSOLE; /* the channel enum lists only pty, unix and spicevmc */
     if (c->caps->devices[kind].supported != DC_YES)
         return;
-    dc_chk_check_enum(c, rule, d, "type", t,
-                      kind == DC_DEV_CHANNEL ? "channel type" : "character device type",
-                      DC_E_CHR_TYPE, dc_chk_dev_enum(c, kind, "type"));
+    dc_chk_check_enum(
+        c, rule, d, "type", t, kind == DC_DEV_CHANNEL ? "channel type" : "character device type",
+        DC_E_CHR_TYPE,
+        dc_chk_dev_enum(c, kind,
+                        kind == DC_DEV_CHANNEL ? DC_SLOT_CHANNEL_TYPE : DC_SLOT_CONSOLE_TYPE));
 }
 
 typedef enum dev_element {
@@ -875,6 +915,47 @@ static dev_element classify(const char *name)
     return DEV_OTHER;
 }
 
+static void dev_video(chk *c, xmlNodePtr d)
+{
+    xmlNodePtr m = dc_xml_child(d, "model");
+    if (m)
+        dc_chk_dev_check(c, DC_RULE_VIDEO, DC_DEV_VIDEO, DC_SLOT_VIDEO_MODEL_TYPE, m, "type", NULL,
+                         "video model");
+}
+
+static void dev_redirdev(chk *c, xmlNodePtr d)
+{
+    if (c->caps->devices[DC_DEV_REDIRDEV].supported != DC_YES) {
+        dc_chk_mark(c, DC_RULE_REDIRDEV);
+        dc_chk_finding(c, DC_RULE_REDIRDEV, DC_SEVERITY_ERROR, d, NULL, NULL,
+                       "USB redirection is not supported by this version of QEMU");
+    } else {
+        dc_chk_dev_check(c, DC_RULE_REDIRDEV, DC_DEV_REDIRDEV, DC_SLOT_REDIRDEV_BUS, d, "bus",
+                         "usb", "redirdev bus");
+    }
+}
+
+static void dev_crypto(chk *c, xmlNodePtr d)
+{
+    size_t first = c->res->nfindings;
+    dc_chk_dev_check(c, DC_RULE_CRYPTO, DC_DEV_CRYPTO, DC_SLOT_CRYPTO_MODEL, d, "model", NULL,
+                     "crypto model");
+    dc_chk_dev_check(c, DC_RULE_CRYPTO, DC_DEV_CRYPTO, DC_SLOT_CRYPTO_TYPE, d, "type", NULL,
+                     "crypto type");
+    xmlNodePtr be = dc_xml_child(d, "backend");
+    if (be)
+        dc_chk_dev_check(c, DC_RULE_CRYPTO, DC_DEV_CRYPTO, DC_SLOT_CRYPTO_BACKEND_MODEL, be,
+                         "model", NULL, "crypto backend");
+    /* libvirt 9.0 does not know <crypto> and drops it: the domain starts without it. */
+    for (size_t i = first; i < c->res->nfindings; i++) {
+        dc_finding *f = &c->res->findings[i];
+        f->severity = DC_SEVERITY_WARNING;
+        free(f->hint);
+        f->hint = xstrdup("libvirt 9.0 ignores <crypto> and starts the domain without "
+                          "it; a libvirt that knows the element refuses this");
+    }
+}
+
 void dc_chk_rule_devices(chk *c)
 {
     xmlNodePtr devices = dc_xml_child(c->root, "devices");
@@ -884,16 +965,12 @@ void dc_chk_rule_devices(chk *c)
             dev_disk(c, d);
             break;
         case DEV_GRAPHICS:
-            dc_chk_dev_check(c, "graphics", DC_DEV_GRAPHICS, "type", d, "type", NULL,
-                             "graphics type");
+            dc_chk_dev_check(c, DC_RULE_GRAPHICS, DC_DEV_GRAPHICS, DC_SLOT_GRAPHICS_TYPE, d, "type",
+                             NULL, "graphics type");
             break;
-        case DEV_VIDEO: {
-            xmlNodePtr m = dc_xml_child(d, "model");
-            if (m)
-                dc_chk_dev_check(c, "video", DC_DEV_VIDEO, "modelType", m, "type", NULL,
-                                 "video model");
+        case DEV_VIDEO:
+            dev_video(c, d);
             break;
-        }
         case DEV_HOSTDEV:
             dev_hostdev(c, d);
             break;
@@ -907,45 +984,24 @@ void dc_chk_rule_devices(chk *c)
             dev_tpm(c, d);
             break;
         case DEV_REDIRDEV:
-            if (c->caps->devices[DC_DEV_REDIRDEV].supported != DC_YES) {
-                dc_chk_mark(c, "redirdev");
-                dc_chk_finding(c, "redirdev", DC_SEVERITY_ERROR, d, NULL, NULL,
-                               "USB redirection is not supported by this version of QEMU");
-            } else {
-                dc_chk_dev_check(c, "redirdev", DC_DEV_REDIRDEV, "bus", d, "bus", "usb",
-                                 "redirdev bus");
-            }
+            dev_redirdev(c, d);
             break;
         case DEV_CHANNEL:
-            chr_check(c, "channel", DC_DEV_CHANNEL, d);
+            chr_check(c, DC_RULE_CHANNEL, DC_DEV_CHANNEL, d);
             break;
-        case DEV_CRYPTO: {
-            size_t first = c->res->nfindings;
-            dc_chk_dev_check(c, "crypto", DC_DEV_CRYPTO, "model", d, "model", NULL, "crypto model");
-            dc_chk_dev_check(c, "crypto", DC_DEV_CRYPTO, "type", d, "type", NULL, "crypto type");
-            xmlNodePtr be = dc_xml_child(d, "backend");
-            if (be)
-                dc_chk_dev_check(c, "crypto", DC_DEV_CRYPTO, "backendModel", be, "model", NULL,
-                                 "crypto backend");
-            /* libvirt 9.0 does not know <crypto> and drops it: the domain starts without it. */
-            for (size_t i = first; i < c->res->nfindings; i++) {
-                dc_finding *f = &c->res->findings[i];
-                f->severity = DC_SEVERITY_WARNING;
-                free(f->hint);
-                f->hint = xstrdup("libvirt 9.0 ignores <crypto> and starts the domain without "
-                                  "it; a libvirt that knows the element refuses this");
-            }
+        case DEV_CRYPTO:
+            dev_crypto(c, d);
             break;
-        }
         case DEV_INTERFACE:
             dev_interface(c, d);
             dev_model_child(c, d, "interface", nic_models, ELEMENTSOF(nic_models));
             break;
         case DEV_PANIC:
-            dc_chk_dev_check(c, "panic", DC_DEV_PANIC, "model", d, "model", NULL, "panic model");
+            dc_chk_dev_check(c, DC_RULE_PANIC, DC_DEV_PANIC, DC_SLOT_PANIC_MODEL, d, "model", NULL,
+                             "panic model");
             break;
         case DEV_CONSOLE:
-            chr_check(c, "console", DC_DEV_CONSOLE, d);
+            chr_check(c, DC_RULE_CONSOLE, DC_DEV_CONSOLE, d);
             break;
         case DEV_CONTROLLER:
             dev_controller(c, d);
@@ -973,7 +1029,7 @@ void dc_chk_rule_devices(chk *c)
 void dc_chk_rule_features(chk *c)
 {
     xmlNodePtr feats = dc_xml_child(c->root, "features");
-    dc_chk_mark(c, "features");
+    dc_chk_mark(c, DC_RULE_FEATURES);
     const dc_tristate *simple = c->caps->features.simple;
     for (xmlNodePtr f = dc_xml_child(feats, NULL); f; f = dc_xml_next(f, NULL)) {
         const char *name = (const char *)f->name;
@@ -983,40 +1039,40 @@ void dc_chk_rule_features(chk *c)
             _cleanup_free_ char *ver = dc_xml_prop(f, "version");
             if (c->caps->features.gic != DC_YES) {
                 dc_chk_finding(
-                    c, "features", DC_SEVERITY_ERROR, f, NULL, ver,
+                    c, DC_RULE_FEATURES, DC_SEVERITY_ERROR, f, NULL, ver,
                     "The 'gic' feature is not supported for architecture '%s' or machine "
                     "type '%s'",
                     c->caps->arch, c->caps->machine);
             } else if (ver && !streq(ver, "host")) {
-                dc_chk_check_enum(c, "features", f, "version", ver, "GIC version", DC_E_GIC_VERSION,
-                                  &c->caps->features.gic_version);
+                dc_chk_check_enum(c, DC_RULE_FEATURES, f, "version", ver, "GIC version",
+                                  DC_E_GIC_VERSION, &c->caps->features.gic_version);
             }
         } else if (streq(name, "vmcoreinfo") && !off && simple[DC_FEAT_VMCOREINFO] != DC_YES) {
-            dc_chk_finding(c, "features", DC_SEVERITY_ERROR, f, NULL, NULL,
+            dc_chk_finding(c, DC_RULE_FEATURES, DC_SEVERITY_ERROR, f, NULL, NULL,
                            "vmcoreinfo is not available with this QEMU binary");
         } else if (streq(name, "async-teardown") && !off &&
                    simple[DC_FEAT_ASYNC_TEARDOWN] != DC_YES) {
             _cleanup_free_ char *en = dc_xml_prop(f, "enabled");
             if (!en || streq(en, "yes"))
-                dc_chk_finding(c, "features", DC_SEVERITY_ERROR, f, NULL, NULL,
+                dc_chk_finding(c, DC_RULE_FEATURES, DC_SEVERITY_ERROR, f, NULL, NULL,
                                "asynchronous teardown is not available with this QEMU binary");
         } else if (streq(name, "ps2") && simple[DC_FEAT_PS2] != DC_YES) {
-            dc_chk_finding(c, "features", DC_SEVERITY_ERROR, f, "state", state,
+            dc_chk_finding(c, DC_RULE_FEATURES, DC_SEVERITY_ERROR, f, "state", state,
                            "ps2 feature state cannot be controlled with this QEMU binary");
         } else if (streq(name, "smm") && !off && !dc_arch_is_x86(c->caps->arch)) {
             dc_chk_finding(
-                c, "features", DC_SEVERITY_ERROR, f, NULL, NULL,
+                c, DC_RULE_FEATURES, DC_SEVERITY_ERROR, f, NULL, NULL,
                 "The 'smm' feature is not supported for architecture '%s' or machine type "
                 "'%s'",
                 c->caps->arch, c->caps->machine);
         } else if (streq(name, "vmport") && !off && !dc_arch_is_x86(c->caps->arch)) {
-            dc_chk_finding(c, "features", DC_SEVERITY_ERROR, f, NULL, NULL,
+            dc_chk_finding(c, DC_RULE_FEATURES, DC_SEVERITY_ERROR, f, NULL, NULL,
                            "The 'vmport' feature is not supported for architecture '%s' or machine "
                            "type '%s'",
                            c->caps->arch, c->caps->machine);
         } else if (streq(name, "hyperv")) {
             if (!dc_arch_is_x86(c->caps->arch) && !dc_arch_is_arm(c->caps->arch)) {
-                dc_chk_finding(c, "features", DC_SEVERITY_ERROR, f, NULL, NULL,
+                dc_chk_finding(c, DC_RULE_FEATURES, DC_SEVERITY_ERROR, f, NULL, NULL,
                                "Hyperv features are not supported for architecture '%s' or machine "
                                "type '%s'",
                                c->caps->arch, c->caps->machine);
@@ -1030,20 +1086,20 @@ void dc_chk_rule_features(chk *c)
     }
     xmlNodePtr genid = dc_xml_child(c->root, "genid");
     if (genid && simple[DC_FEAT_GENID] != DC_YES)
-        dc_chk_finding(c, "features", DC_SEVERITY_ERROR, genid, NULL, NULL,
+        dc_chk_finding(c, DC_RULE_FEATURES, DC_SEVERITY_ERROR, genid, NULL, NULL,
                        "this QEMU does not support the 'genid' capability");
 
     xmlNodePtr ls = dc_xml_child(c->root, "launchSecurity");
-    dc_chk_mark(c, "launch-security");
+    dc_chk_mark(c, DC_RULE_LAUNCH_SECURITY);
     if (ls) {
         _cleanup_free_ char *t = dc_xml_prop(ls, "type");
         int v = t ? dc_enum_value_lookup(DC_E_SECTYPE, t) : -1;
         if (t && (v < 0 || !dc_enum_has(&c->caps->features.launch_security.sectype, (unsigned)v))) {
             if (streq(t, "s390-pv"))
-                dc_chk_finding(c, "launch-security", DC_SEVERITY_ERROR, ls, "type", t,
+                dc_chk_finding(c, DC_RULE_LAUNCH_SECURITY, DC_SEVERITY_ERROR, ls, "type", t,
                                "S390 PV launch security is not supported by this host or kernel");
             else
-                dc_chk_finding(c, "launch-security", DC_SEVERITY_ERROR, ls, "type", t,
+                dc_chk_finding(c, DC_RULE_LAUNCH_SECURITY, DC_SEVERITY_ERROR, ls, "type", t,
                                "'%s' launch security is not supported with this QEMU binary", t);
             _cleanup_free_ char *sup =
                 dc_chk_enum_list(DC_E_SECTYPE, &c->caps->features.launch_security.sectype);

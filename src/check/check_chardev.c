@@ -109,7 +109,7 @@ static bool qemu_has_spice(chk *c)
 {
     if (c->caps->devices[DC_DEV_GRAPHICS].supported != DC_YES)
         return false;
-    return dc_enum_has(dc_chk_dev_enum(c, DC_DEV_GRAPHICS, "type"), DC_GFX_SPICE);
+    return dc_enum_has(dc_chk_dev_enum(c, DC_DEV_GRAPHICS, DC_SLOT_GRAPHICS_TYPE), DC_GFX_SPICE);
 }
 
 /* Target type the domain gives, or "" when the element has none. */
@@ -134,13 +134,13 @@ static void chr_source(chk *c, xmlNodePtr d, const char *type, bool chardev_elem
     if (!spicevmc && !streq(type, "spiceport"))
         return;
     if (spicevmc && chardev_element && !virtio_channel) {
-        dc_chk_finding(c, "chardev", DC_SEVERITY_ERROR, d, "type", type,
+        dc_chk_finding(c, DC_RULE_CHARDEV, DC_SEVERITY_ERROR, d, "type", type,
                        "spicevmc device type only supports virtio");
         dc_chk_hint(c, "use a <channel type='spicevmc'> with <target type='virtio'/>");
         return;
     }
     if (!has_spice_graphics(c)) {
-        dc_chk_finding(c, "chardev", DC_SEVERITY_ERROR, d, "type", type,
+        dc_chk_finding(c, DC_RULE_CHARDEV, DC_SEVERITY_ERROR, d, "type", type,
                        "chardev '%s' not supported without spice graphics", type);
         if (qemu_has_spice(c))
             dc_chk_hint(c, "add <graphics type='spice'/> or use another chardev type");
@@ -231,13 +231,13 @@ static bool serial_address(chk *c, xmlNodePtr d, serial_type t)
         return true;
     const char *want = serial_address_type(t);
     if (!want) {
-        dc_chk_finding(c, "chardev", DC_SEVERITY_ERROR, a, "type", at,
+        dc_chk_finding(c, DC_RULE_CHARDEV, DC_SEVERITY_ERROR, a, "type", at,
                        "Target type '%s' cannot have an associated address", serial_type_names[t]);
         dc_chk_hint(c, "remove the <address> element");
         return false;
     }
     if (!streq(at, want)) {
-        dc_chk_finding(c, "chardev", DC_SEVERITY_ERROR, a, "type", at,
+        dc_chk_finding(c, DC_RULE_CHARDEV, DC_SEVERITY_ERROR, a, "type", at,
                        "Target type '%s' requires address type '%s'", serial_type_names[t], want);
         return false;
     }
@@ -272,7 +272,7 @@ static void serial_target(chk *c, xmlNodePtr d, const char *tname, const char *m
     if (!serial_address(c, d, t))
         return;
     if (m && m->type != t) {
-        dc_chk_finding(c, "chardev", DC_SEVERITY_ERROR, at, mnode ? "name" : "type", m->name,
+        dc_chk_finding(c, DC_RULE_CHARDEV, DC_SEVERITY_ERROR, at, mnode ? "name" : "type", m->name,
                        "Target model '%s' requires target type '%s'", m->name,
                        serial_type_names[m->type]);
         if (tname && streq(tname, "isa-serial") && t != ST_ISA)
@@ -294,7 +294,7 @@ static void serial_target(chk *c, xmlNodePtr d, const char *tname, const char *m
     if (!arch_is_s390(c) && t == ST_SCLP)
         ok = false;
     if (!ok) {
-        dc_chk_finding(c, "chardev", DC_SEVERITY_ERROR, at, mnode ? "name" : "type", mn,
+        dc_chk_finding(c, DC_RULE_CHARDEV, DC_SEVERITY_ERROR, at, mnode ? "name" : "type", mn,
                        "Serial device with target type '%s' and target model '%s' not "
                        "compatible with guest architecture or machine type",
                        serial_type_names[t], mn);
@@ -310,7 +310,7 @@ static void serial_target(chk *c, xmlNodePtr d, const char *tname, const char *m
     if (t == ST_NONE)
         return;
     if (!m) {
-        dc_chk_finding(c, "chardev", DC_SEVERITY_ERROR, at, "type", serial_type_names[t],
+        dc_chk_finding(c, DC_RULE_CHARDEV, DC_SEVERITY_ERROR, at, "type", serial_type_names[t],
                        "Invalid target model for serial device");
         dc_chk_hint(c, "target type '%s' has no default model on %s machine %s: name one",
                     serial_type_names[t], guest_arch(c), c->caps->machine);
@@ -319,7 +319,7 @@ static void serial_target(chk *c, xmlNodePtr d, const char *tname, const char *m
     if (!m->qemu_type || !qemu_known(c))
         return;
     if (!dc_chk_has_type(c, m->qemu_type)) {
-        dc_chk_finding(c, "chardev", DC_SEVERITY_ERROR, at, mnode ? "name" : "type", m->name,
+        dc_chk_finding(c, DC_RULE_CHARDEV, DC_SEVERITY_ERROR, at, mnode ? "name" : "type", m->name,
                        "'%s' is not supported in this QEMU binary", m->name);
         return;
     }
@@ -334,7 +334,7 @@ static void console_target(chk *c, xmlNodePtr d, const char *t, size_t index, bo
     bool serial = !*t || streq(t, "serial");
     if (index > 0 && serial) {
         if (!*first_err)
-            dc_chk_finding(c, "chardev", DC_SEVERITY_ERROR, d, NULL, *t ? t : NULL,
+            dc_chk_finding(c, DC_RULE_CHARDEV, DC_SEVERITY_ERROR, d, NULL, *t ? t : NULL,
                            "Only the first console can be a serial port");
         if (!*first_err)
             dc_chk_hint(c, "give later consoles <target type='virtio'/>%s",
@@ -350,7 +350,7 @@ static void console_target(chk *c, xmlNodePtr d, const char *t, size_t index, bo
         if (!qemu_known(c))
             return;
         if (!dc_chk_has_type(c, qt)) {
-            dc_chk_finding(c, "chardev", DC_SEVERITY_ERROR, tnode, "type", t,
+            dc_chk_finding(c, DC_RULE_CHARDEV, DC_SEVERITY_ERROR, tnode, "type", t,
                            "%s is not supported in this QEMU binary", qt);
             dc_chk_hint(c, "SCLP consoles exist on s390x only; use target type 'serial' or "
                            "'virtio'");
@@ -360,7 +360,7 @@ static void console_target(chk *c, xmlNodePtr d, const char *t, size_t index, bo
         return;
     }
     if (streq(t, "xen") || streq(t, "uml") || streq(t, "lxc") || streq(t, "openvz")) {
-        dc_chk_finding(c, "chardev", DC_SEVERITY_ERROR, tnode, "type", t,
+        dc_chk_finding(c, DC_RULE_CHARDEV, DC_SEVERITY_ERROR, tnode, "type", t,
                        "unsupported console target type %s", t);
         dc_chk_hint(c, "QEMU consoles are target type 'serial' or 'virtio'%s",
                     arch_is_s390(c) ? " (or 'sclp', 'sclplm')" : "");
@@ -371,24 +371,25 @@ static void console_target(chk *c, xmlNodePtr d, const char *t, size_t index, bo
 
 static void vsock_check(chk *c, xmlNodePtr d)
 {
-    dc_chk_mark(c, "vsock");
+    dc_chk_mark(c, DC_RULE_VSOCK);
     xmlNodePtr cid = dc_xml_child(d, "cid");
     _cleanup_free_ char *addr = dc_xml_prop(cid, "address");
     bool ok;
     unsigned long long v = dc_chk_parse_ull(addr, &ok);
     if (!ok || v == 0 || v > 2)
         return;
-    dc_chk_finding(c, "vsock", DC_SEVERITY_ERROR, cid, "address", addr, "guest CIDs must be >= 3");
+    dc_chk_finding(c, DC_RULE_VSOCK, DC_SEVERITY_ERROR, cid, "address", addr,
+                   "guest CIDs must be >= 3");
     dc_chk_hint(c, "CIDs 0-2 belong to the hypervisor and the host: use 3 or more, or "
                    "<cid auto='yes'/>");
 }
 
 static void nvram_check(chk *c, xmlNodePtr d)
 {
-    dc_chk_mark(c, "nvram");
+    dc_chk_mark(c, DC_RULE_NVRAM);
     if (arch_is_ppc64(c))
         return;
-    dc_chk_finding(c, "nvram", DC_SEVERITY_ERROR, d, NULL, NULL,
+    dc_chk_finding(c, DC_RULE_NVRAM, DC_SEVERITY_ERROR, d, NULL, NULL,
                    "nvram device is only supported for PPC64");
     dc_chk_hint(c, "the spapr NVRAM is a pSeries device; other guests keep firmware variables "
                    "in <os><nvram>");
@@ -396,7 +397,7 @@ static void nvram_check(chk *c, xmlNodePtr d)
 
 static void shmem_check(chk *c, xmlNodePtr d)
 {
-    dc_chk_mark(c, "shmem");
+    dc_chk_mark(c, DC_RULE_SHMEM);
     _cleanup_free_ char *model = dc_xml_prop(dc_xml_child(d, "model"), "type");
     const char *m = model ? model : "ivshmem";
     if (!streq(m, "ivshmem") && !streq(m, "ivshmem-plain") && !streq(m, "ivshmem-doorbell"))
@@ -405,20 +406,20 @@ static void shmem_check(chk *c, xmlNodePtr d)
         return;
     xmlNodePtr at = model ? dc_xml_child(d, "model") : d;
     if (streq(m, "ivshmem")) {
-        dc_chk_finding(c, "shmem", DC_SEVERITY_ERROR, at, model ? "type" : NULL, m,
+        dc_chk_finding(c, DC_RULE_SHMEM, DC_SEVERITY_ERROR, at, model ? "type" : NULL, m,
                        "ivshmem device is not supported with this QEMU binary");
         if (dc_chk_has_type(c, "ivshmem-plain"))
             dc_chk_hint(c, "QEMU dropped the legacy ivshmem device: use <model "
                            "type='ivshmem-plain'/> (or 'ivshmem-doorbell' with a server)");
     } else {
-        dc_chk_finding(c, "shmem", DC_SEVERITY_ERROR, at, "type", m,
+        dc_chk_finding(c, DC_RULE_SHMEM, DC_SEVERITY_ERROR, at, "type", m,
                        "shmem model '%s' is not supported by this QEMU binary", m);
     }
 }
 
 void dc_chk_rule_chardev(chk *c)
 {
-    dc_chk_mark(c, "chardev");
+    dc_chk_mark(c, DC_RULE_CHARDEV);
     xmlNodePtr devices = dc_xml_child(c->root, "devices");
     sclp_count sclp = {0};
     size_t nserials = 0, nconsoles = 0;
@@ -447,10 +448,10 @@ void dc_chk_rule_chardev(chk *c)
                 nconsoles++;
             } else if (streq(name, "parallel")) {
                 if (arch_is_s390(c) || c->pseries) {
-                    dc_chk_finding(c, "chardev", DC_SEVERITY_ERROR, d, NULL, NULL,
+                    dc_chk_finding(c, DC_RULE_CHARDEV, DC_SEVERITY_ERROR, d, NULL, NULL,
                                    "parallel ports are not supported");
                 } else if (qemu_known(c) && !dc_chk_has_type(c, "isa-parallel")) {
-                    dc_chk_finding(c, "chardev", DC_SEVERITY_ERROR, d, NULL, NULL,
+                    dc_chk_finding(c, DC_RULE_CHARDEV, DC_SEVERITY_ERROR, d, NULL, NULL,
                                    "'isa-parallel' is not a valid device model name");
                     dc_chk_hint(c,
                                 "libvirt's parallel port is QEMU's isa-parallel, which %s "
@@ -459,8 +460,8 @@ void dc_chk_rule_chardev(chk *c)
                 }
             } else if (streq(t, "xen")) {
                 /* libvirt builds no QEMU argument for it and fails without a reason */
-                dc_chk_finding(c, "chardev", DC_SEVERITY_ERROR, dc_xml_child(d, "target"), "type",
-                               t, "An error occurred, but the cause is unknown");
+                dc_chk_finding(c, DC_RULE_CHARDEV, DC_SEVERITY_ERROR, dc_xml_child(d, "target"),
+                               "type", t, "An error occurred, but the cause is unknown");
                 dc_chk_hint(c, "channel target type 'xen' is for Xen guests; QEMU channels "
                                "are target type 'virtio' or 'guestfwd'");
             }
@@ -483,10 +484,10 @@ void dc_chk_rule_chardev(chk *c)
     }
 
     if (sclp.vt220 > 1)
-        dc_chk_finding(c, "chardev", DC_SEVERITY_ERROR, sclp.vt220_node, NULL, NULL,
+        dc_chk_finding(c, DC_RULE_CHARDEV, DC_SEVERITY_ERROR, sclp.vt220_node, NULL, NULL,
                        "Multiple VT220 operator consoles are not supported");
     if (sclp.lm > 1)
-        dc_chk_finding(c, "chardev", DC_SEVERITY_ERROR, sclp.lm_node, NULL, NULL,
+        dc_chk_finding(c, DC_RULE_CHARDEV, DC_SEVERITY_ERROR, sclp.lm_node, NULL, NULL,
                        "Multiple line-mode operator consoles are not supported");
     if (sclp.vt220 > 1 || sclp.lm > 1)
         dc_chk_hint(c, "an s390x guest has one sclpconsole and one sclplmconsole at most (the "

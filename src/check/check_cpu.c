@@ -101,17 +101,17 @@ static size_status read_size(chk *c, xmlNodePtr n, const char *num_attr, const c
         return SIZE_ABSENT;
     int r = dc_chk_parse_size(num, unit, 1024, ret_kib);
     if (r == -EINVAL) {
-        dc_chk_finding(c, "memory-config", DC_SEVERITY_ERROR, n, num_attr, num,
+        dc_chk_finding(c, DC_RULE_MEMORY_CONFIG, DC_SEVERITY_ERROR, n, num_attr, num,
                        "Invalid value '%s' for element or attribute '%s'", num, xpath);
         return SIZE_BAD;
     }
     if (r == -ENOENT) {
-        dc_chk_finding(c, "memory-config", DC_SEVERITY_ERROR, n, "unit", unit,
+        dc_chk_finding(c, DC_RULE_MEMORY_CONFIG, DC_SEVERITY_ERROR, n, "unit", unit,
                        "unknown suffix '%s'", unit);
         return SIZE_BAD;
     }
     if (r == -ERANGE) {
-        dc_chk_finding(c, "memory-config", DC_SEVERITY_ERROR, n, num_attr, num,
+        dc_chk_finding(c, DC_RULE_MEMORY_CONFIG, DC_SEVERITY_ERROR, n, num_attr, num,
                        "value too large: %s%s", num, unit ? unit : "");
         return SIZE_BAD;
     }
@@ -246,6 +246,48 @@ static bool host_provides(chk *c, const char *f)
 static void check_host_features(chk *c, xmlNodePtr model, const char *mname, const dc_strv *want,
                                 const dc_strv *off);
 
+/* The domain's features by policy: to require, left off the host comparison, listed as on. */
+static void feature_policies(xmlNodePtr cpu, dc_strv *want, dc_strv *off, dc_strv *listed)
+{
+    for (xmlNodePtr f = dc_xml_child(cpu, "feature"); f; f = dc_xml_next(f, "feature")) {
+        _cleanup_free_ char *name = dc_xml_prop(f, "name");
+        _cleanup_free_ char *policy = dc_xml_prop(f, "policy");
+        if (!name)
+            continue;
+        if (!policy || !(streq(policy, "disable") || streq(policy, "forbid")))
+            dc_strv_add(listed, name);
+        if (!policy || streq(policy, "require"))
+            dc_strv_add(want, name);
+        else if (streq(policy, "disable") || streq(policy, "forbid"))
+            dc_strv_add(off, name);
+        else if (streq(policy, "force") || streq(policy, "optional"))
+            dc_strv_add(off, name); /* not compared with the host */
+    }
+}
+
+/*
+ * check='full': libvirt refuses a guest CPU with features the definition
+ * lacks. QEMU sets hypervisor on every model, and KVM adds x2apic.
+ */
+static void check_full_match(chk *c, xmlNodePtr cpu, const char *check, const dc_qemu_cpuexp *e,
+                             const dc_strv *listed)
+{
+    dc_buf extra = {0};
+    static const char *const added[] = {"x2apic", "hypervisor"};
+    for (size_t i = 0; i < ELEMENTSOF(added); i++) {
+        const char *f = added[i];
+        bool in_model = !streq(f, "hypervisor") && dc_strv_contains(&e->features, f);
+        if (streq(f, "x2apic") && !c->kvm)
+            continue;
+        if (!in_model && !strv_has_feature(listed, f))
+            dc_buf_addf(&extra, "%s%s", extra.len ? "," : "", f);
+    }
+    if (extra.len)
+        dc_chk_finding(c, DC_RULE_CPU_FEATURE, DC_SEVERITY_ERROR, cpu, "check", check,
+                       "guest CPU doesn't match specification: extra features: %s", extra.s);
+    dc_buf_clear(&extra);
+}
+
 static void rule_cpu_features(chk *c)
 {
     xmlNodePtr cpu = dc_xml_child(c->root, "cpu");
@@ -257,17 +299,17 @@ static void rule_cpu_features(chk *c)
     if (!streq(mode, "custom") && !streq(mode, "host-model"))
         return;
     if (!c->qemu || !c->qemu->cpu_props.n) {
-        dc_chk_skip_rule(c, "cpu-feature",
+        dc_chk_skip_rule(c, DC_RULE_CPU_FEATURE,
                          "the capabilities carry no QEMU CPU feature list (save them with "
                          "domcaps --snapshot)");
         return;
     }
-    dc_chk_mark(c, "cpu-feature");
+    dc_chk_mark(c, DC_RULE_CPU_FEATURE);
     bool unknown = false;
     for (xmlNodePtr f = dc_xml_child(cpu, "feature"); f; f = dc_xml_next(f, "feature")) {
         _cleanup_free_ char *name = dc_xml_prop(f, "name");
         if (name && !known_feature(c, name)) {
-            dc_chk_finding(c, "cpu-feature", DC_SEVERITY_ERROR, f, "name", name,
+            dc_chk_finding(c, DC_RULE_CPU_FEATURE, DC_SEVERITY_ERROR, f, "name", name,
                            "unknown CPU feature: %s", name);
             unknown = true;
         }
@@ -288,20 +330,7 @@ static void rule_cpu_features(chk *c)
     if (!e)
         e = dc_qemu_model_expansion(&c->qemu->kvm, mname);
     _cleanup_strv_ dc_strv want = {0}, off = {0}, listed = {0};
-    for (xmlNodePtr f = dc_xml_child(cpu, "feature"); f; f = dc_xml_next(f, "feature")) {
-        _cleanup_free_ char *name = dc_xml_prop(f, "name");
-        _cleanup_free_ char *policy = dc_xml_prop(f, "policy");
-        if (!name)
-            continue;
-        if (!policy || !(streq(policy, "disable") || streq(policy, "forbid")))
-            dc_strv_add(&listed, name);
-        if (!policy || streq(policy, "require"))
-            dc_strv_add(&want, name);
-        else if (streq(policy, "disable") || streq(policy, "forbid"))
-            dc_strv_add(&off, name);
-        else if (streq(policy, "force") || streq(policy, "optional"))
-            dc_strv_add(&off, name); /* not compared with the host */
-    }
+    feature_policies(cpu, &want, &off, &listed);
     for (size_t i = 0; e && i < e->features.n; i++)
         dc_strv_add(&want, e->features.v[i]);
     for (size_t i = 0; e && i < ELEMENTSOF(libvirt_model_extras); i++)
@@ -310,31 +339,13 @@ static void rule_cpu_features(chk *c)
     if (!c->kvm) {
         /* TCG: nothing is compared with the host */
     } else if (!c->host) {
-        dc_chk_skip_rule(c, "cpu-feature", "no host report to compare the CPU model with");
+        dc_chk_skip_rule(c, DC_RULE_CPU_FEATURE, "no host report to compare the CPU model with");
     } else {
         check_host_features(c, model, mname, &want, &off);
     }
 
-    /*
-     * check='full': libvirt refuses a guest CPU with features the definition
-     * lacks. QEMU sets hypervisor on every model, and KVM adds x2apic.
-     */
-    if (check && streq(check, "full") && e) {
-        dc_buf extra = {0};
-        static const char *const added[] = {"x2apic", "hypervisor"};
-        for (size_t i = 0; i < ELEMENTSOF(added); i++) {
-            const char *f = added[i];
-            bool in_model = !streq(f, "hypervisor") && dc_strv_contains(&e->features, f);
-            if (streq(f, "x2apic") && !c->kvm)
-                continue;
-            if (!in_model && !strv_has_feature(&listed, f))
-                dc_buf_addf(&extra, "%s%s", extra.len ? "," : "", f);
-        }
-        if (extra.len)
-            dc_chk_finding(c, "cpu-feature", DC_SEVERITY_ERROR, cpu, "check", check,
-                           "guest CPU doesn't match specification: extra features: %s", extra.s);
-        dc_buf_clear(&extra);
-    }
+    if (check && streq(check, "full") && e)
+        check_full_match(c, cpu, check, e, &listed);
 }
 
 /* The features of want (less those in off) the host CPU lacks, as libvirt's check='partial'. */
@@ -352,7 +363,7 @@ static void check_host_features(chk *c, xmlNodePtr model, const char *mname, con
             dc_buf_addf(&lacking, "%s%s", lacking.len ? "," : "", f);
     }
     if (lacking.len) {
-        dc_chk_finding(c, "cpu-feature", DC_SEVERITY_ERROR, model, NULL, mname,
+        dc_chk_finding(c, DC_RULE_CPU_FEATURE, DC_SEVERITY_ERROR, model, NULL, mname,
                        "the CPU is incompatible with host CPU: Host CPU does not provide "
                        "required features: %s",
                        lacking.s);
@@ -374,11 +385,11 @@ static void rule_arm_virt_model(chk *c)
         "cortex-a7",  "cortex-a15", "cortex-a35", "cortex-a53",  "cortex-a55", "cortex-a57",
         "cortex-a72", "cortex-a76", "a64fx",      "neoverse-n1", "host",       "max",
     };
-    dc_chk_mark(c, "cpu-model");
+    dc_chk_mark(c, DC_RULE_CPU_MODEL);
     for (size_t i = 0; i < ELEMENTSOF(valid); i++)
         if (streq(valid[i], mname))
             return;
-    dc_chk_finding(c, "cpu-model", DC_SEVERITY_ERROR, model, NULL, mname,
+    dc_chk_finding(c, DC_RULE_CPU_MODEL, DC_SEVERITY_ERROR, model, NULL, mname,
                    "mach-virt: CPU type %s-arm-cpu not supported", mname);
     dc_chk_hint(c, "machine virt takes cortex-a7, cortex-a15, cortex-a53, cortex-a57, cortex-a72 "
                    "and the other A-profile models QEMU lists for it, or 'max'");
@@ -419,12 +430,12 @@ static bool topo_attr(xmlNodePtr topo, const char *name, unsigned long long *ret
 
 static void rule_topology(chk *c, const vcpus *v)
 {
-    dc_chk_mark(c, "cpu-topology");
+    dc_chk_mark(c, DC_RULE_CPU_TOPOLOGY);
     if (!v->valid)
         return;
     if (v->node && v->current > v->max) {
         _cleanup_free_ char *cur = dc_xml_prop(v->node, "current");
-        dc_chk_finding(c, "cpu-topology", DC_SEVERITY_ERROR, v->node, "current", cur,
+        dc_chk_finding(c, DC_RULE_CPU_TOPOLOGY, DC_SEVERITY_ERROR, v->node, "current", cur,
                        "maximum vCPU count must not be less than current vCPU count");
     }
 
@@ -440,7 +451,7 @@ static void rule_topology(chk *c, const vcpus *v)
             unsigned long long prod = sockets * dies * cores * threads;
             if (prod != v->max) {
                 _cleanup_free_ char *p = xasprintf("%llu", prod);
-                dc_chk_finding(c, "cpu-topology", DC_SEVERITY_ERROR, topo, NULL, p,
+                dc_chk_finding(c, DC_RULE_CPU_TOPOLOGY, DC_SEVERITY_ERROR, topo, NULL, p,
                                "CPU topology doesn't match maximum vcpu count");
                 dc_chk_hint(c,
                             "sockets*dies*cores*threads is %llu, <vcpu> is %llu: make them equal",
@@ -449,12 +460,12 @@ static void rule_topology(chk *c, const vcpus *v)
         }
         /* QEMU 7.2 has dies on the x86 PC machines only. */
         if (dies_s && dies > 1 && !c->x86)
-            dc_chk_finding(c, "cpu-topology", DC_SEVERITY_ERROR, topo, "dies", dies_s,
+            dc_chk_finding(c, DC_RULE_CPU_TOPOLOGY, DC_SEVERITY_ERROR, topo, "dies", dies_s,
                            "dies not supported by this machine's CPU topology");
         /* pseries under TCG emulates one thread per core. */
         _cleanup_free_ char *threads_s = dc_xml_prop(topo, "threads");
         if (c->pseries && !c->kvm && have && threads > 1)
-            dc_chk_finding(c, "cpu-topology", DC_SEVERITY_ERROR, topo, "threads", threads_s,
+            dc_chk_finding(c, DC_RULE_CPU_TOPOLOGY, DC_SEVERITY_ERROR, topo, "threads", threads_s,
                            "TCG cannot support more than 1 thread/core on a pseries machine");
     }
 
@@ -462,7 +473,7 @@ static void rule_topology(chk *c, const vcpus *v)
     xmlNodePtr gic = dc_xml_child(dc_xml_child(c->root, "features"), "gic");
     _cleanup_free_ char *gv = dc_xml_prop(gic, "version");
     if (c->arm_virt && gv && streq(gv, "host") && !c->kvm)
-        dc_chk_finding(c, "cpu-topology", DC_SEVERITY_ERROR, gic, "version", gv,
+        dc_chk_finding(c, DC_RULE_CPU_TOPOLOGY, DC_SEVERITY_ERROR, gic, "version", gv,
                        "gic-version=host requires KVM");
 }
 
@@ -497,7 +508,7 @@ static void read_numa(chk *c, const vcpus *v, numa *nm)
     for (xmlNodePtr cell = dc_xml_child(xn, "cell"); cell; cell = dc_xml_next(cell, "cell"))
         n++;
     *nm = (numa){.cells = xcalloc(n ? n : 1, sizeof(numa_cell)), .n = n, .mem_ok = true};
-    dc_chk_mark(c, "numa");
+    dc_chk_mark(c, DC_RULE_NUMA);
     size_t i = 0;
     bool reported_beyond = false;
     for (xmlNodePtr cell = dc_xml_child(xn, "cell"); cell; cell = dc_xml_next(cell, "cell"), i++) {
@@ -506,7 +517,7 @@ static void read_numa(chk *c, const vcpus *v, numa *nm)
         _cleanup_free_ char *id = dc_xml_prop(cell, "id");
         unsigned long long idv;
         if (id && (!parse_number(id, &idv) || idv != i)) {
-            dc_chk_finding(c, "numa", DC_SEVERITY_ERROR, cell, "id", id,
+            dc_chk_finding(c, DC_RULE_NUMA, DC_SEVERITY_ERROR, cell, "id", id,
                            "Exactly one 'cell' element per guest NUMA cell allowed, non-contiguous "
                            "ranges or ranges not starting from 0 are not allowed");
         }
@@ -516,12 +527,12 @@ static void read_numa(chk *c, const vcpus *v, numa *nm)
             unsigned max;
             bool any;
             if (!parse_vcpu_set(cpus, nc->cpus, MAX_VCPU_IDS, &max, &any)) {
-                dc_chk_finding(c, "numa", DC_SEVERITY_ERROR, cell, "cpus", cpus,
+                dc_chk_finding(c, DC_RULE_NUMA, DC_SEVERITY_ERROR, cell, "cpus", cpus,
                                "Failed to parse bitmap '%s'", cpus);
                 free(nc->cpus);
                 nc->cpus = NULL;
             } else if (any && v->valid && max >= v->max && !reported_beyond) {
-                dc_chk_finding(c, "numa", DC_SEVERITY_ERROR, cell, "cpus", cpus,
+                dc_chk_finding(c, DC_RULE_NUMA, DC_SEVERITY_ERROR, cell, "cpus", cpus,
                                "Number of CPUs in <numa> exceeds the <vcpu> count");
                 dc_chk_hint(c, "vCPU ids run from 0 to %llu", v->max ? v->max - 1 : 0);
                 reported_beyond = true;
@@ -539,7 +550,7 @@ static void read_numa(chk *c, const vcpus *v, numa *nm)
 
 static void rule_numa(chk *c, const numa *nm)
 {
-    dc_chk_mark(c, "numa");
+    dc_chk_mark(c, DC_RULE_NUMA);
     for (size_t i = 0; i < nm->n; i++) {
         if (!nm->cells[i].cpus)
             continue;
@@ -551,13 +562,13 @@ static void rule_numa(chk *c, const numa *nm)
                 overlap = nm->cells[i].cpus[k] && nm->cells[j].cpus[k];
             if (overlap) {
                 _cleanup_free_ char *cpus = dc_xml_prop(nm->cells[i].node, "cpus");
-                dc_chk_finding(c, "numa", DC_SEVERITY_ERROR, nm->cells[i].node, "cpus", cpus,
+                dc_chk_finding(c, DC_RULE_NUMA, DC_SEVERITY_ERROR, nm->cells[i].node, "cpus", cpus,
                                "NUMA cells %zu and %zu have overlapping vCPU ids", i, j);
             }
         }
     }
     if (nm->n && c->s390)
-        dc_chk_finding(c, "numa", DC_SEVERITY_ERROR, nm->cells[0].node, NULL, NULL,
+        dc_chk_finding(c, DC_RULE_NUMA, DC_SEVERITY_ERROR, nm->cells[0].node, NULL, NULL,
                        "NUMA is not supported by this machine-type");
 
     /* numatune memnodes name guest cells */
@@ -566,12 +577,12 @@ static void rule_numa(chk *c, const numa *nm)
         _cleanup_free_ char *cellid = dc_xml_prop(mn, "cellid");
         unsigned long long id;
         if (!nm->n) {
-            dc_chk_finding(c, "numa", DC_SEVERITY_ERROR, mn, NULL, NULL,
+            dc_chk_finding(c, DC_RULE_NUMA, DC_SEVERITY_ERROR, mn, NULL, NULL,
                            "Element 'memnode' is invalid without any guest NUMA cells");
             break;
         }
         if (cellid && parse_number(cellid, &id) && id >= nm->n)
-            dc_chk_finding(c, "numa", DC_SEVERITY_ERROR, mn, "cellid", cellid,
+            dc_chk_finding(c, DC_RULE_NUMA, DC_SEVERITY_ERROR, mn, "cellid", cellid,
                            "Argument 'cellid' in memnode element must correspond to existing "
                            "guest's NUMA cell");
     }
@@ -581,8 +592,8 @@ static void rule_numa(chk *c, const numa *nm)
 
 static void rule_memory(chk *c, const numa *nm)
 {
-    dc_chk_mark(c, "memory-config");
-    dc_chk_mark(c, "memory-hotplug");
+    dc_chk_mark(c, DC_RULE_MEMORY_CONFIG);
+    dc_chk_mark(c, DC_RULE_MEMORY_HOTPLUG);
     unsigned long long mem = 0, cur = 0, maxmem = 0;
     xmlNodePtr mem_n = dc_xml_child(c->root, "memory");
     xmlNodePtr max_n = dc_xml_child(c->root, "maxMemory");
@@ -613,18 +624,18 @@ static void rule_memory(chk *c, const numa *nm)
             ndimm++;
         }
         if (model && streq(model, "virtio-pmem"))
-            dc_chk_finding(c, "memory-hotplug", DC_SEVERITY_ERROR, d, "model", model,
+            dc_chk_finding(c, DC_RULE_MEMORY_HOTPLUG, DC_SEVERITY_ERROR, d, "model", model,
                            "virtio-pmem memory device info is not handled yet");
     }
 
     /* The initial memory: the NUMA cells' sum, else <memory> less the memory devices. */
     if (mem_st != SIZE_BAD && nm->mem_ok && dev_ok) {
         if (!nm->n && mem_st == SIZE_OK && mem < dev_kib)
-            dc_chk_finding(c, "memory-config", DC_SEVERITY_ERROR, mem_n, NULL, NULL,
+            dc_chk_finding(c, DC_RULE_MEMORY_CONFIG, DC_SEVERITY_ERROR, mem_n, NULL, NULL,
                            "Total size of memory devices exceeds the total memory size");
         else if (nm->n ? nm->mem_kib == 0 : mem_st != SIZE_OK || mem == dev_kib) {
-            dc_chk_finding(c, "memory-config", DC_SEVERITY_ERROR, mem_n ? mem_n : c->root, NULL,
-                           NULL,
+            dc_chk_finding(c, DC_RULE_MEMORY_CONFIG, DC_SEVERITY_ERROR, mem_n ? mem_n : c->root,
+                           NULL, NULL,
                            "Memory size must be specified via <memory> or in the <numa> "
                            "configuration");
             if (dev_kib && !nm->n)
@@ -634,22 +645,22 @@ static void rule_memory(chk *c, const numa *nm)
 
     bool hotplug = max_st == SIZE_OK;
     if (!hotplug && max_st != SIZE_BAD && ndimm) {
-        dc_chk_finding(c, "memory-hotplug", DC_SEVERITY_ERROR, first_dimm, "model", NULL,
+        dc_chk_finding(c, DC_RULE_MEMORY_HOTPLUG, DC_SEVERITY_ERROR, first_dimm, "model", NULL,
                        "cannot use/hotplug a memory device when domain 'maxMemory' is not defined");
         dc_chk_hint(c, "add <maxMemory slots='N' unit='KiB'>...</maxMemory>");
     }
     /* ppc64 guests are fine without; elsewhere QEMU would add a NUMA node silently. */
     if (hotplug && !nm->n && !dc_arch_is_ppc64(c->caps->arch))
-        dc_chk_finding(c, "memory-hotplug", DC_SEVERITY_ERROR, max_n, NULL, NULL,
+        dc_chk_finding(c, DC_RULE_MEMORY_HOTPLUG, DC_SEVERITY_ERROR, max_n, NULL, NULL,
                        "At least one numa node has to be configured when enabling memory hotplug");
 
     /* A pc-dimm plugs through the machine's ACPI hotplug device. */
     xmlNodePtr acpi = dc_xml_child(dc_xml_child(c->root, "features"), "acpi");
     if (ndimm && hotplug && !acpi && c->arm_virt)
-        dc_chk_finding(c, "memory-hotplug", DC_SEVERITY_ERROR, first_dimm, "model", NULL,
+        dc_chk_finding(c, DC_RULE_MEMORY_HOTPLUG, DC_SEVERITY_ERROR, first_dimm, "model", NULL,
                        "memory hotplug is not enabled: missing acpi-ged device");
     else if (ndimm && hotplug && !acpi && (c->pc || c->q35))
-        dc_chk_finding(c, "memory-hotplug", DC_SEVERITY_ERROR, first_dimm, "model", NULL,
+        dc_chk_finding(c, DC_RULE_MEMORY_HOTPLUG, DC_SEVERITY_ERROR, first_dimm, "model", NULL,
                        "memory hotplug is not enabled: missing acpi device or acpi disabled");
 }
 

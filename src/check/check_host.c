@@ -7,7 +7,7 @@
 
 /* ---- host rules -------------------------------------------------------------- */
 
-static void check_set(chk *c, const char *rule, xmlNodePtr node, const char *attr, bool nodes)
+static void check_set(chk *c, dc_rule rule, xmlNodePtr node, const char *attr, bool nodes)
 {
     _cleanup_free_ char *v = dc_xml_prop(node, attr);
     if (!v)
@@ -69,7 +69,7 @@ static bool memory_kib(xmlNodePtr n, unsigned long long *ret)
 static void rule_host_memory(chk *c, unsigned long long *ret_kib)
 {
     xmlNodePtr mem = dc_xml_child(c->root, "memory");
-    dc_chk_mark(c, "host-memory");
+    dc_chk_mark(c, DC_RULE_HOST_MEMORY);
     unsigned long long kib = 0;
     if (!mem || !memory_kib(mem, &kib)) {
         *ret_kib = 0;
@@ -84,7 +84,7 @@ static void rule_host_memory(chk *c, unsigned long long *ret_kib)
         total = c->host->numa.memory_kib;
     if (total && kib > total) {
         _cleanup_free_ char *v = xasprintf("%llu", kib);
-        dc_chk_finding(c, "host-memory", DC_SEVERITY_ERROR, mem, NULL, v,
+        dc_chk_finding(c, DC_RULE_HOST_MEMORY, DC_SEVERITY_ERROR, mem, NULL, v,
                        "memory of %llu KiB is more than the host's %llu KiB", kib, total);
         dc_chk_last(c)->supported = xasprintf("<= %llu KiB", total);
     }
@@ -93,7 +93,7 @@ static void rule_host_memory(chk *c, unsigned long long *ret_kib)
 static void rule_host_hugepages(chk *c, unsigned long long mem_kib)
 {
     xmlNodePtr hp = dc_xml_child(dc_xml_child(c->root, "memoryBacking"), "hugepages");
-    dc_chk_mark(c, "host-hugepages");
+    dc_chk_mark(c, DC_RULE_HOST_HUGEPAGES);
     if (!hp || !c->host->numa.ncells)
         return;
     xmlNodePtr page = dc_xml_child(hp, "page");
@@ -103,7 +103,7 @@ static void rule_host_hugepages(chk *c, unsigned long long mem_kib)
         _cleanup_free_ char *unit = dc_xml_prop(page, "unit");
         /* A page size without a unit is in KiB. */
         if (sz && dc_chk_parse_size(sz, unit, 1024, &size) < 0) {
-            dc_chk_finding(c, "host-hugepages", DC_SEVERITY_ERROR, page, "size", sz,
+            dc_chk_finding(c, DC_RULE_HOST_HUGEPAGES, DC_SEVERITY_ERROR, page, "size", sz,
                            "hugepage size '%s%s%s' is not a valid size", sz, unit ? " " : "",
                            unit ? unit : "");
             return;
@@ -127,7 +127,7 @@ static void rule_host_hugepages(chk *c, unsigned long long mem_kib)
     }
     if (!offered) {
         _cleanup_free_ char *v = xasprintf("%llu", size);
-        dc_chk_finding(c, "host-hugepages", DC_SEVERITY_ERROR, page ? page : hp,
+        dc_chk_finding(c, DC_RULE_HOST_HUGEPAGES, DC_SEVERITY_ERROR, page ? page : hp,
                        page ? "size" : NULL, v,
                        "hugepages of %llu KiB are not offered by this host (offered: %s KiB)", size,
                        sup.len ? sup.s : "none");
@@ -161,7 +161,7 @@ static void rule_host_hugepages(chk *c, unsigned long long mem_kib)
     unsigned long long need = mem_kib / size + (mem_kib % size != 0);
     if (need > free_pages) {
         _cleanup_free_ char *v = xasprintf("%llu", size);
-        dc_chk_finding(c, "host-hugepages", DC_SEVERITY_ERROR, page ? page : hp,
+        dc_chk_finding(c, DC_RULE_HOST_HUGEPAGES, DC_SEVERITY_ERROR, page ? page : hp,
                        page ? "size" : NULL, v,
                        "%llu free hugepages of %llu KiB needed%s%s, %llu free", need, size,
                        pinned ? " on nodes " : "", pinned ? nodeset : "", free_pages);
@@ -175,14 +175,14 @@ static void rule_host_hugepages(chk *c, unsigned long long mem_kib)
 static void rule_host_numa_cpus(chk *c)
 {
     xmlNodePtr nt = dc_xml_child(c->root, "numatune");
-    check_set(c, "host-numa", dc_xml_child(nt, "memory"), "nodeset", true);
+    check_set(c, DC_RULE_HOST_NUMA, dc_xml_child(nt, "memory"), "nodeset", true);
     for (xmlNodePtr m = dc_xml_child(nt, "memnode"); m; m = dc_xml_next(m, "memnode"))
-        check_set(c, "host-numa", m, "nodeset", true);
-    check_set(c, "host-cpuset", dc_xml_child(c->root, "vcpu"), "cpuset", false);
+        check_set(c, DC_RULE_HOST_NUMA, m, "nodeset", true);
+    check_set(c, DC_RULE_HOST_CPUSET, dc_xml_child(c->root, "vcpu"), "cpuset", false);
     xmlNodePtr ct = dc_xml_child(c->root, "cputune");
     for (xmlNodePtr p = dc_xml_child(ct, NULL); p; p = dc_xml_next(p, NULL))
         if (dc_xml_is(p, "vcpupin") || dc_xml_is(p, "emulatorpin") || dc_xml_is(p, "iothreadpin"))
-            check_set(c, "host-cpuset", p, "cpuset", false);
+            check_set(c, DC_RULE_HOST_CPUSET, p, "cpuset", false);
 }
 
 static unsigned hexattr(xmlNodePtr n, const char *attr, bool *ok)
@@ -200,7 +200,7 @@ static unsigned hexattr(xmlNodePtr n, const char *attr, bool *ok)
 
 static void host_pci(chk *c, xmlNodePtr d)
 {
-    dc_chk_mark(c, "host-pci");
+    dc_chk_mark(c, DC_RULE_HOST_PCI);
     xmlNodePtr addr = dc_xml_child(dc_xml_child(d, "source"), "address");
     if (!addr)
         return;
@@ -211,12 +211,12 @@ static void host_pci(chk *c, xmlNodePtr d)
         dom = 0;
     _cleanup_free_ char *want = xasprintf("%04x:%02x:%02x.%x", dom, bus, slot, fn);
     if (!ok2 || !ok3 || !ok4) {
-        dc_chk_finding(c, "host-pci", DC_SEVERITY_ERROR, addr, NULL, NULL,
+        dc_chk_finding(c, DC_RULE_HOST_PCI, DC_SEVERITY_ERROR, addr, NULL, NULL,
                        "PCI address needs bus, slot and function");
         return;
     }
     if (!c->host->pci_known) {
-        dc_chk_skip_rule(c, "host-pci", "the host report has no PCI inventory");
+        dc_chk_skip_rule(c, DC_RULE_HOST_PCI, "the host report has no PCI inventory");
         return;
     }
     const dc_pci_device *dev = NULL;
@@ -224,13 +224,13 @@ static void host_pci(chk *c, xmlNodePtr d)
         if (streq(c->host->pci[i].address, want))
             dev = &c->host->pci[i];
     if (!dev) {
-        dc_chk_finding(c, "host-pci", DC_SEVERITY_ERROR, addr, NULL, want,
+        dc_chk_finding(c, DC_RULE_HOST_PCI, DC_SEVERITY_ERROR, addr, NULL, want,
                        "PCI device %s does not exist on this host", want);
         return;
     }
     const dc_hostvfio *v = &c->host->vfio;
     if (!(v->dev_vfio && v->iommu_groups)) {
-        dc_chk_finding(c, "host-pci", DC_SEVERITY_ERROR, addr, NULL, want,
+        dc_chk_finding(c, DC_RULE_HOST_PCI, DC_SEVERITY_ERROR, addr, NULL, want,
                        "PCI device %s cannot be assigned: VFIO is not usable on this host (%s)",
                        want,
                        !v->iommu_groups ? "no IOMMU groups: is the IOMMU enabled?"
@@ -242,7 +242,7 @@ static void host_pci(chk *c, xmlNodePtr d)
     bool bound_ok = !dev->driver || streq(dev->driver, "vfio-pci") ||
                     streq(dev->driver, "pci-stub") || endswith(dev->driver, "_vfio_pci");
     if (!is_managed && !bound_ok) {
-        dc_chk_finding(c, "host-pci", DC_SEVERITY_ERROR, addr, NULL, want,
+        dc_chk_finding(c, DC_RULE_HOST_PCI, DC_SEVERITY_ERROR, addr, NULL, want,
                        "PCI device %s is bound to '%s' and the hostdev is not managed", want,
                        dev->driver);
         dc_chk_hint(c, "set managed='yes' or bind %s to vfio-pci", want);
@@ -264,7 +264,7 @@ static void host_pci(chk *c, xmlNodePtr d)
         }
         if (n)
             dc_chk_finding(
-                c, "host-pci", DC_SEVERITY_ERROR, addr, NULL, want,
+                c, DC_RULE_HOST_PCI, DC_SEVERITY_ERROR, addr, NULL, want,
                 "IOMMU group %u of PCI device %s is not viable: %s %s bound to a host driver",
                 g->id, want, culprits.s, n > 1 ? "are" : "is");
         if (n)
@@ -276,9 +276,9 @@ static void host_pci(chk *c, xmlNodePtr d)
 
 static void host_usb(chk *c, xmlNodePtr d)
 {
-    dc_chk_mark(c, "host-usb");
+    dc_chk_mark(c, DC_RULE_HOST_USB);
     if (!c->host->usb_known) {
-        dc_chk_skip_rule(c, "host-usb", "the host report has no USB inventory");
+        dc_chk_skip_rule(c, DC_RULE_HOST_USB, "the host report has no USB inventory");
         return;
     }
     xmlNodePtr src = dc_xml_child(d, "source");
@@ -307,7 +307,7 @@ static void host_usb(chk *c, xmlNodePtr d)
     }
     _cleanup_free_ char *what = okv ? xasprintf("%04x:%04x", vendor, okp ? product : 0)
                                     : xasprintf("bus %s device %s", b ? b : "?", dv ? dv : "?");
-    dc_chk_finding(c, "host-usb", DC_SEVERITY_ERROR, src ? src : d, NULL, what,
+    dc_chk_finding(c, DC_RULE_HOST_USB, DC_SEVERITY_ERROR, src ? src : d, NULL, what,
                    "USB device %s is not present on this host", what);
 }
 
@@ -345,13 +345,13 @@ static const char *smm_reason(chk *c, char **ret_owned)
 
 static void rule_host_smm_gpu(chk *c)
 {
-    dc_chk_mark(c, "host-smm");
+    dc_chk_mark(c, DC_RULE_HOST_SMM);
     if (c->caps && dc_arch_is_x86(c->caps->arch) && streq(c->caps->domain, "kvm") &&
         c->host->kvm.smm == 0) {
         _cleanup_free_ char *owned = NULL;
         const char *why = smm_reason(c, &owned);
         if (why) {
-            dc_chk_finding(c, "host-smm", DC_SEVERITY_ERROR, c->root, "type", "kvm",
+            dc_chk_finding(c, DC_RULE_HOST_SMM, DC_SEVERITY_ERROR, c->root, "type", "kvm",
                            "System Management Mode is not available under KVM on this host "
                            "(no KVM_CAP_X86_SMM), but %s needs it",
                            why);
@@ -359,7 +359,7 @@ static void rule_host_smm_gpu(chk *c)
                            "(<feature enabled='no' name='secure-boot'/>)");
         }
     }
-    dc_chk_mark(c, "host-render-node");
+    dc_chk_mark(c, DC_RULE_HOST_RENDER_NODE);
     if (c->host->render_nodes != 0)
         return;
     xmlNodePtr devices = dc_xml_child(c->root, "devices");
@@ -367,7 +367,7 @@ static void rule_host_smm_gpu(chk *c)
         _cleanup_free_ char *type = dc_xml_prop(g, "type");
         _cleanup_free_ char *gl = dc_xml_prop(dc_xml_child(g, "gl"), "enable");
         if ((type && streq(type, "egl-headless")) || (gl && streq(gl, "yes")))
-            dc_chk_finding(c, "host-render-node", DC_SEVERITY_ERROR, g, "type", type,
+            dc_chk_finding(c, DC_RULE_HOST_RENDER_NODE, DC_SEVERITY_ERROR, g, "type", type,
                            "graphics '%s' renders with OpenGL and needs a DRM render node "
                            "(/dev/dri/renderD*), which this host does not have",
                            type ? type : "?");
@@ -377,9 +377,9 @@ static void rule_host_smm_gpu(chk *c)
 void dc_chk_rule_host(chk *c)
 {
     if (!c->host) {
-        for (const dc_rule_info *r = dc_rules; r->id; r++)
-            if (startswith(r->id, "host-"))
-                dc_chk_skip_rule(c, r->id, "no host report given (--host)");
+        for (dc_rule r = 0; r < _DC_RULE_MAX; r++)
+            if (startswith(dc_rules[r].id, "host-"))
+                dc_chk_skip_rule(c, r, "no host report given (--host)");
         return;
     }
     unsigned long long mem;

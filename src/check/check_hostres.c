@@ -41,13 +41,14 @@ static void iface_vhost(chk *c, xmlNodePtr d, const char *type)
     _cleanup_free_ char *model = dc_xml_prop(dc_xml_child(d, "model"), "type");
     if (!name || !streq(name, "vhost") || !is_virtio_model(model))
         return;
-    dc_chk_mark(c, "host-device-node");
+    dc_chk_mark(c, DC_RULE_HOST_DEVICE_NODE);
     if (c->host->devnodes.vhost_net < 0) {
-        dc_chk_skip_rule(c, "host-device-node", "the host report does not list /dev/vhost-net");
+        dc_chk_skip_rule(c, DC_RULE_HOST_DEVICE_NODE,
+                         "the host report does not list /dev/vhost-net");
         return;
     }
     if (!c->host->devnodes.vhost_net) {
-        dc_chk_finding(c, "host-device-node", DC_SEVERITY_ERROR, drv, "name", name,
+        dc_chk_finding(c, DC_RULE_HOST_DEVICE_NODE, DC_SEVERITY_ERROR, drv, "name", name,
                        "vhost-net was requested for an interface, but is unavailable");
         dc_chk_hint(c, "load the vhost_net module, or drop <driver name='vhost'/>");
     }
@@ -57,15 +58,15 @@ static bool vfio_usable(const dc_hostinfo *h) { return h->vfio.dev_vfio && h->vf
 
 static void iface_hostdev(chk *c, xmlNodePtr d)
 {
-    dc_chk_mark(c, "host-device-node");
+    dc_chk_mark(c, DC_RULE_HOST_DEVICE_NODE);
     if (vfio_usable(c->host))
         return;
     _cleanup_free_ char *drv = dc_xml_prop(dc_xml_child(d, "driver"), "name");
     if (drv && streq(drv, "vfio"))
-        dc_chk_finding(c, "host-device-node", DC_SEVERITY_ERROR, d, "type", "hostdev",
+        dc_chk_finding(c, DC_RULE_HOST_DEVICE_NODE, DC_SEVERITY_ERROR, d, "type", "hostdev",
                        "host doesn't support VFIO PCI passthrough");
     else
-        dc_chk_finding(c, "host-device-node", DC_SEVERITY_ERROR, d, "type", "hostdev",
+        dc_chk_finding(c, DC_RULE_HOST_DEVICE_NODE, DC_SEVERITY_ERROR, d, "type", "hostdev",
                        "host doesn't support passthrough of host PCI devices");
     dc_chk_hint(c, "%s",
                 !c->host->vfio.iommu_groups ? "no IOMMU groups: is the IOMMU enabled?"
@@ -84,12 +85,12 @@ static void rule_device_nodes(chk *c, xmlNodePtr devices)
             iface_vhost(c, d, type);
     }
     for (xmlNodePtr v = dc_xml_child(devices, "vsock"); v; v = dc_xml_next(v, "vsock")) {
-        dc_chk_mark(c, "host-device-node");
+        dc_chk_mark(c, DC_RULE_HOST_DEVICE_NODE);
         if (c->host->devnodes.vhost_vsock < 0)
-            dc_chk_skip_rule(c, "host-device-node",
+            dc_chk_skip_rule(c, DC_RULE_HOST_DEVICE_NODE,
                              "the host report does not list /dev/vhost-vsock");
         else if (!c->host->devnodes.vhost_vsock) {
-            dc_chk_finding(c, "host-device-node", DC_SEVERITY_ERROR, v, NULL, NULL,
+            dc_chk_finding(c, DC_RULE_HOST_DEVICE_NODE, DC_SEVERITY_ERROR, v, NULL, NULL,
                            "unable to open vhost-vsock device");
             dc_chk_hint(c, "load the vhost_vsock module (/dev/vhost-vsock)");
         }
@@ -100,9 +101,9 @@ static void rule_device_nodes(chk *c, xmlNodePtr devices)
         if ((mode && !streq(mode, "subsystem")) || !type || !streq(type, "mdev"))
             continue;
         /* The mdev framework isolates the device: libvirt asks for /dev/vfio/vfio only. */
-        dc_chk_mark(c, "host-device-node");
+        dc_chk_mark(c, DC_RULE_HOST_DEVICE_NODE);
         if (!c->host->vfio.dev_vfio) {
-            dc_chk_finding(c, "host-device-node", DC_SEVERITY_ERROR, h, "type", type,
+            dc_chk_finding(c, DC_RULE_HOST_DEVICE_NODE, DC_SEVERITY_ERROR, h, "type", type,
                            "Mediated host device assignment requires VFIO support");
             dc_chk_hint(c, "load the vfio and vfio_mdev modules (/dev/vfio/vfio)");
         }
@@ -122,18 +123,19 @@ static void rule_interfaces(chk *c, xmlNodePtr devices)
         _cleanup_free_ char *name = dc_xml_prop(src, bridge ? "bridge" : "dev");
         if (!name)
             continue;
-        dc_chk_mark(c, "host-interface");
+        dc_chk_mark(c, DC_RULE_HOST_INTERFACE);
         if (!c->host->ifaces_known) {
-            dc_chk_skip_rule(c, "host-interface", "the host report has no network interfaces");
+            dc_chk_skip_rule(c, DC_RULE_HOST_INTERFACE,
+                             "the host report has no network interfaces");
             continue;
         }
         if (host_iface(c->host, name))
             continue;
         if (bridge)
-            dc_chk_finding(c, "host-interface", DC_SEVERITY_ERROR, src, "bridge", name,
+            dc_chk_finding(c, DC_RULE_HOST_INTERFACE, DC_SEVERITY_ERROR, src, "bridge", name,
                            "Cannot get interface MTU on '%s': No such device", name);
         else
-            dc_chk_finding(c, "host-interface", DC_SEVERITY_ERROR, src, "dev", name,
+            dc_chk_finding(c, DC_RULE_HOST_INTERFACE, DC_SEVERITY_ERROR, src, "dev", name,
                            "Unable to get index for interface %s: No such device", name);
         dc_buf sup = {0};
         for (size_t i = 0; i < c->host->nifaces; i++)
@@ -158,16 +160,17 @@ static void rule_tsc(chk *c)
         unsigned long long want = dc_chk_parse_ull(freq, &ok);
         if (!ok || !want)
             continue;
-        dc_chk_mark(c, "host-tsc");
+        dc_chk_mark(c, DC_RULE_HOST_TSC);
         /* libvirt asks KVM for the host TSC; without it (no usable KVM) it does not judge. */
         if (!c->host->tsc_hz || c->host->tsc_scaling < 0) {
-            dc_chk_skip_rule(c, "host-tsc", "the host report has no TSC frequency or scaling");
+            dc_chk_skip_rule(c, DC_RULE_HOST_TSC,
+                             "the host report has no TSC frequency or scaling");
             return;
         }
         unsigned long long host = c->host->tsc_hz, tol = host * 250 / 1000000;
         if ((want >= host - tol && want <= host + tol) || c->host->tsc_scaling)
             return;
-        dc_chk_finding(c, "host-tsc", DC_SEVERITY_ERROR, t, "frequency", freq,
+        dc_chk_finding(c, DC_RULE_HOST_TSC, DC_SEVERITY_ERROR, t, "frequency", freq,
                        "Requested TSC frequency %llu Hz is outside tolerance range ([%llu, %llu] "
                        "Hz) around host frequency %llu Hz and TSC scaling is not supported by "
                        "the host CPU",
@@ -184,16 +187,17 @@ static void rule_smbios(chk *c)
     _cleanup_free_ char *mode = dc_xml_prop(s, "mode");
     if (!mode || !streq(mode, "host"))
         return;
-    dc_chk_mark(c, "host-smbios");
+    dc_chk_mark(c, DC_RULE_HOST_SMBIOS);
     /* libvirt reads the host's tables with dmidecode on x86; elsewhere it has other sources. */
     if (!c->host->cpu.arch || !dc_arch_is_x86(c->host->cpu.arch))
         return;
     if (c->host->smbios < 0 && c->host->dmidecode < 0) {
-        dc_chk_skip_rule(c, "host-smbios", "the host report does not say whether SMBIOS exists");
+        dc_chk_skip_rule(c, DC_RULE_HOST_SMBIOS,
+                         "the host report does not say whether SMBIOS exists");
         return;
     }
     if (c->host->smbios == 0 || c->host->dmidecode == 0) {
-        dc_chk_finding(c, "host-smbios", DC_SEVERITY_ERROR, s, "mode", mode,
+        dc_chk_finding(c, DC_RULE_HOST_SMBIOS, DC_SEVERITY_ERROR, s, "mode", mode,
                        "Host SMBIOS information is not available");
         dc_chk_hint(c, "%s",
                     c->host->dmidecode == 0
@@ -215,13 +219,14 @@ static void rule_numad(chk *c)
     xmlNodePtr n = placement_auto(mem) ? mem : placement_auto(vcpu) ? vcpu : NULL;
     if (!n)
         return;
-    dc_chk_mark(c, "host-numad");
+    dc_chk_mark(c, DC_RULE_HOST_NUMAD);
     if (c->host->numad < 0) {
-        dc_chk_skip_rule(c, "host-numad", "the host report does not say whether numad exists");
+        dc_chk_skip_rule(c, DC_RULE_HOST_NUMAD,
+                         "the host report does not say whether numad exists");
         return;
     }
     if (!c->host->numad) {
-        dc_chk_finding(c, "host-numad", DC_SEVERITY_ERROR, n, "placement", "auto",
+        dc_chk_finding(c, DC_RULE_HOST_NUMAD, DC_SEVERITY_ERROR, n, "placement", "auto",
                        "Failed to query numad for the advisory nodeset");
         dc_chk_hint(c, "install numad, or use placement='static' with a nodeset");
     }
@@ -256,40 +261,40 @@ static void path_finding(chk *c, xmlNodePtr n, const char *attr, const char *p, 
     const char *why = strerror(-e);
     switch (k) {
     case P_STORAGE_FILE:
-        dc_chk_finding(c, "host-path", DC_SEVERITY_ERROR, n, attr, p,
+        dc_chk_finding(c, DC_RULE_HOST_PATH, DC_SEVERITY_ERROR, n, attr, p,
                        "Cannot access storage file '%s' (as uid:%u, gid:%u): %s", p,
                        (unsigned)geteuid(), (unsigned)getegid(), why);
         break;
     case P_STORAGE_DEV:
-        dc_chk_finding(c, "host-path", DC_SEVERITY_ERROR, n, attr, p,
+        dc_chk_finding(c, DC_RULE_HOST_PATH, DC_SEVERITY_ERROR, n, attr, p,
                        "Cannot access storage file '%s': %s", p, why);
         break;
     case P_STAT:
-        dc_chk_finding(c, "host-path", DC_SEVERITY_ERROR, n, attr, p, "unable to stat: %s: %s", p,
-                       why);
+        dc_chk_finding(c, DC_RULE_HOST_PATH, DC_SEVERITY_ERROR, n, attr, p,
+                       "unable to stat: %s: %s", p, why);
         break;
     case P_ACCESS:
-        dc_chk_finding(c, "host-path", DC_SEVERITY_ERROR, n, attr, p,
+        dc_chk_finding(c, DC_RULE_HOST_PATH, DC_SEVERITY_ERROR, n, attr, p,
                        "Path '%s' is not accessible: %s", p, why);
         break;
     case P_PARENT:
-        dc_chk_finding(c, "host-path", DC_SEVERITY_ERROR, n, attr, p, "Unable to open file: %s: %s",
-                       p, why);
+        dc_chk_finding(c, DC_RULE_HOST_PATH, DC_SEVERITY_ERROR, n, attr, p,
+                       "Unable to open file: %s: %s", p, why);
         break;
     case P_VIRTIOFS:
-        dc_chk_finding(c, "host-path", DC_SEVERITY_ERROR, n, attr, p,
+        dc_chk_finding(c, DC_RULE_HOST_PATH, DC_SEVERITY_ERROR, n, attr, p,
                        "the virtiofs export directory '%s' does not exist", p);
         break;
     case P_ROM:
-        dc_chk_finding(c, "host-path", DC_SEVERITY_ERROR, n, attr, p,
+        dc_chk_finding(c, DC_RULE_HOST_PATH, DC_SEVERITY_ERROR, n, attr, p,
                        "failed to find romfile \"%s\"", p);
         break;
     case P_SCSI_HOST:
-        dc_chk_finding(c, "host-path", DC_SEVERITY_ERROR, n, attr, p,
+        dc_chk_finding(c, DC_RULE_HOST_PATH, DC_SEVERITY_ERROR, n, attr, p,
                        "cannot open directory '%s': %s", p, why);
         break;
     case P_SOCKET:
-        dc_chk_finding(c, "host-endpoint", DC_SEVERITY_WARNING, n, attr, p,
+        dc_chk_finding(c, DC_RULE_HOST_ENDPOINT, DC_SEVERITY_WARNING, n, attr, p,
                        "QEMU connects to the unix socket '%s' at start, which does not exist "
                        "now: %s",
                        p, why);
@@ -301,7 +306,7 @@ static void path_finding(chk *c, xmlNodePtr n, const char *attr, const char *p, 
 /* Judges one path the domain names; offline it only records that the rule was skipped. */
 static void check_path(chk *c, xmlNodePtr n, const char *attr, const char *p, path_kind k)
 {
-    const char *rule = k == P_SOCKET ? "host-endpoint" : "host-path";
+    dc_rule rule = k == P_SOCKET ? DC_RULE_HOST_ENDPOINT : DC_RULE_HOST_PATH;
     if (!p || !*p)
         return;
     dc_chk_mark(c, rule);

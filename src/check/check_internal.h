@@ -6,9 +6,6 @@
 
 #include "check.h"
 
-/* Room for the rule table (a static assertion in check.c keeps it so). */
-#define DC_RULES_MAX 128
-
 typedef struct chk {
     const char *path;
     xmlNodePtr root;
@@ -20,7 +17,7 @@ typedef struct chk {
     bool recorded; /* live rules over a recorded host (a bundle): no files of the domain */
     const char *emulator, *arch, *machine, *virttype;
     dc_check_result *res;
-    bool checked[DC_RULES_MAX]; /* by index in dc_rules[] */
+    bool checked[_DC_RULE_MAX];
     dc_strv skipped;
     bool indexed; /* the document's sibling positions are computed (first finding) */
     /* Facts about the target machine, set before the rule groups run. */
@@ -35,23 +32,23 @@ typedef struct chk {
 } chk;
 
 /* Records that a rule was evaluated for this domain. */
-void dc_chk_mark(chk *c, const char *rule);
-/* The rule table's own pointer for an id (aborts on an unknown id). */
-const char *dc_chk_rule_id(const char *rule);
-/* The index of a rule id in dc_rules[] (aborts on an unknown id). */
-size_t dc_chk_rule_index(const char *rule);
-_printf_(7, 8) void dc_chk_finding(chk *c, const char *rule, dc_severity sev, xmlNodePtr node,
+void dc_chk_mark(chk *c, dc_rule rule);
+/* The id a rule is printed with (the rule table's own pointer). */
+const char *dc_chk_rule_id(dc_rule rule);
+/* The rule of a printed id (aborts on an unknown id). */
+dc_rule dc_chk_rule_index(const char *id);
+_printf_(7, 8) void dc_chk_finding(chk *c, dc_rule rule, dc_severity sev, xmlNodePtr node,
                                    const char *attr, const char *value, const char *fmt, ...);
 dc_finding *dc_chk_last(chk *c);
 _printf_(2, 3) void dc_chk_hint(chk *c, const char *fmt, ...);
-void dc_chk_skip_rule(chk *c, const char *rule, const char *why);
+void dc_chk_skip_rule(chk *c, dc_rule rule, const char *why);
 char *dc_chk_enum_list(dc_enum_type type, const dc_enum *e);
 /* The value must appear in the domainCapabilities enum (libvirt's ENUM_IS_SET test). */
-bool dc_chk_check_enum(chk *c, const char *rule, xmlNodePtr node, const char *attr,
-                       const char *value, const char *what, dc_enum_type type, const dc_enum *e);
-const dc_enum *dc_chk_dev_enum(chk *c, dc_device_kind kind, const char *name);
-dc_enum_type dc_chk_dev_enum_type(dc_device_kind kind, const char *name);
-bool dc_chk_dev_check(chk *c, const char *rule, dc_device_kind kind, const char *ename,
+bool dc_chk_check_enum(chk *c, dc_rule rule, xmlNodePtr node, const char *attr, const char *value,
+                       const char *what, dc_enum_type type, const dc_enum *e);
+const dc_enum *dc_chk_dev_enum(chk *c, dc_device_kind kind, dc_device_slot slot);
+dc_enum_type dc_chk_dev_enum_type(dc_device_kind kind, dc_device_slot slot);
+bool dc_chk_dev_check(chk *c, dc_rule rule, dc_device_kind kind, dc_device_slot slot,
                       xmlNodePtr node, const char *attr, const char *dflt, const char *what);
 bool dc_chk_has_type(chk *c, const char *t);
 unsigned long long dc_chk_parse_ull(const char *s, bool *ok);

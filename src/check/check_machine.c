@@ -222,7 +222,7 @@ static void rule_no_pci_bus(chk *c)
 {
     if (machine_pci_root(c) != ROOT_NONE || c->s390)
         return; /* s390 devices get CCW addresses */
-    dc_chk_mark(c, "implicit-devices");
+    dc_chk_mark(c, DC_RULE_IMPLICIT_DEVICES);
     xmlNodePtr devices = dc_xml_child(c->root, "devices");
     const char *what = NULL;
     xmlNodePtr node = NULL;
@@ -264,16 +264,16 @@ static void rule_no_pci_bus(chk *c)
     if (!what)
         return;
     if (qemu_bus) {
-        dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, node ? node : devices, NULL, NULL,
-                       "Bus '%s' not found", qemu_bus);
+        dc_chk_finding(c, DC_RULE_IMPLICIT_DEVICES, DC_SEVERITY_ERROR, node ? node : devices, NULL,
+                       NULL, "Bus '%s' not found", qemu_bus);
         dc_chk_hint(c,
                     "libvirt accepts the PCI root in the XML, but QEMU's %s machine has no PCI "
                     "bus, and %s goes on it; give such devices a non-PCI address (virtio-mmio)",
                     c->caps->machine, what);
         return;
     }
-    dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, node ? node : devices, NULL, NULL,
-                   "No PCI buses available");
+    dc_chk_finding(c, DC_RULE_IMPLICIT_DEVICES, DC_SEVERITY_ERROR, node ? node : devices, NULL,
+                   NULL, "No PCI buses available");
     dc_chk_hint(c,
                 "machine %s has no PCI bus, but %s needs a PCI address; give such devices a "
                 "non-PCI address (virtio-mmio), or add <controller type='usb' model='none'/>, "
@@ -322,12 +322,12 @@ static void rule_usb(chk *c)
         else
             real_usb = true;
     }
-    dc_chk_mark(c, "implicit-devices");
+    dc_chk_mark(c, DC_RULE_IMPLICIT_DEVICES);
     if (usb_none) {
         FOREACH_DEVICE(c, d)
         {
             if (dc_xml_is(d, "input") && prop_is(d, "bus", "usb")) {
-                dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, d, "bus", "usb",
+                dc_chk_finding(c, DC_RULE_IMPLICIT_DEVICES, DC_SEVERITY_ERROR, d, "bus", "usb",
                                "Can't add USB input device. USB bus is disabled");
                 dc_chk_hint(c, "remove <controller type='usb' model='none'/> or use another "
                                "input bus");
@@ -350,7 +350,7 @@ static void rule_usb(chk *c)
     bool implicit_inputs = !usbdev && c->pseries && count_devices(c, "graphics") > 0;
     if (!usbdev && !implicit_inputs)
         return;
-    dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR,
+    dc_chk_finding(c, DC_RULE_IMPLICIT_DEVICES, DC_SEVERITY_ERROR,
                    usbdev ? usbdev : dc_xml_child(c->root, "devices"), NULL, NULL,
                    "USB is disabled for this domain, but USB devices are present in the domain "
                    "XML");
@@ -428,12 +428,58 @@ static bool hub_at(chk *c, unsigned long long bus, const char *port)
 }
 
 /* USB controllers and the USB addresses devices name. */
+/* One USB address: its bus exists, the hub and port it names exist, no other device has it. */
+static void check_usb_address(chk *c, const usb_bus *v, size_t n, xmlNodePtr a, dc_strv *seen)
+{
+    unsigned long long bus = 0;
+    _cleanup_free_ char *sbus = dc_xml_prop(a, "bus");
+    _cleanup_free_ char *port = dc_xml_prop(a, "port");
+    if (sbus && !parse_num(sbus, &bus))
+        return;
+    const usb_bus *b = find_bus(v, n, bus);
+    if (!b) {
+        dc_chk_finding(c, DC_RULE_IMPLICIT_DEVICES, DC_SEVERITY_ERROR, a, "bus", sbus,
+                       "Missing USB bus %llu", bus);
+        dc_chk_hint(c, "no USB controller has index %llu", bus);
+        return;
+    }
+    if (!port || !*port)
+        return; /* libvirt picks the port */
+    const char *last = strrchr(port, '.');
+    unsigned long long p;
+    if (!parse_num(last ? last + 1 : port, &p) || p == 0)
+        return; /* port 0: libvirt picks one */
+    if (last) {
+        _cleanup_free_ char *hub = xstrndup(port, (size_t)(last - port));
+        if (!hub_at(c, bus, hub)) {
+            dc_chk_finding(c, DC_RULE_IMPLICIT_DEVICES, DC_SEVERITY_ERROR, a, "port", port,
+                           "there is no hub at port %s in USB address bus: %llu port: %s", hub, bus,
+                           port);
+            return;
+        }
+    }
+    unsigned nports = last ? 8 : b->ports; /* a usb-hub has 8 ports */
+    if (nports && p > nports) {
+        dc_chk_finding(c, DC_RULE_IMPLICIT_DEVICES, DC_SEVERITY_ERROR, a, "port", port,
+                       "requested USB port %s not present on USB bus %llu", port, bus);
+        dc_chk_hint(c, "this %s has ports 1 to %u", last ? "hub" : "controller", nports);
+        return;
+    }
+    _cleanup_free_ char *key = xasprintf("%llu/%s", bus, port);
+    if (dc_strv_contains(seen, key)) {
+        dc_chk_finding(c, DC_RULE_IMPLICIT_DEVICES, DC_SEVERITY_ERROR, a, "port", port,
+                       "Duplicate USB address bus %llu port %s", bus, port);
+        return;
+    }
+    dc_strv_add(seen, key);
+}
+
 static void rule_usb_topology(chk *c)
 {
     usb_bus *v = NULL;
     size_t n = 0;
     xmlNodePtr none = NULL, other = NULL;
-    dc_chk_mark(c, "implicit-devices");
+    dc_chk_mark(c, DC_RULE_IMPLICIT_DEVICES);
     FOREACH_DEVICE(c, d)
     {
         if (!dc_xml_is(d, "controller") || !prop_is(d, "type", "usb"))
@@ -457,7 +503,7 @@ static void rule_usb_topology(chk *c)
         v[n++] = b;
     }
     if (none && other) {
-        dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, other, NULL, NULL,
+        dc_chk_finding(c, DC_RULE_IMPLICIT_DEVICES, DC_SEVERITY_ERROR, other, NULL, NULL,
                        "Can't add another USB controller: USB is disabled for this domain");
         dc_chk_hint(c, "drop <controller type='usb' model='none'/> or the other USB controllers");
         free(v);
@@ -465,7 +511,7 @@ static void rule_usb_topology(chk *c)
     }
     for (size_t i = 0; i < n; i++)
         if (!find_bus(v, n, v[i].index)) {
-            dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, NULL, NULL, NULL,
+            dc_chk_finding(c, DC_RULE_IMPLICIT_DEVICES, DC_SEVERITY_ERROR, NULL, NULL, NULL,
                            "No master USB controller specified");
             dc_chk_hint(c,
                         "USB controller index %llu has only companion controllers; add the "
@@ -488,47 +534,7 @@ static void rule_usb_topology(chk *c)
         xmlNodePtr a = dc_xml_child(d, "address");
         if (!a || !prop_is(a, "type", "usb"))
             continue;
-        unsigned long long bus = 0;
-        _cleanup_free_ char *sbus = dc_xml_prop(a, "bus");
-        _cleanup_free_ char *port = dc_xml_prop(a, "port");
-        if (sbus && !parse_num(sbus, &bus))
-            continue;
-        const usb_bus *b = find_bus(v, n, bus);
-        if (!b) {
-            dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, a, "bus", sbus,
-                           "Missing USB bus %llu", bus);
-            dc_chk_hint(c, "no USB controller has index %llu", bus);
-            continue;
-        }
-        if (!port || !*port)
-            continue; /* libvirt picks the port */
-        const char *last = strrchr(port, '.');
-        unsigned long long p;
-        if (!parse_num(last ? last + 1 : port, &p) || p == 0)
-            continue; /* port 0: libvirt picks one */
-        if (last) {
-            _cleanup_free_ char *hub = xstrndup(port, (size_t)(last - port));
-            if (!hub_at(c, bus, hub)) {
-                dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, a, "port", port,
-                               "there is no hub at port %s in USB address bus: %llu port: %s", hub,
-                               bus, port);
-                continue;
-            }
-        }
-        unsigned nports = last ? 8 : b->ports; /* a usb-hub has 8 ports */
-        if (nports && p > nports) {
-            dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, a, "port", port,
-                           "requested USB port %s not present on USB bus %llu", port, bus);
-            dc_chk_hint(c, "this %s has ports 1 to %u", last ? "hub" : "controller", nports);
-            continue;
-        }
-        _cleanup_free_ char *key = xasprintf("%llu/%s", bus, port);
-        if (dc_strv_contains(&seen, key)) {
-            dc_chk_finding(c, "implicit-devices", DC_SEVERITY_ERROR, a, "port", port,
-                           "Duplicate USB address bus %llu port %s", bus, port);
-            continue;
-        }
-        dc_strv_add(&seen, key);
+        check_usb_address(c, v, n, a, &seen);
     }
     dc_strv_clear(&seen);
     free(v);
@@ -570,10 +576,9 @@ static bool first_n_have(const pci_ctrl *v, size_t n, const char *const *models)
     return false;
 }
 
-static void rule_pci_controllers(chk *c)
+/* The PCI controllers of the domain (free each model, then the array). */
+static pci_ctrl *pci_controllers(chk *c, size_t *ret_n)
 {
-    pci_root root = machine_pci_root(c);
-    const char *root_model = root == ROOT_PCI ? "pci-root" : root == ROOT_PCIE ? "pcie-root" : NULL;
     pci_ctrl *v = NULL;
     size_t n = 0;
     FOREACH_DEVICE(c, d)
@@ -596,48 +601,131 @@ static void rule_pci_controllers(chk *c)
                      p->has_bus ? p->bus : 0, slot, fn);
         }
     }
-    dc_chk_mark(c, "pci-topology");
-    bool reported_slot = false;
-    for (size_t i = 0; i < n; i++) {
-        pci_ctrl *p = &v[i];
-        if (!p->has_index || !p->model)
-            continue;
-        const char *m = p->model;
-        bool is_root = streq(m, "pci-root") || streq(m, "pcie-root");
-        if (p->index == 0 && root_model && !streq(m, root_model)) {
-            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "model", m,
-                           "The PCI controller with index='0' must be model='%s' for this "
-                           "machine type, but model='%s' was found instead",
-                           root_model, m);
-            continue;
-        }
-        if (is_root && p->index != 0 && !(c->pseries && streq(m, "pci-root"))) {
-            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "index", NULL,
-                           "pci-root and pcie-root controllers should have index 0");
-            dc_chk_hint(c, "additional PCI host bridges (pci-root with index > 0, "
-                           "spapr-pci-host-bridge) exist on pseries only");
-            continue;
-        }
-        if (streq(m, "pci-expander-bus") && !c->pc && root != ROOT_UNKNOWN) {
-            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "model", m,
-                           "pci-expander-bus controllers are only supported on 440fx-based "
-                           "machinetypes");
-            continue;
-        }
-        if (streq(m, "pcie-expander-bus") && root == ROOT_PCI) {
-            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "model", m,
-                           "pcie-expander-bus controllers are not supported with this machine "
-                           "type");
-            continue;
-        }
-        if (p->has_addr && p->has_bus && p->index != 0 && p->index <= p->bus) {
-            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, NULL, NULL,
-                           "PCI controller at index %llu (0x%02llx) has bus='0x%02llx', but "
-                           "index must be larger than bus",
-                           p->index, p->index, p->bus);
-            continue;
-        }
+    *ret_n = n;
+    return v;
+}
+
+/* A controller's model and index against the machine's PCI root. */
+static void check_pci_controller(chk *c, const pci_ctrl *p, pci_root root, const char *root_model)
+{
+    const char *m = p->model;
+    bool is_root = streq(m, "pci-root") || streq(m, "pcie-root");
+    if (p->index == 0 && root_model && !streq(m, root_model)) {
+        dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, p->node, "model", m,
+                       "The PCI controller with index='0' must be model='%s' for this "
+                       "machine type, but model='%s' was found instead",
+                       root_model, m);
+        return;
     }
+    if (is_root && p->index != 0 && !(c->pseries && streq(m, "pci-root"))) {
+        dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, p->node, "index", NULL,
+                       "pci-root and pcie-root controllers should have index 0");
+        dc_chk_hint(c, "additional PCI host bridges (pci-root with index > 0, "
+                       "spapr-pci-host-bridge) exist on pseries only");
+        return;
+    }
+    if (streq(m, "pci-expander-bus") && !c->pc && root != ROOT_UNKNOWN) {
+        dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, p->node, "model", m,
+                       "pci-expander-bus controllers are only supported on 440fx-based "
+                       "machinetypes");
+        return;
+    }
+    if (streq(m, "pcie-expander-bus") && root == ROOT_PCI) {
+        dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, p->node, "model", m,
+                       "pcie-expander-bus controllers are not supported with this machine "
+                       "type");
+        return;
+    }
+    if (p->has_addr && p->has_bus && p->index != 0 && p->index <= p->bus) {
+        dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, p->node, NULL, NULL,
+                       "PCI controller at index %llu (0x%02llx) has bus='0x%02llx', but "
+                       "index must be larger than bus",
+                       p->index, p->index, p->bus);
+        return;
+    }
+}
+
+/* A PCI Express controller on a conventional PCI root: libvirt finds it no slot. */
+static void report_pcie_on_pci(chk *c, const pci_ctrl *p)
+{
+    const char *m = p->model;
+    if (p->has_addr) {
+        unsigned long long bus = p->has_bus ? p->bus : 0;
+        dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, p->node, "model", m,
+                       "The device at PCI address %s cannot be plugged into the PCI "
+                       "controller with index='%llu'. It requires a controller that "
+                       "accepts a %s.",
+                       p->addr, bus, m);
+    } else if (streq(m, "pcie-to-pci-bridge")) {
+        dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, p->node, "model", m,
+                       "Cannot automatically add a new PCI bus for a device with "
+                       "connect flags 2000");
+    } else {
+        const char *named = streq(m, "pcie-switch-upstream-port") ? "pcie-root-port" : m;
+        dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, p->node, "model", m,
+                       "a PCI slot is needed to connect a PCI controller model='%s', "
+                       "but none is available, and it cannot be automatically added",
+                       named);
+    }
+    dc_chk_hint(c,
+                "machine %s has a conventional PCI root (pci-root): PCI Express "
+                "controllers need q35; use pci-bridge here",
+                c->caps->machine);
+}
+
+/* A bridge or port on a PCIe root with nothing to plug into (v sorted by index); whether reported.
+ */
+static bool report_pcie_slot(chk *c, const pci_ctrl *v, size_t n, size_t i)
+{
+    const pci_ctrl *p = &v[i];
+    const char *m = p->model;
+    if (p->has_addr)
+        return false;
+    if (streq(m, "pci-bridge")) {
+        static const char *const below[] = {"pcie-to-pci-bridge", "dmi-to-pci-bridge", "pci-bridge",
+                                            NULL};
+        if (first_n_have(v, i, below))
+            return false;
+        dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, p->node, "index", NULL,
+                       "PCI controller at index %llu (0x%02llx) has bus='0x%02llx', but "
+                       "index must be larger than bus",
+                       p->index, p->index, p->index);
+        dc_chk_hint(c, "on a PCI Express machine a pci-bridge needs a pcie-to-pci-bridge "
+                       "or dmi-to-pci-bridge with a lower index");
+        return true;
+    } else if (streq(m, "pcie-to-pci-bridge")) {
+        static const char *const above[] = {"pcie-root-port", "pcie-switch-downstream-port", NULL};
+        if (first_n_have(v, n, above))
+            return false;
+        dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, p->node, "model", m,
+                       "Cannot automatically add a new PCI bus for a device with connect "
+                       "flags 2000");
+        dc_chk_hint(c, "a pcie-to-pci-bridge needs a pcie-root-port to plug into");
+        return true;
+    } else if (streq(m, "pcie-switch-downstream-port")) {
+        static const char *const above[] = {"pcie-switch-upstream-port", NULL};
+        if (first_n_have(v, n, above))
+            return false;
+        dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, p->node, "model", m,
+                       "a PCI slot is needed to connect a PCI controller model='%s', but none "
+                       "is available, and it cannot be automatically added",
+                       m);
+        dc_chk_hint(c, "a pcie-switch-downstream-port plugs into a pcie-switch-upstream-port");
+        return true;
+    }
+    return false;
+}
+
+static void rule_pci_controllers(chk *c)
+{
+    pci_root root = machine_pci_root(c);
+    const char *root_model = root == ROOT_PCI ? "pci-root" : root == ROOT_PCIE ? "pcie-root" : NULL;
+    size_t n = 0;
+    pci_ctrl *v = pci_controllers(c, &n);
+    dc_chk_mark(c, DC_RULE_PCI_TOPOLOGY);
+    for (size_t i = 0; i < n; i++)
+        if (v[i].has_index && v[i].model)
+            check_pci_controller(c, &v[i], root, root_model);
     /*
      * Where libvirt finds no slot for a controller it does not add one: PCIe
      * controllers on a conventional PCI root, a pci-bridge on a PCIe root
@@ -645,68 +733,16 @@ static void rule_pci_controllers(chk *c)
      */
     if (n > 1)
         qsort(v, n, sizeof(*v), cmp_ctrl);
-    for (size_t i = 0; i < n && !reported_slot; i++) {
-        pci_ctrl *p = &v[i];
+    for (size_t i = 0; i < n; i++) {
+        const pci_ctrl *p = &v[i];
         if (!p->has_index || !p->model || p->index == 0)
             continue;
-        const char *m = p->model;
-        if (root == ROOT_PCI && pcie_only_model(m)) {
-            reported_slot = true;
-            if (p->has_addr) {
-                unsigned long long bus = p->has_bus ? p->bus : 0;
-                dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "model", m,
-                               "The device at PCI address %s cannot be plugged into the PCI "
-                               "controller with index='%llu'. It requires a controller that "
-                               "accepts a %s.",
-                               p->addr, bus, m);
-            } else if (streq(m, "pcie-to-pci-bridge")) {
-                dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "model", m,
-                               "Cannot automatically add a new PCI bus for a device with "
-                               "connect flags 2000");
-            } else {
-                const char *named = streq(m, "pcie-switch-upstream-port") ? "pcie-root-port" : m;
-                dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "model", m,
-                               "a PCI slot is needed to connect a PCI controller model='%s', "
-                               "but none is available, and it cannot be automatically added",
-                               named);
-            }
-            dc_chk_hint(c,
-                        "machine %s has a conventional PCI root (pci-root): PCI Express "
-                        "controllers need q35; use pci-bridge here",
-                        c->caps->machine);
-        } else if (root == ROOT_PCIE && !p->has_addr && streq(m, "pci-bridge")) {
-            static const char *const below[] = {"pcie-to-pci-bridge", "dmi-to-pci-bridge",
-                                                "pci-bridge", NULL};
-            if (first_n_have(v, i, below))
-                continue;
-            reported_slot = true;
-            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "index", NULL,
-                           "PCI controller at index %llu (0x%02llx) has bus='0x%02llx', but "
-                           "index must be larger than bus",
-                           p->index, p->index, p->index);
-            dc_chk_hint(c, "on a PCI Express machine a pci-bridge needs a pcie-to-pci-bridge "
-                           "or dmi-to-pci-bridge with a lower index");
-        } else if (root == ROOT_PCIE && !p->has_addr && streq(m, "pcie-to-pci-bridge")) {
-            static const char *const above[] = {"pcie-root-port", "pcie-switch-downstream-port",
-                                                NULL};
-            if (first_n_have(v, n, above))
-                continue;
-            reported_slot = true;
-            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "model", m,
-                           "Cannot automatically add a new PCI bus for a device with connect "
-                           "flags 2000");
-            dc_chk_hint(c, "a pcie-to-pci-bridge needs a pcie-root-port to plug into");
-        } else if (root == ROOT_PCIE && !p->has_addr && streq(m, "pcie-switch-downstream-port")) {
-            static const char *const above[] = {"pcie-switch-upstream-port", NULL};
-            if (first_n_have(v, n, above))
-                continue;
-            reported_slot = true;
-            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, p->node, "model", m,
-                           "a PCI slot is needed to connect a PCI controller model='%s', but none "
-                           "is available, and it cannot be automatically added",
-                           m);
-            dc_chk_hint(c, "a pcie-switch-downstream-port plugs into a pcie-switch-upstream-port");
+        if (root == ROOT_PCI && pcie_only_model(p->model)) {
+            report_pcie_on_pci(c, p);
+            break;
         }
+        if (root == ROOT_PCIE && report_pcie_slot(c, v, n, i))
+            break;
     }
     for (size_t i = 0; i < n; i++)
         free(v[i].model);
@@ -815,11 +851,54 @@ static const char *endpoint_kind(xmlNodePtr d)
 }
 
 /* Explicit PCI addresses: in range, fitting the bus they name, and used once. */
+/* The address's slot on the controller of its bus, and whether the device fits that bus. */
+static bool pci_bus_misfit(chk *c, xmlNodePtr d, xmlNodePtr a, const pci_addr *p, const char *sbus,
+                           const char *sslot, const char *addr)
+{
+    _cleanup_free_ char *bus_model = controller_model_at(c, p->bus);
+    if (!bus_model && p->bus == 0 && machine_pci_root(c) == ROOT_PCI)
+        bus_model = xstrdup("pci-root"); /* the root libvirt adds */
+    else if (!bus_model && p->bus == 0 && machine_pci_root(c) == ROOT_PCIE)
+        bus_model = xstrdup("pcie-root");
+    if (bus_model && p->slot > 0 &&
+        (streq(bus_model, "pcie-root-port") || streq(bus_model, "pcie-switch-downstream-port"))) {
+        dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, a, "slot", sslot,
+                       "Invalid PCI address %s. slot must be <= 0", addr);
+        dc_chk_hint(c, "a %s has a single slot, 0", bus_model);
+        return true;
+    }
+    if (bus_model && p->slot == 0 &&
+        (streq(bus_model, "pci-bridge") || streq(bus_model, "pcie-to-pci-bridge"))) {
+        dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, a, "slot", sslot,
+                       "Invalid PCI address %s. slot must be >= 1", addr);
+        dc_chk_hint(c, "slot 0 of a %s is its own", bus_model);
+        return true;
+    }
+    bool is_pci_ctrl = dc_xml_is(d, "controller") && prop_is(d, "type", "pci");
+    _cleanup_free_ char *own_model = is_pci_ctrl ? dc_xml_prop(d, "model") : NULL;
+    const char *needs = NULL;
+    if (bus_model && own_model && !controller_fits_bus(own_model, bus_model))
+        needs = own_model;
+    else if (bus_model && !is_pci_ctrl &&
+             (streq(bus_model, "pcie-switch-upstream-port") ||
+              streq(bus_model, "pcie-expander-bus")))
+        needs = endpoint_kind(d);
+    if (needs) {
+        dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, a, "bus", sbus,
+                       "The device at PCI address %s cannot be plugged into the PCI controller "
+                       "with index='%llu'. It requires a controller that accepts a %s.",
+                       addr, p->bus, needs);
+        dc_chk_hint(c, "bus %llu is a %s", p->bus, bus_model);
+        return true;
+    }
+    return false;
+}
+
 static void rule_pci_addresses(chk *c)
 {
     pci_addr *v = NULL;
     size_t n = 0;
-    dc_chk_mark(c, "pci-topology");
+    dc_chk_mark(c, DC_RULE_PCI_TOPOLOGY);
     FOREACH_DEVICE(c, d)
     {
         xmlNodePtr a = dc_xml_child(d, "address");
@@ -836,70 +915,35 @@ static void rule_pci_addresses(chk *c)
         if (!p.dom && !p.bus && !p.slot && !p.fn)
             continue; /* libvirt takes an all-zero address as none and assigns one */
         if (p.bus > 0xff) {
-            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, a, "bus", sbus,
+            dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, a, "bus", sbus,
                            "Invalid PCI address bus='0x%llx', must be <= 0xFF", p.bus);
             continue;
         }
         if (p.slot > 0x1f) {
-            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, a, "slot", sslot,
+            dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, a, "slot", sslot,
                            "Invalid PCI address slot='0x%llx', must be <= 0x1F", p.slot);
             continue;
         }
         if (p.fn > 7) {
-            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, a, "function", sfn,
+            dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, a, "function", sfn,
                            "Invalid PCI address function=0x%llx, must be <= 7", p.fn);
             continue;
         }
         char addr[32];
         snprintf(addr, sizeof(addr), "%04llx:%02llx:%02llx.%llx", p.dom, p.bus, p.slot, p.fn);
         if (p.dom) {
-            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, a, "domain", sdom,
+            dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, a, "domain", sdom,
                            "Invalid PCI address %s. Only PCI domain 0 is available", addr);
             continue;
         }
-        _cleanup_free_ char *bus_model = controller_model_at(c, p.bus);
-        if (!bus_model && p.bus == 0 && machine_pci_root(c) == ROOT_PCI)
-            bus_model = xstrdup("pci-root"); /* the root libvirt adds */
-        else if (!bus_model && p.bus == 0 && machine_pci_root(c) == ROOT_PCIE)
-            bus_model = xstrdup("pcie-root");
-        if (bus_model && p.slot > 0 &&
-            (streq(bus_model, "pcie-root-port") ||
-             streq(bus_model, "pcie-switch-downstream-port"))) {
-            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, a, "slot", sslot,
-                           "Invalid PCI address %s. slot must be <= 0", addr);
-            dc_chk_hint(c, "a %s has a single slot, 0", bus_model);
+        if (pci_bus_misfit(c, d, a, &p, sbus, sslot, addr))
             continue;
-        }
-        if (bus_model && p.slot == 0 &&
-            (streq(bus_model, "pci-bridge") || streq(bus_model, "pcie-to-pci-bridge"))) {
-            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, a, "slot", sslot,
-                           "Invalid PCI address %s. slot must be >= 1", addr);
-            dc_chk_hint(c, "slot 0 of a %s is its own", bus_model);
-            continue;
-        }
-        bool is_pci_ctrl = dc_xml_is(d, "controller") && prop_is(d, "type", "pci");
-        _cleanup_free_ char *own_model = is_pci_ctrl ? dc_xml_prop(d, "model") : NULL;
-        const char *needs = NULL;
-        if (bus_model && own_model && !controller_fits_bus(own_model, bus_model))
-            needs = own_model;
-        else if (bus_model && !is_pci_ctrl &&
-                 (streq(bus_model, "pcie-switch-upstream-port") ||
-                  streq(bus_model, "pcie-expander-bus")))
-            needs = endpoint_kind(d);
-        if (needs) {
-            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, a, "bus", sbus,
-                           "The device at PCI address %s cannot be plugged into the PCI controller "
-                           "with index='%llu'. It requires a controller that accepts a %s.",
-                           addr, p.bus, needs);
-            dc_chk_hint(c, "bus %llu is a %s", p.bus, bus_model);
-            continue;
-        }
         bool dup = reserved_by_machine(c, d, &p);
         for (size_t i = 0; i < n && !dup; i++)
             if (v[i].dom == p.dom && v[i].bus == p.bus && v[i].slot == p.slot && v[i].fn == p.fn)
                 dup = true;
         if (dup) {
-            dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, a, NULL, NULL,
+            dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, a, NULL, NULL,
                            "Attempted double use of PCI Address %s", addr);
             dc_chk_hint(c, "another device (or the machine's chipset) is at that address; give "
                            "each device its own slot or function, or drop the <address>");
@@ -929,7 +973,7 @@ static void nic_off_pci(chk *c, xmlNodePtr d)
         return;
     if (!dc_chk_has_type(c, t) || dc_qemu_is_pci_type(c->qemu, t))
         return;
-    dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, m, "type", t,
+    dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, m, "type", t,
                    "interface model '%s' is not a PCI device, but libvirt places NICs on the PCI "
                    "bus of machine %s",
                    t, c->caps->machine);
@@ -947,7 +991,7 @@ static void rule_pci_unplaceable(chk *c)
     pci_root root = machine_pci_root(c);
     if (root != ROOT_PCI && root != ROOT_PCIE)
         return;
-    dc_chk_mark(c, "pci-topology");
+    dc_chk_mark(c, DC_RULE_PCI_TOPOLOGY);
     FOREACH_DEVICE(c, d)
     {
         nic_off_pci(c, d);
@@ -960,7 +1004,7 @@ static void rule_pci_unplaceable(chk *c)
             what = "interface model 'usb-net'";
         if (!what)
             continue;
-        dc_chk_finding(c, "pci-topology", DC_SEVERITY_ERROR, d, NULL, NULL,
+        dc_chk_finding(c, DC_RULE_PCI_TOPOLOGY, DC_SEVERITY_ERROR, d, NULL, NULL,
                        "Cannot automatically add a new PCI bus for a device with connect flags 00");
         dc_chk_hint(c, "libvirt 9.0 cannot place a %s on its own; give it an explicit <address>",
                     what);
@@ -975,10 +1019,10 @@ static void rule_iommu(chk *c)
     xmlNodePtr iommu = dc_xml_child(dc_xml_child(c->root, "devices"), "iommu");
     if (!iommu)
         return;
-    dc_chk_mark(c, "iommu");
+    dc_chk_mark(c, DC_RULE_IOMMU);
     if (count_devices(c, "iommu") > 1) {
         xmlNodePtr second = dc_xml_next(iommu, "iommu");
-        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, second, NULL, NULL,
+        dc_chk_finding(c, DC_RULE_IOMMU, DC_SEVERITY_ERROR, second, NULL, NULL,
                        "only a single IOMMU device is supported");
     }
     _cleanup_free_ char *model = dc_xml_prop(iommu, "model");
@@ -987,20 +1031,20 @@ static void rule_iommu(chk *c)
     bool intel = streq(model, "intel"), smmu = streq(model, "smmuv3"),
          virtio = streq(model, "virtio");
     if (intel && !c->q35)
-        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, iommu, "model", model,
+        dc_chk_finding(c, DC_RULE_IOMMU, DC_SEVERITY_ERROR, iommu, "model", model,
                        "IOMMU device: 'intel' is only supported with Q35 machines");
     else if (smmu && !c->arm_virt)
-        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, iommu, "model", model,
+        dc_chk_finding(c, DC_RULE_IOMMU, DC_SEVERITY_ERROR, iommu, "model", model,
                        "IOMMU device: 'smmuv3' is only supported with ARM Virt machines");
     else if (virtio && !c->q35 && !c->arm_virt)
-        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, iommu, "model", model,
+        dc_chk_finding(c, DC_RULE_IOMMU, DC_SEVERITY_ERROR, iommu, "model", model,
                        "IOMMU device: 'virtio' is only supported with Q35 and ARM Virt machines");
     else if (virtio && !dc_xml_child(dc_xml_child(c->root, "features"), "acpi"))
-        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, iommu, "model", model,
+        dc_chk_finding(c, DC_RULE_IOMMU, DC_SEVERITY_ERROR, iommu, "model", model,
                        "IOMMU device: 'virtio' requires ACPI");
     else if (c->qemu && ((intel && !dc_chk_has_type(c, "intel-iommu")) ||
                          (virtio && !dc_chk_has_type(c, "virtio-iommu-pci"))))
-        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, iommu, "model", model,
+        dc_chk_finding(c, DC_RULE_IOMMU, DC_SEVERITY_ERROR, iommu, "model", model,
                        "IOMMU device: '%s' is not supported with this QEMU binary", model);
 
     /* QEMU refuses VFIO devices behind an Intel IOMMU that does not report its mappings. */
@@ -1008,7 +1052,7 @@ static void rule_iommu(chk *c)
         FOREACH_DEVICE(c, d)
         {
             if (dc_xml_is(d, "hostdev") && prop_is(d, "type", "pci")) {
-                dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, d, NULL, NULL,
+                dc_chk_finding(c, DC_RULE_IOMMU, DC_SEVERITY_ERROR, d, NULL, NULL,
                                "a PCI host device behind the Intel IOMMU requires caching mode");
                 dc_chk_hint(c, "set <driver caching_mode='on'/> on the <iommu>");
                 break;
@@ -1021,7 +1065,7 @@ static void rule_iommu(chk *c)
         return;
     if (!intel) {
         if (drv->properties)
-            dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, drv, NULL, NULL,
+            dc_chk_finding(c, DC_RULE_IOMMU, DC_SEVERITY_ERROR, drv, NULL, NULL,
                            "iommu model '%s' doesn't support additional attributes", model);
         return;
     }
@@ -1029,24 +1073,24 @@ static void rule_iommu(chk *c)
         dc_xml_prop(dc_xml_child(dc_xml_child(c->root, "features"), "ioapic"), "driver");
     bool intremap = prop_is(drv, "intremap", "on"), eim = prop_is(drv, "eim", "on");
     if (intremap && !(ioapic && streq(ioapic, "qemu"))) {
-        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, drv, "intremap", "on",
+        dc_chk_finding(c, DC_RULE_IOMMU, DC_SEVERITY_ERROR, drv, "intremap", "on",
                        "IOMMU interrupt remapping requires split I/O APIC (ioapic driver='qemu')");
         dc_chk_hint(c, "add <ioapic driver='qemu'/> to <features>");
     }
     if (eim && !intremap) {
-        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, drv, "eim", "on",
+        dc_chk_finding(c, DC_RULE_IOMMU, DC_SEVERITY_ERROR, drv, "eim", "on",
                        "IOMMU eim requires interrupt remapping to be enabled");
         dc_chk_hint(c, "set intremap='on' as well");
     } else if (eim && !c->kvm) {
         /* QEMU refuses at start: TCG has no split kernel irqchip. */
-        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, drv, "eim", "on",
+        dc_chk_finding(c, DC_RULE_IOMMU, DC_SEVERITY_ERROR, drv, "eim", "on",
                        "eim=on requires accel=kvm,kernel-irqchip=split");
         dc_chk_hint(c, "extended interrupt mode needs type='kvm'; drop eim='on' under TCG");
     }
     unsigned long long aw;
     _cleanup_free_ char *saw = dc_xml_prop(drv, "aw_bits");
     if (saw && parse_num(saw, &aw) && aw != 39 && aw != 48)
-        dc_chk_finding(c, "iommu", DC_SEVERITY_ERROR, drv, "aw_bits", saw,
+        dc_chk_finding(c, DC_RULE_IOMMU, DC_SEVERITY_ERROR, drv, "aw_bits", saw,
                        "Supported values for aw-bits are: 39, 48");
 }
 

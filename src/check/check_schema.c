@@ -2355,6 +2355,77 @@ static int validate_doc(dc_schema *s, xmlDocPtr doc, collector *raw, size_t *ret
     return rc;
 }
 
+/* libxml2's own errors of a document the model found nothing in; returns the new count. */
+static size_t add_raw_errors(const collector *raw, out_error *out, size_t n, size_t *total)
+{
+    /*
+     * The model found nothing: libxml2's own errors, reworded, one per element.
+     * (When it did find something, those are the errors: libxml2's are then
+     * mostly its backtracking showing, blaming a <devices> or a sibling.)
+     */
+    xmlNodePtr seen[RAW_MAX];
+    size_t nseen = 0;
+    bool any_node = false;
+    for (size_t i = 0; i < raw->n; i++)
+        any_node = any_node || element_of(raw->v[i].node);
+    for (size_t i = 0; i < raw->n; i++) {
+        const raw_error *r = &raw->v[i], *wording = r;
+        xmlNodePtr node = element_of(r->node);
+        if (!node && r->code == XML_RELAXNG_ERR_INTEREXTRA && i + 1 < raw->n &&
+            (node = interleave_extra(r, element_of(raw->v[i + 1].node)))) {
+            /* "Extra element vcpu in interleave" has no node; the next error's says where. */
+        } else if (!node && any_node) {
+            continue;
+        }
+        bool skip = false;
+        for (size_t k = 0; node && !skip && k < nseen; k++)
+            skip = seen[k] == node;
+        if (skip)
+            continue;
+        if (node)
+            seen[nseen++] = node;
+        (*total)++;
+        out[n].e = (dc_schema_error){
+            .line = line_of(node),
+            .xpath = node ? xpath_of(node, NULL) : xstrdup("/"),
+            .message = reword(wording, node),
+        };
+        out[n].order = n;
+        n++;
+    }
+    return n;
+}
+
+/* One error for the whole document: validation stopped (rc 2), or nothing else said why. */
+static size_t add_document_error(xmlDocPtr doc, int rc, size_t elements, out_error *out, size_t n,
+                                 size_t *total)
+{
+    if (rc == 2) {
+        xmlNodePtr root = xmlDocGetRootElement(doc);
+        (*total)++;
+        out[n].e = (dc_schema_error){
+            .line = line_of(root),
+            .xpath = root ? xpath_of(root, NULL) : xstrdup("/"),
+            .message = xasprintf("Schema validation of this document (%zu elements) was "
+                                 "stopped after %d s; it was not fully checked.",
+                                 elements, VALIDATE_BUDGET_MS / 1000),
+        };
+        out[n].order = n;
+        n++;
+    } else if (n == 0) {
+        xmlNodePtr root = xmlDocGetRootElement(doc);
+        (*total)++;
+        out[n].e = (dc_schema_error){
+            .line = line_of(root),
+            .xpath = root ? xpath_of(root, NULL) : xstrdup("/"),
+            .message = xstrdup("The document does not match libvirt's domain schema."),
+        };
+        out[n].order = n;
+        n++;
+    }
+    return n;
+}
+
 int dc_schema_validate(dc_schema *s, xmlDocPtr doc, dc_schema_error **ret, size_t *ret_n)
 {
     collector *raw = xcalloc(1, sizeof(*raw));
@@ -2381,68 +2452,10 @@ int dc_schema_validate(dc_schema *s, xmlDocPtr doc, dc_schema_error **ret, size_
         };
         out[n].order = n;
     }
-    if (rc == 1 && f->n == 0) {
-        /*
-         * The model found nothing: libxml2's own errors, reworded, one per element.
-         * (When it did find something, those are the errors: libxml2's are then
-         * mostly its backtracking showing, blaming a <devices> or a sibling.)
-         */
-        xmlNodePtr seen[RAW_MAX];
-        size_t nseen = 0;
-        bool any_node = false;
-        for (size_t i = 0; i < raw->n; i++)
-            any_node = any_node || element_of(raw->v[i].node);
-        for (size_t i = 0; i < raw->n; i++) {
-            const raw_error *r = &raw->v[i], *wording = r;
-            xmlNodePtr node = element_of(r->node);
-            if (!node && r->code == XML_RELAXNG_ERR_INTEREXTRA && i + 1 < raw->n &&
-                (node = interleave_extra(r, element_of(raw->v[i + 1].node)))) {
-                /* "Extra element vcpu in interleave" has no node; the next error's says where. */
-            } else if (!node && any_node) {
-                continue;
-            }
-            bool skip = false;
-            for (size_t k = 0; node && !skip && k < nseen; k++)
-                skip = seen[k] == node;
-            if (skip)
-                continue;
-            if (node)
-                seen[nseen++] = node;
-            total++;
-            out[n].e = (dc_schema_error){
-                .line = line_of(node),
-                .xpath = node ? xpath_of(node, NULL) : xstrdup("/"),
-                .message = reword(wording, node),
-            };
-            out[n].order = n;
-            n++;
-        }
-    }
-    if (rc > 0) {
-        if (rc == 2) {
-            xmlNodePtr root = xmlDocGetRootElement(doc);
-            total++;
-            out[n].e = (dc_schema_error){
-                .line = line_of(root),
-                .xpath = root ? xpath_of(root, NULL) : xstrdup("/"),
-                .message = xasprintf("Schema validation of this document (%zu elements) was "
-                                     "stopped after %d s; it was not fully checked.",
-                                     elements, VALIDATE_BUDGET_MS / 1000),
-            };
-            out[n].order = n;
-            n++;
-        } else if (n == 0) {
-            xmlNodePtr root = xmlDocGetRootElement(doc);
-            total++;
-            out[n].e = (dc_schema_error){
-                .line = line_of(root),
-                .xpath = root ? xpath_of(root, NULL) : xstrdup("/"),
-                .message = xstrdup("The document does not match libvirt's domain schema."),
-            };
-            out[n].order = n;
-            n++;
-        }
-    }
+    if (rc == 1 && f->n == 0)
+        n = add_raw_errors(raw, out, n, &total);
+    if (rc > 0)
+        n = add_document_error(doc, rc, elements, out, n, &total);
     for (size_t i = 0; i < f->n; i++)
         free(f->v[i].attr);
     free(f);

@@ -34,7 +34,7 @@ static bool transitional_model(const char *model)
  * has no transitional CCW device at all) and, for kinds no other rule looks
  * at, PCI.
  */
-static void virtio_model_device(chk *c, const char *rule, xmlNodePtr dev, xmlNodePtr mnode,
+static void virtio_model_device(chk *c, dc_rule rule, xmlNodePtr dev, xmlNodePtr mnode,
                                 const char *attr, const char *model, const char *base,
                                 bool check_pci)
 {
@@ -112,11 +112,11 @@ static bool iothread_defined(const dc_strv *ids, const char *id)
 
 static void rule_domain(chk *c)
 {
-    dc_chk_mark(c, "domain-config");
+    dc_chk_mark(c, DC_RULE_DOMAIN_CONFIG);
     xmlNodePtr name = dc_xml_child(c->root, "name");
     _cleanup_free_ char *n = dc_xml_text(name);
     if (n && strchr(n, '/'))
-        dc_chk_finding(c, "domain-config", DC_SEVERITY_ERROR, name, NULL, n,
+        dc_chk_finding(c, DC_RULE_DOMAIN_CONFIG, DC_SEVERITY_ERROR, name, NULL, n,
                        "name %s cannot contain '/'", n);
 }
 
@@ -145,7 +145,7 @@ static bool serial_safe(const char *s)
 
 static void disk_one(chk *c, xmlNodePtr d, const dc_strv *iothreads)
 {
-    const char *R = "disk-config";
+    const dc_rule R = DC_RULE_DISK_CONFIG;
     _cleanup_free_ char *device = dc_xml_prop(d, "device");
     _cleanup_free_ char *type = dc_xml_prop(d, "type");
     _cleanup_free_ char *model = dc_xml_prop(d, "model");
@@ -220,7 +220,7 @@ static void disk_one(chk *c, xmlNodePtr d, const dc_strv *iothreads)
 
 static void rule_disks(chk *c, xmlNodePtr devices, const dc_strv *iothreads)
 {
-    dc_chk_mark(c, "disk-config");
+    dc_chk_mark(c, DC_RULE_DISK_CONFIG);
     /* target dev -> the last disk with it, so duplicates cost one lookup each */
     xmlHashTablePtr seen = xmlHashCreate(64);
     for (xmlNodePtr d = dc_xml_child(devices, "disk"); d; d = dc_xml_next(d, "disk")) {
@@ -233,7 +233,7 @@ static void rule_disks(chk *c, xmlNodePtr devices, const dc_strv *iothreads)
         if (prev) {
             _cleanup_free_ char *s1 = disk_source(prev);
             _cleanup_free_ char *s2 = disk_source(d);
-            dc_chk_finding(c, "disk-config", DC_SEVERITY_ERROR, t, "dev", dev,
+            dc_chk_finding(c, DC_RULE_DISK_CONFIG, DC_SEVERITY_ERROR, t, "dev", dev,
                            "target '%s' duplicated for disk sources '%s' and '%s'", dev, s1, s2);
         }
         /* AddEntry for a new key: only it grows the table (UpdateEntry does not). */
@@ -249,7 +249,7 @@ static void rule_disks(chk *c, xmlNodePtr devices, const dc_strv *iothreads)
 
 static void rule_controllers(chk *c, xmlNodePtr devices, const dc_strv *iothreads)
 {
-    const char *R = "controller-config";
+    const dc_rule R = DC_RULE_CONTROLLER_CONFIG;
     dc_chk_mark(c, R);
     for (xmlNodePtr d = dc_xml_child(devices, "controller"); d; d = dc_xml_next(d, "controller")) {
         _cleanup_free_ char *type = dc_xml_prop(d, "type");
@@ -299,7 +299,7 @@ static bool virtio_net_model(const char *m)
 
 static void rule_interfaces(chk *c, xmlNodePtr devices)
 {
-    const char *R = "interface-config";
+    const dc_rule R = DC_RULE_INTERFACE_CONFIG;
     dc_chk_mark(c, R);
     for (xmlNodePtr d = dc_xml_child(devices, "interface"); d; d = dc_xml_next(d, "interface")) {
         _cleanup_free_ char *type = dc_xml_prop(d, "type");
@@ -367,7 +367,7 @@ static void rule_interfaces(chk *c, xmlNodePtr devices)
 
 static void rule_inputs(chk *c, xmlNodePtr devices)
 {
-    const char *R = "input-config";
+    const dc_rule R = DC_RULE_INPUT_CONFIG;
     dc_chk_mark(c, R);
     for (xmlNodePtr d = dc_xml_child(devices, "input"); d; d = dc_xml_next(d, "input")) {
         _cleanup_free_ char *type = dc_xml_prop(d, "type");
@@ -399,7 +399,7 @@ static void rule_inputs(chk *c, xmlNodePtr devices)
 
 static void rule_videos(chk *c, xmlNodePtr devices)
 {
-    const char *R = "video-config";
+    const dc_rule R = DC_RULE_VIDEO_CONFIG;
     dc_chk_mark(c, R);
     xmlNodePtr primary = NULL;
     size_t n = 0;
@@ -430,7 +430,7 @@ static void rule_videos(chk *c, xmlNodePtr devices)
 
 static void rule_sounds(chk *c, xmlNodePtr devices)
 {
-    const char *R = "sound-config";
+    const dc_rule R = DC_RULE_SOUND_CONFIG;
     dc_chk_mark(c, R);
     for (xmlNodePtr d = dc_xml_child(devices, "sound"); d; d = dc_xml_next(d, "sound")) {
         _cleanup_free_ char *model = dc_xml_prop(d, "model");
@@ -459,7 +459,7 @@ static void rule_sounds(chk *c, xmlNodePtr devices)
 
 static void rule_tpms(chk *c, xmlNodePtr devices)
 {
-    const char *R = "tpm-config";
+    const dc_rule R = DC_RULE_TPM_CONFIG;
     dc_chk_mark(c, R);
     size_t n = 0, proxies = 0;
     xmlNodePtr last = NULL;
@@ -486,7 +486,7 @@ static void rule_tpms(chk *c, xmlNodePtr devices)
 
 static void rule_filesystems(chk *c, xmlNodePtr devices)
 {
-    const char *R = "filesystem-config";
+    const dc_rule R = DC_RULE_FILESYSTEM_CONFIG;
     dc_chk_mark(c, R);
     for (xmlNodePtr d = dc_xml_child(devices, "filesystem"); d; d = dc_xml_next(d, "filesystem")) {
         _cleanup_free_ char *type = dc_xml_prop(d, "type");
@@ -504,7 +504,7 @@ static void rule_filesystems(chk *c, xmlNodePtr devices)
 
 static void rule_other(chk *c, xmlNodePtr devices)
 {
-    const char *R = "device-config";
+    const dc_rule R = DC_RULE_DEVICE_CONFIG;
     dc_chk_mark(c, R);
     static const struct {
         const char *element, *base;

@@ -435,7 +435,8 @@ static void json_host_resources(json_object *root, dc_hostinfo *h)
     h->numad = jtri(root, "numad");
 }
 
-static void json_host(json_object *root, dc_hostinfo *h)
+/* "cpu" */
+static void json_host_cpu(json_object *root, dc_hostinfo *h)
 {
     json_object *cpu = dc_json_get_object(root, "cpu");
     h->cpu.arch = jstr(cpu, "arch");
@@ -455,7 +456,11 @@ static void json_host(json_object *root, dc_hostinfo *h)
     h->cpu.vmx = dc_json_get_bool(cpu, "vmx", false);
     h->cpu.svm = dc_json_get_bool(cpu, "svm", false);
     h->cpu.flags = jstrs(cpu, "flags");
+}
 
+/* "kvm" */
+static void json_host_kvm(json_object *root, dc_hostinfo *h)
+{
     json_object *k = dc_json_get_object(root, "kvm");
     h->kvm.exists = dc_json_get_bool(k, "present", false);
     h->kvm.usable = dc_json_get_bool(k, "usable", false);
@@ -473,7 +478,11 @@ static void json_host(json_object *root, dc_hostinfo *h)
     h->kvm.sev_snp = dc_json_get_bool(sg, "sevSNP", false);
     h->kvm.tdx = dc_json_get_bool(sg, "tdx", false);
     h->kvm.s390_pv = dc_json_get_bool(sg, "s390PV", false);
+}
 
+/* "topology": the NUMA cells */
+static void json_host_numa(json_object *root, dc_hostinfo *h)
+{
     json_object *t = dc_json_get_object(root, "topology");
     h->numa.available = dc_json_get_bool(t, "numa", false);
     h->numa.memory_kib = (unsigned long long)jint(t, "memoryKiB", 0, 0, INT64_MAX);
@@ -519,7 +528,11 @@ static void json_host(json_object *root, dc_hostinfo *h)
             };
         }
     }
+}
 
+/* "pci" */
+static void json_host_pci(json_object *root, dc_hostinfo *h)
+{
     json_object *pci = dc_json_get_array(root, "pci");
     h->pci_known = pci != NULL;
     h->pci = xcalloc(jlen(pci) ? jlen(pci) : 1, sizeof(dc_pci_device));
@@ -549,7 +562,11 @@ static void json_host(json_object *root, dc_hostinfo *h)
         o->sriov_numvfs = sriov ? (int)jint(sriov, "numvfs", -1, -1, INT_MAX) : -1;
         o->physfn = jstr(d, "physfn");
     }
+}
 
+/* "vfio" */
+static void json_host_vfio(json_object *root, dc_hostinfo *h)
+{
     json_object *v = dc_json_get_object(root, "vfio");
     h->vfio.dev_vfio = dc_json_get_bool(v, "devVfio", false);
     h->vfio.dev_iommu = dc_json_get_bool(v, "devIommu", false);
@@ -566,7 +583,11 @@ static void json_host(json_object *root, dc_hostinfo *h)
         o->devices = jstrs(g, "devices");
         o->culprits = jstrs(g, "culprits");
     }
+}
 
+/* "usb" */
+static void json_host_usb(json_object *root, dc_hostinfo *h)
+{
     json_object *usb = dc_json_get_array(root, "usb");
     h->usb_known = usb != NULL;
     h->usb = xcalloc(jlen(usb) ? jlen(usb) : 1, sizeof(dc_usb_device));
@@ -584,6 +605,16 @@ static void json_host(json_object *root, dc_hostinfo *h)
             .product = jstr(u, "productName"),
         };
     }
+}
+
+static void json_host(json_object *root, dc_hostinfo *h)
+{
+    json_host_cpu(root, h);
+    json_host_kvm(root, h);
+    json_host_numa(root, h);
+    json_host_pci(root, h);
+    json_host_vfio(root, h);
+    json_host_usb(root, h);
     h->render_nodes = (int)jint(root, "renderNodes", -1, -1, INT_MAX);
     json_object *tpm = dc_json_get(root, "tpmDevice");
     h->tpm_device =

@@ -566,61 +566,53 @@ typedef struct parser {
     bool seen[L_MAX];
 } parser;
 
-/* One line; returns NULL or what is wrong with it (a static string or *ret_alloc). */
-static const char *parse_line(parser *ps, words *ws, char **ret_alloc)
+/* An 'unavail' or 'mfeat' line: the lists inside a cpu or model belong to it. */
+static const char *parse_sublist(parser *ps, words *ws)
 {
     const char *tag = ws->w[0];
-    if (!tag)
-        return "a line without a tag";
-    line_kind k = L_MAX;
-    for (size_t i = 0; i < L_MAX; i++)
-        if (streq(tag, line_kinds[i].tag))
-            k = (line_kind)i;
-    /* The lists inside a cpu or model belong to it. */
-    if (streq(tag, "unavail") || streq(tag, "mfeat")) {
-        bool unavail = tag[0] == 'u';
-        if (ps->last != (unavail ? L_CPU : L_MODEL))
-            return unavail ? "an 'unavail' line outside a cpu" : "an 'mfeat' line outside a model";
-        if (ws->n != 2 || !ws->w[1])
-            return unavail ? "malformed 'unavail' line" : "malformed 'mfeat' line";
-        dc_strv_add(unavail ? &ps->cpu->unavailable : &ps->model->features, ws->w[1]);
-        return NULL;
-    }
-    if (k == L_MAX)
-        return "unexpected line";
-    if (ws->n != line_kinds[k].nwords) {
-        *ret_alloc = xasprintf("malformed '%s' line (%zu words, expected %zu)", tag, ws->n,
-                               line_kinds[k].nwords);
+    bool unavail = tag[0] == 'u';
+    if (ps->last != (unavail ? L_CPU : L_MODEL))
+        return unavail ? "an 'unavail' line outside a cpu" : "an 'mfeat' line outside a model";
+    if (ws->n != 2 || !ws->w[1])
+        return unavail ? "malformed 'unavail' line" : "malformed 'mfeat' line";
+    dc_strv_add(unavail ? &ps->cpu->unavailable : &ps->model->features, ws->w[1]);
+    return NULL;
+}
+
+/* An 'accel NAME' line, opening the kvm or the tcg section. */
+static const char *parse_accel(parser *ps, words *ws, char **ret_alloc)
+{
+    const char *name = ws->w[1] ? ws->w[1] : "";
+    int want = streq(name, "kvm") ? 1 : streq(name, "tcg") ? 2 : 0;
+    if (!want)
+        return "an accel section other than kvm or tcg";
+    if (want <= ps->section) {
+        *ret_alloc = xasprintf("repeated 'accel %s' section", name);
         return *ret_alloc;
     }
-    if (k == L_ACCEL) {
-        const char *name = ws->w[1] ? ws->w[1] : "";
-        int want = streq(name, "kvm") ? 1 : streq(name, "tcg") ? 2 : 0;
-        if (!want)
-            return "an accel section other than kvm or tcg";
-        if (want <= ps->section) {
-            *ret_alloc = xasprintf("repeated 'accel %s' section", name);
-            return *ret_alloc;
-        }
-        if (want != ps->section + 1)
-            return "the 'accel tcg' section before 'accel kvm'";
-        if (ps->a && !ps->seen[L_HOSTMODEL])
-            return "an accel section without a 'hostmodel' line";
-        take_host_model_lists(ps->a, &ps->req, &ps->dis);
-        dc_qemu_accel *a = want == 1 ? &ps->c->kvm : &ps->c->tcg;
-        if (!num_bool(ws->w[2], &a->probed) || !num_bool(ws->w[3], &a->have_cpu_defs) ||
-            !num_bool(ws->w[4], &a->hyperv_valid) || !num_uint(ws->w[5], &a->phys_bits))
-            return "bad number in an 'accel' line";
-        ps->a = a;
-        ps->section = want;
-        ps->cpu = NULL;
-        ps->model = NULL;
-        ps->cpus_alloc = ps->machines_alloc = ps->models_alloc = 0;
-        memset(ps->seen, 0, sizeof(ps->seen));
-        ps->seen[L_ACCEL] = true;
-        ps->last = L_ACCEL;
-        return NULL;
-    }
+    if (want != ps->section + 1)
+        return "the 'accel tcg' section before 'accel kvm'";
+    if (ps->a && !ps->seen[L_HOSTMODEL])
+        return "an accel section without a 'hostmodel' line";
+    take_host_model_lists(ps->a, &ps->req, &ps->dis);
+    dc_qemu_accel *a = want == 1 ? &ps->c->kvm : &ps->c->tcg;
+    if (!num_bool(ws->w[2], &a->probed) || !num_bool(ws->w[3], &a->have_cpu_defs) ||
+        !num_bool(ws->w[4], &a->hyperv_valid) || !num_uint(ws->w[5], &a->phys_bits))
+        return "bad number in an 'accel' line";
+    ps->a = a;
+    ps->section = want;
+    ps->cpu = NULL;
+    ps->model = NULL;
+    ps->cpus_alloc = ps->machines_alloc = ps->models_alloc = 0;
+    memset(ps->seen, 0, sizeof(ps->seen));
+    ps->seen[L_ACCEL] = true;
+    ps->last = L_ACCEL;
+    return NULL;
+}
+
+/* Whether a line of kind k may come here (section, grouping, order); records it when so. */
+static const char *check_order(parser *ps, line_kind k, const char *tag, char **ret_alloc)
+{
     if ((k < L_ACCEL) != (ps->section == 0)) {
         *ret_alloc = xasprintf(k < L_ACCEL ? "a '%s' line inside an accel section"
                                            : "a '%s' line before the accel sections",
@@ -639,22 +631,210 @@ static const char *parse_line(parser *ps, words *ws, char **ret_alloc)
         }
     ps->seen[k] = true;
     ps->last = (int)k;
+    return NULL;
+}
 
-    dc_qemu_caps *c = ps->c;
-    dc_qemu_accel *a = ps->a;
-    switch (k) {
-    case L_KEY:
-        if (!ws->w[1] || !ws->w[2])
-            return "malformed 'key' line";
-        if (ps->key.names.n == DC_CACHE_MAX_KEYS)
-            return "too many 'key' lines";
-        if (dc_strv_contains(&ps->key.names, ws->w[1])) {
-            *ret_alloc = xasprintf("repeated key '%s'", ws->w[1]);
+/* The 'flags' line: QEMU's yes/no answers and a few numbers, in a fixed order. */
+static const char *parse_flags(dc_qemu_caps *c, words *ws, char **ret_alloc)
+{
+    bool *b[] = {&c->kvm_enabled,
+                 &c->schema_sdl,
+                 &c->schema_egl_headless,
+                 &c->schema_dbus,
+                 &c->schema_netdev_user,
+                 &c->schema_netdev_stream,
+                 &c->schema_vdagent,
+                 &c->cl_spice,
+                 &c->cl_async_teardown,
+                 &c->have_tpm_query,
+                 &c->gic_valid,
+                 NULL,
+                 NULL,
+                 &c->sev_valid,
+                 NULL,
+                 NULL,
+                 &c->sgx_valid,
+                 &c->sgx_flc,
+                 &c->sgx_sgx1,
+                 &c->sgx_sgx2,
+                 NULL,
+                 &c->max_cpu_migratable,
+                 &c->none_machine_cgs,
+                 &c->pc_machine_i8042,
+                 &c->memfd_hugetlb};
+    static_assert(ELEMENTSOF(b) == 25, "the flags line has 25 numbers");
+    unsigned *u[] = {[11] = &c->gic_kernel,
+                     [12] = &c->gic_emulated,
+                     [14] = &c->sev_cbitpos,
+                     [15] = &c->sev_reduced_phys_bits};
+    for (size_t i = 0; i < ELEMENTSOF(b); i++) {
+        const char *s = ws->w[i + 1];
+        bool ok = b[i]                        ? num_bool(s, b[i])
+                  : i < ELEMENTSOF(u) && u[i] ? num_uint(s, u[i])
+                                              : num_u64(s, &c->sgx_section_size);
+        if (!ok) {
+            *ret_alloc = xasprintf("bad number %zu in the 'flags' line", i + 1);
             return *ret_alloc;
         }
-        dc_strv_add(&ps->key.names, ws->w[1]);
-        dc_strv_add(&ps->key.values, ws->w[2]);
-        return NULL;
+    }
+    return NULL;
+}
+
+/* A 'machine' line of the section. */
+static const char *parse_machine(parser *ps, words *ws)
+{
+    dc_qemu_accel *a = ps->a;
+    dc_qemu_machine m = {0};
+    if (!num_uint(ws->w[1], &m.cpu_max) || !num_bool(ws->w[2], &m.is_default) ||
+        !num_bool(ws->w[3], &m.deprecated) || !num_range(ws->w[4], -1, 1, &m.acpi))
+        return "bad number in a 'machine' line";
+    if (!ws->w[5])
+        return "a 'machine' line without a name";
+    if (a->nmachines == ps->machines_alloc) {
+        ps->machines_alloc = ps->machines_alloc ? ps->machines_alloc * 2 : 64;
+        a->machines = xrealloc(a->machines, ps->machines_alloc * sizeof(*a->machines));
+    }
+    m.name = xstrdup(ws->w[5]);
+    m.alias = dupn(ws->w[6]);
+    m.default_cpu_type = dupn(ws->w[7]);
+    a->machines[a->nmachines++] = m;
+    return NULL;
+}
+
+/* A 'cpu' line: a CPU definition of the section (its 'unavail' lines follow). */
+static const char *parse_cpu(parser *ps, words *ws)
+{
+    dc_qemu_accel *a = ps->a;
+    dc_qemu_cpudef d = {0};
+    if (!num_range(ws->w[1], -1, 1, &d.usable) || !num_bool(ws->w[2], &d.deprecated))
+        return "bad number in a 'cpu' line";
+    if (!ws->w[3])
+        return "a 'cpu' line without a name";
+    if (a->ncpus == ps->cpus_alloc) {
+        ps->cpus_alloc = ps->cpus_alloc ? ps->cpus_alloc * 2 : 64;
+        a->cpus = xrealloc(a->cpus, ps->cpus_alloc * sizeof(*a->cpus));
+    }
+    d.name = xstrdup(ws->w[3]);
+    d.alias_of = dupn(ws->w[4]);
+    d.vendor = dupn(ws->w[5]);
+    d.typename = dupn(ws->w[6]);
+    ps->cpu = &a->cpus[a->ncpus++];
+    *ps->cpu = d;
+    return NULL;
+}
+
+/* A 'model' line: a model's expansion (its 'mfeat' lines follow). */
+static const char *parse_model(parser *ps, words *ws)
+{
+    dc_qemu_accel *a = ps->a;
+    if (!ws->w[1])
+        return "a 'model' line without a name";
+    if (a->nmodels == ps->models_alloc) {
+        ps->models_alloc = ps->models_alloc ? ps->models_alloc * 2 : 64;
+        a->models = xrealloc(a->models, ps->models_alloc * sizeof(*a->models));
+    }
+    ps->model = &a->models[a->nmodels++];
+    *ps->model = (dc_qemu_cpuexp){.name = xstrdup(ws->w[1]), .vendor = dupn(ws->w[2])};
+    return NULL;
+}
+
+/* The section's 'hostmodel' line. */
+static const char *parse_hostmodel(parser *ps, words *ws)
+{
+    dc_qemu_accel *a = ps->a;
+    dc_host_model *hm = &a->host_model;
+    int supported;
+    if (!num_range(ws->w[1], DC_ABSENT, DC_YES, &supported) ||
+        !num_bool(ws->w[2], &hm->fallback_allow) || !num_uint(ws->w[3], &hm->maxphysaddr_limit))
+        return "bad number in a 'hostmodel' line";
+    hm->supported = (dc_tristate)supported;
+    hm->model = dupn(ws->w[4]);
+    hm->vendor = dupn(ws->w[5]);
+    return NULL;
+}
+
+/* One line; returns NULL or what is wrong with it (a static string or *ret_alloc). */
+/* A 'key' line: one input the entry is valid for. */
+static const char *parse_key(parser *ps, words *ws, char **ret_alloc)
+{
+    if (!ws->w[1] || !ws->w[2])
+        return "malformed 'key' line";
+    if (ps->key.names.n == DC_CACHE_MAX_KEYS)
+        return "too many 'key' lines";
+    if (dc_strv_contains(&ps->key.names, ws->w[1])) {
+        *ret_alloc = xasprintf("repeated key '%s'", ws->w[1]);
+        return *ret_alloc;
+    }
+    dc_strv_add(&ps->key.names, ws->w[1]);
+    dc_strv_add(&ps->key.values, ws->w[2]);
+    return NULL;
+}
+
+/* An 'sgx_section' line: one EPC section. */
+static const char *parse_sgx_section(dc_qemu_caps *c, words *ws)
+{
+    unsigned node;
+    unsigned long long size;
+    if (!num_uint(ws->w[1], &node) || !num_u64(ws->w[2], &size))
+        return "bad number in an 'sgx_section' line";
+    c->sgx_sections = xrealloc(c->sgx_sections, (c->sgx_nsections + 1) * sizeof(*c->sgx_sections));
+    c->sgx_sections[c->sgx_nsections].node = node;
+    c->sgx_sections[c->sgx_nsections++].size = size;
+    return NULL;
+}
+
+/* A line adding one string to a list: types, commands, TPM models, hv-* properties, ... */
+static const char *parse_list(parser *ps, line_kind k, words *ws, char **ret_alloc)
+{
+    const char *tag = ws->w[0];
+    dc_qemu_caps *c = ps->c;
+    dc_qemu_accel *a = ps->a;
+    if (!ws->w[1]) {
+        *ret_alloc = xasprintf("malformed '%s' line", tag);
+        return *ret_alloc;
+    }
+    dc_strv *sv = k == L_TYPE        ? &c->types
+                  : k == L_PCITYPE   ? &c->pci_types
+                  : k == L_CMD       ? &c->commands
+                  : k == L_TPM_MODEL ? &c->tpm_models
+                  : k == L_TPM_TYPE  ? &c->tpm_types
+                  : k == L_FALIAS    ? &c->feature_aliases
+                  : k == L_CPUPROP   ? &c->cpu_props
+                  : k == L_HV        ? &a->hyperv
+                  : k == L_HMREQ     ? &ps->req
+                                     : &ps->dis;
+    dc_strv_add(sv, ws->w[1]);
+    return NULL;
+}
+
+static const char *parse_line(parser *ps, words *ws, char **ret_alloc)
+{
+    const char *tag = ws->w[0];
+    if (!tag)
+        return "a line without a tag";
+    line_kind k = L_MAX;
+    for (size_t i = 0; i < L_MAX; i++)
+        if (streq(tag, line_kinds[i].tag))
+            k = (line_kind)i;
+    if (streq(tag, "unavail") || streq(tag, "mfeat"))
+        return parse_sublist(ps, ws);
+    if (k == L_MAX)
+        return "unexpected line";
+    if (ws->n != line_kinds[k].nwords) {
+        *ret_alloc = xasprintf("malformed '%s' line (%zu words, expected %zu)", tag, ws->n,
+                               line_kinds[k].nwords);
+        return *ret_alloc;
+    }
+    if (k == L_ACCEL)
+        return parse_accel(ps, ws, ret_alloc);
+    const char *bad = check_order(ps, k, tag, ret_alloc);
+    if (bad)
+        return bad;
+
+    dc_qemu_caps *c = ps->c;
+    switch (k) {
+    case L_KEY:
+        return parse_key(ps, ws, ret_alloc);
     case L_BINARY:
     case L_TARGET:
     case L_ARCH:
@@ -677,60 +857,10 @@ static const char *parse_line(parser *ps, words *ws, char **ret_alloc)
     case L_PACKAGE:
         c->package = xstrdup(ws->w[1] ? ws->w[1] : "");
         return NULL;
-    case L_FLAGS: {
-        bool *b[] = {&c->kvm_enabled,
-                     &c->schema_sdl,
-                     &c->schema_egl_headless,
-                     &c->schema_dbus,
-                     &c->schema_netdev_user,
-                     &c->schema_netdev_stream,
-                     &c->schema_vdagent,
-                     &c->cl_spice,
-                     &c->cl_async_teardown,
-                     &c->have_tpm_query,
-                     &c->gic_valid,
-                     NULL,
-                     NULL,
-                     &c->sev_valid,
-                     NULL,
-                     NULL,
-                     &c->sgx_valid,
-                     &c->sgx_flc,
-                     &c->sgx_sgx1,
-                     &c->sgx_sgx2,
-                     NULL,
-                     &c->max_cpu_migratable,
-                     &c->none_machine_cgs,
-                     &c->pc_machine_i8042,
-                     &c->memfd_hugetlb};
-        static_assert(ELEMENTSOF(b) == 25, "the flags line has 25 numbers");
-        unsigned *u[] = {[11] = &c->gic_kernel,
-                         [12] = &c->gic_emulated,
-                         [14] = &c->sev_cbitpos,
-                         [15] = &c->sev_reduced_phys_bits};
-        for (size_t i = 0; i < ELEMENTSOF(b); i++) {
-            const char *s = ws->w[i + 1];
-            bool ok = b[i]                        ? num_bool(s, b[i])
-                      : i < ELEMENTSOF(u) && u[i] ? num_uint(s, u[i])
-                                                  : num_u64(s, &c->sgx_section_size);
-            if (!ok) {
-                *ret_alloc = xasprintf("bad number %zu in the 'flags' line", i + 1);
-                return *ret_alloc;
-            }
-        }
-        return NULL;
-    }
-    case L_SGX_SECTION: {
-        unsigned node;
-        unsigned long long size;
-        if (!num_uint(ws->w[1], &node) || !num_u64(ws->w[2], &size))
-            return "bad number in an 'sgx_section' line";
-        c->sgx_sections =
-            xrealloc(c->sgx_sections, (c->sgx_nsections + 1) * sizeof(*c->sgx_sections));
-        c->sgx_sections[c->sgx_nsections].node = node;
-        c->sgx_sections[c->sgx_nsections++].size = size;
-        return NULL;
-    }
+    case L_FLAGS:
+        return parse_flags(c, ws, ret_alloc);
+    case L_SGX_SECTION:
+        return parse_sgx_section(c, ws);
     case L_TYPE:
     case L_PCITYPE:
     case L_CMD:
@@ -740,80 +870,16 @@ static const char *parse_line(parser *ps, words *ws, char **ret_alloc)
     case L_CPUPROP:
     case L_HV:
     case L_HMREQ:
-    case L_HMDIS: {
-        if (!ws->w[1]) {
-            *ret_alloc = xasprintf("malformed '%s' line", tag);
-            return *ret_alloc;
-        }
-        dc_strv *sv = k == L_TYPE        ? &c->types
-                      : k == L_PCITYPE   ? &c->pci_types
-                      : k == L_CMD       ? &c->commands
-                      : k == L_TPM_MODEL ? &c->tpm_models
-                      : k == L_TPM_TYPE  ? &c->tpm_types
-                      : k == L_FALIAS    ? &c->feature_aliases
-                      : k == L_CPUPROP   ? &c->cpu_props
-                      : k == L_HV        ? &a->hyperv
-                      : k == L_HMREQ     ? &ps->req
-                                         : &ps->dis;
-        dc_strv_add(sv, ws->w[1]);
-        return NULL;
-    }
-    case L_MACHINE: {
-        dc_qemu_machine m = {0};
-        if (!num_uint(ws->w[1], &m.cpu_max) || !num_bool(ws->w[2], &m.is_default) ||
-            !num_bool(ws->w[3], &m.deprecated) || !num_range(ws->w[4], -1, 1, &m.acpi))
-            return "bad number in a 'machine' line";
-        if (!ws->w[5])
-            return "a 'machine' line without a name";
-        if (a->nmachines == ps->machines_alloc) {
-            ps->machines_alloc = ps->machines_alloc ? ps->machines_alloc * 2 : 64;
-            a->machines = xrealloc(a->machines, ps->machines_alloc * sizeof(*a->machines));
-        }
-        m.name = xstrdup(ws->w[5]);
-        m.alias = dupn(ws->w[6]);
-        m.default_cpu_type = dupn(ws->w[7]);
-        a->machines[a->nmachines++] = m;
-        return NULL;
-    }
-    case L_CPU: {
-        dc_qemu_cpudef d = {0};
-        if (!num_range(ws->w[1], -1, 1, &d.usable) || !num_bool(ws->w[2], &d.deprecated))
-            return "bad number in a 'cpu' line";
-        if (!ws->w[3])
-            return "a 'cpu' line without a name";
-        if (a->ncpus == ps->cpus_alloc) {
-            ps->cpus_alloc = ps->cpus_alloc ? ps->cpus_alloc * 2 : 64;
-            a->cpus = xrealloc(a->cpus, ps->cpus_alloc * sizeof(*a->cpus));
-        }
-        d.name = xstrdup(ws->w[3]);
-        d.alias_of = dupn(ws->w[4]);
-        d.vendor = dupn(ws->w[5]);
-        d.typename = dupn(ws->w[6]);
-        ps->cpu = &a->cpus[a->ncpus++];
-        *ps->cpu = d;
-        return NULL;
-    }
+    case L_HMDIS:
+        return parse_list(ps, k, ws, ret_alloc);
+    case L_MACHINE:
+        return parse_machine(ps, ws);
+    case L_CPU:
+        return parse_cpu(ps, ws);
     case L_MODEL:
-        if (!ws->w[1])
-            return "a 'model' line without a name";
-        if (a->nmodels == ps->models_alloc) {
-            ps->models_alloc = ps->models_alloc ? ps->models_alloc * 2 : 64;
-            a->models = xrealloc(a->models, ps->models_alloc * sizeof(*a->models));
-        }
-        ps->model = &a->models[a->nmodels++];
-        *ps->model = (dc_qemu_cpuexp){.name = xstrdup(ws->w[1]), .vendor = dupn(ws->w[2])};
-        return NULL;
-    case L_HOSTMODEL: {
-        dc_host_model *hm = &a->host_model;
-        int supported;
-        if (!num_range(ws->w[1], DC_ABSENT, DC_YES, &supported) ||
-            !num_bool(ws->w[2], &hm->fallback_allow) || !num_uint(ws->w[3], &hm->maxphysaddr_limit))
-            return "bad number in a 'hostmodel' line";
-        hm->supported = (dc_tristate)supported;
-        hm->model = dupn(ws->w[4]);
-        hm->vendor = dupn(ws->w[5]);
-        return NULL;
-    }
+        return parse_model(ps, ws);
+    case L_HOSTMODEL:
+        return parse_hostmodel(ps, ws);
     case L_ACCEL:
     case L_MAX:
         break;
@@ -830,8 +896,12 @@ static unsigned line_of(const char *text, size_t off)
     return n;
 }
 
-int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_caps **ret,
-                   char **ret_why)
+/*
+ * The envelope: the header (format version), the end marker and the checksum
+ * line before it. Returns 0 with *ret_tail at the checksum line, -ESTALE for
+ * another format version, -EBADMSG for a damaged entry.
+ */
+static int check_envelope(const char *text, size_t len, const char **ret_tail, char **ret_why)
 {
     /* The header first: an entry of another format is stale, whatever else it holds. */
     const char *nl = memchr(text, '\n', len);
@@ -896,9 +966,13 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
                              line_of(text, (size_t)(tail - text)));
         return -EBADMSG;
     }
+    *ret_tail = tail;
+    return 0;
+}
 
-    /* The body, line by line, after the header. */
-    _cleanup_free_ char *copy = xstrndup(text, (size_t)(tail - text));
+/* The body, line by line after the header, in copy (the entry up to its checksum line). */
+static int parse_body(char *copy, dc_cache_key *ret_key, dc_qemu_caps **ret, char **ret_why)
+{
     parser ps = {.c = xcalloc(1, sizeof(dc_qemu_caps)), .last = -1};
     unsigned lineno = 1;
     const char *err = NULL;
@@ -943,6 +1017,17 @@ int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_
     *ret_key = ps.key;
     *ret = ps.c;
     return 0;
+}
+
+int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_caps **ret,
+                   char **ret_why)
+{
+    const char *tail = NULL;
+    int r = check_envelope(text, len, &tail, ret_why);
+    if (r < 0)
+        return r;
+    _cleanup_free_ char *copy = xstrndup(text, (size_t)(tail - text));
+    return parse_body(copy, ret_key, ret, ret_why);
 }
 
 /* ---- load and store ------------------------------------------------------------ */

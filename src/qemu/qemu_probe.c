@@ -635,7 +635,11 @@ static int session_failure(probe_ctx *ctx, char **ret_msg)
 
 static void publish_facts(tcg_job *j, const dc_qemu_caps *c);
 
-static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
+/*
+ * What the binary is: its version, target, QMP schema, KVM state and QOM
+ * types (the answers everything after depends on).
+ */
+static int probe_identity(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
 {
     ahead(ctx, "query-version", NULL);
     ahead(ctx, "query-target", NULL);
@@ -683,13 +687,17 @@ static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
         strv_from_names(&c->pci_types, pci, "name");
         dc_strv_sort(&c->pci_types);
     }
+    return 0;
+}
 
-    /*
-     * qom-list-properties answers for abstract types too, but qom-list-types
-     * never lists them: the machine and CPU classes below are asked for
-     * without a qom-list-types guard, and an error reply means "absent".
-     */
-    bool x86 = dc_arch_is_x86(c->arch);
+/*
+ * Sends the rest of the session's questions ahead, to be answered in order.
+ * qom-list-properties answers for abstract types too, but qom-list-types
+ * never lists them: the machine and CPU classes below are asked for
+ * without a qom-list-types guard, and an error reply means "absent".
+ */
+static void ask_class_questions(probe_ctx *ctx, const dc_qemu_caps *c, bool x86)
+{
     bool memfd = dc_qemu_has_type(c, "memory-backend-memfd");
     if (memfd)
         ahead(ctx, "qom-list-properties",
@@ -708,6 +716,15 @@ static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
         ahead(ctx, "query-tpm-types", NULL);
     }
     ahead(ctx, "query-command-line-options", NULL);
+}
+
+static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
+{
+    int r = probe_identity(ctx, c, ret_msg);
+    if (r < 0)
+        return r;
+    bool x86 = dc_arch_is_x86(c->arch);
+    ask_class_questions(ctx, c, x86);
     c->memfd_hugetlb = dc_qemu_has_type(c, "memory-backend-memfd") &&
                        qom_has_property(ctx, "memory-backend-memfd", "hugetlb");
     /*

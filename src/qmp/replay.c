@@ -57,6 +57,48 @@ static session *new_session(dc_replay *r)
     return &r->s[r->nsess++];
 }
 
+/* The JSON object at *off (moved past it); NULL with a message when there is none. */
+static json_object *next_object(json_tokener *tok, const char *name, const char *text, size_t len,
+                                size_t *off, char **ret_msg)
+{
+    json_tokener_reset(tok);
+    json_object *o = json_tokener_parse_ex(tok, text + *off, (int)(len - *off));
+    enum json_tokener_error jerr = json_tokener_get_error(tok);
+    if (!o) {
+        *ret_msg = xasprintf("malformed recording %s: line %u: %s", name, line_of(text, *off),
+                             jerr == json_tokener_continue ? "unexpected end of data"
+                                                           : json_tokener_error_desc(jerr));
+        return NULL;
+    }
+    size_t start = *off;
+    *off += json_tokener_get_parse_end(tok);
+    if (!json_object_is_type(o, json_type_object)) {
+        json_object_put(o);
+        *ret_msg = xasprintf("malformed recording %s: line %u: expected a JSON object", name,
+                             line_of(text, start));
+        return NULL;
+    }
+    return o;
+}
+
+/* A command and its reply (taken), in the current session; qmp_capabilities opens a new one. */
+static void record_entry(dc_replay *r, json_object *command, json_object *reply)
+{
+    const char *ex = dc_json_get_string(command, "execute");
+    if (streq(ex, "qmp_capabilities") || r->nsess == 0)
+        new_session(r);
+    if (streq(ex, "query-version") && dc_json_get_object(reply, "return") && !r->version)
+        r->version = json_object_get(dc_json_get(reply, "return"));
+    session *s = &r->s[r->nsess - 1];
+    s->e = xrealloc(s->e, (s->n + 1) * sizeof(entry));
+    json_object *args = dc_json_get_object(command, "arguments");
+    s->e[s->n++] = (entry){
+        .execute = xstrdup(ex),
+        .args = args && json_object_object_length(args) ? json_object_get(args) : NULL,
+        .reply = reply,
+    };
+}
+
 int dc_replay_load_buffer(const char *name, const char *text, size_t len, dc_replay **ret,
                           char **ret_msg)
 {
@@ -75,22 +117,9 @@ int dc_replay_load_buffer(const char *name, const char *text, size_t len, dc_rep
             off++;
             continue;
         }
-        json_tokener_reset(tok);
-        json_object *o = json_tokener_parse_ex(tok, text + off, (int)(len - off));
-        enum json_tokener_error jerr = json_tokener_get_error(tok);
-        if (!o) {
-            *ret_msg = xasprintf("malformed recording %s: line %u: %s", name, line_of(text, off),
-                                 jerr == json_tokener_continue ? "unexpected end of data"
-                                                               : json_tokener_error_desc(jerr));
-            rc = -EBADMSG;
-            break;
-        }
         size_t start = off;
-        off += json_tokener_get_parse_end(tok);
-        if (!json_object_is_type(o, json_type_object)) {
-            json_object_put(o);
-            *ret_msg = xasprintf("malformed recording %s: line %u: expected a JSON object", name,
-                                 line_of(text, start));
+        json_object *o = next_object(tok, name, text, len, &off, ret_msg);
+        if (!o) {
             rc = -EBADMSG;
             break;
         }
@@ -119,19 +148,7 @@ int dc_replay_load_buffer(const char *name, const char *text, size_t len, dc_rep
             rc = -EBADMSG;
             break;
         }
-        const char *ex = dc_json_get_string(pending, "execute");
-        if (streq(ex, "qmp_capabilities") || r->nsess == 0)
-            new_session(r);
-        if (streq(ex, "query-version") && dc_json_get_object(o, "return") && !r->version)
-            r->version = json_object_get(dc_json_get(o, "return"));
-        session *s = &r->s[r->nsess - 1];
-        s->e = xrealloc(s->e, (s->n + 1) * sizeof(entry));
-        json_object *args = dc_json_get_object(pending, "arguments");
-        s->e[s->n++] = (entry){
-            .execute = xstrdup(ex),
-            .args = args && json_object_object_length(args) ? json_object_get(args) : NULL,
-            .reply = o,
-        };
+        record_entry(r, pending, o);
         json_object_put(pending);
         pending = NULL;
     }
