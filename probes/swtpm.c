@@ -29,7 +29,7 @@ static int run_capture(const char *const *argv, char **ret_out)
         return -errno;
     dc_spawn_opts so = {.argv = argv, .stdin_fd = -1, .stdout_fd = p[1], .stderr_fd = -1};
     pid_t pid;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     int rc = dc_spawn(&so, &pid, &msg);
     close(p[1]);
     if (rc < 0) {
@@ -78,10 +78,10 @@ static int run_capture(const char *const *argv, char **ret_out)
 /* The TPM versions in what swtpm_setup --print-capabilities printed; false when unusable. */
 static bool parse_versions(dc_host *host, const char *text, size_t len, const char *what)
 {
-    _cleanup_free_ char *err = NULL;
-    _cleanup_json_ json_object *caps = dc_json_parse(text, len, &err);
-    if (!caps) {
-        dc_host_diag(host, "swtpm", "%s is not JSON: %s", what, err ? err : "empty");
+    _cleanup_error_ dc_error err = DC_ERROR_INIT;
+    _cleanup_json_ json_object *caps = NULL;
+    if (dc_json_parse(text, len, &caps, &err) < 0) {
+        dc_host_diag(host, "swtpm", "%s is not JSON: %s", what, err.message);
         return false;
     }
     json_object *features = dc_json_get_array(caps, "features");

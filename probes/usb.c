@@ -183,10 +183,11 @@ static int probe_usb(dc_host *host)
     size_t n = 0;
 
     if (dc_root_is_live(host->root)) {
-        _cleanup_free_ char *msg = NULL;
+        _cleanup_error_ dc_error msg = DC_ERROR_INIT;
         int r = dc_usb_list_devices(&devs, &n, &msg);
         if (r < 0) {
-            dc_host_diag(host, "usb", "cannot list the USB devices: %s", msg ? msg : strerror(-r));
+            dc_host_diag(host, "usb", "cannot list the USB devices: %s",
+                         msg.message ? msg.message : strerror(-r));
             return 0;
         }
     } else if (list_sysfs(host, &devs, &n) < 0)

@@ -123,7 +123,7 @@ static void fill_device(libusb_device *dev, dc_usb_device *u)
     libusb_close(h);
 }
 
-int dc_usb_list_devices(dc_usb_device **ret, size_t *ret_n, char **ret_msg)
+int dc_usb_list_devices(dc_usb_device **ret, size_t *ret_n, dc_error *err)
 {
     /* No device in sysfs, nothing for libusb to find: skip its thread and netlink set-up. */
     if (!kernel_has_usb_devices()) {
@@ -143,9 +143,8 @@ int dc_usb_list_devices(dc_usb_device **ret, size_t *ret_n, char **ret_msg)
             *ret_n = 0;
             return 0;
         }
-        *ret_msg = xasprintf("libusb could not be initialised: %s (%s)", libusb_strerror(r),
-                             libusb_error_name(r));
-        return errno_from_libusb(r);
+        return dc_error_set(err, errno_from_libusb(r), "libusb could not be initialised: %s (%s)",
+                            libusb_strerror(r), libusb_error_name(r));
     }
 
     libusb_device **list = NULL;
@@ -158,9 +157,9 @@ int dc_usb_list_devices(dc_usb_device **ret, size_t *ret_n, char **ret_msg)
             *ret_n = 0;
             return 0;
         }
-        *ret_msg = xasprintf("libusb could not list the USB devices: %s (%s)", libusb_strerror(e),
-                             libusb_error_name(e));
-        return errno_from_libusb(e);
+        return dc_error_set(err, errno_from_libusb(e),
+                            "libusb could not list the USB devices: %s (%s)", libusb_strerror(e),
+                            libusb_error_name(e));
     }
 
     dc_usb_device *devs = n ? xcalloc((size_t)n, sizeof(*devs)) : NULL;

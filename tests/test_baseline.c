@@ -99,9 +99,9 @@ static dc_fleet_host *open_host(const char *name)
     assert_non_null(root);
     dc_fleet_part part = {.path = path, .recording = rec};
     dc_fleet_host *h = NULL;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     if (dc_fleet_host_open(name, root, &part, 1, &h, &msg) < 0)
-        fail_msg("%s", msg);
+        fail_msg("%s", msg.message);
     return h;
 }
 
@@ -139,20 +139,20 @@ static void pool_close(pool *p)
 static dc_fleet_baseline_result *baseline_ok(pool *p, const dc_request *req)
 {
     dc_fleet_baseline_result *b = NULL;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     if (dc_fleet_baseline(p->h, p->n, req, &b, &msg) < 0)
-        fail_msg("baseline failed: %s", msg);
+        fail_msg("baseline failed: %s", msg.message);
     return b;
 }
 
 static char *baseline_error(pool *p, const dc_request *req)
 {
     dc_fleet_baseline_result *b = NULL;
-    char *msg = NULL;
+    dc_error msg = DC_ERROR_INIT;
     assert_true(dc_fleet_baseline(p->h, p->n, req, &b, &msg) < 0);
     assert_null(b);
-    assert_non_null(msg);
-    return msg;
+    assert_non_null(msg.message);
+    return msg.message;
 }
 
 static void assert_baseline_host_model(const dc_domcaps *c);
@@ -195,21 +195,21 @@ static void offline_load(offline *o, dc_fleet_baseline_result **bs, size_t nb)
 {
     tmproot_make(&o->dir);
     o->env = (dc_check_env){.snapshots = xcalloc(nb, sizeof(dc_snapshot))};
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     for (size_t i = 0; i < nb; i++) {
         _cleanup_free_ char *rel = xasprintf("/b%zu.xml", i);
         _cleanup_free_ char *doc = dc_fleet_baseline_format(bs[i], false);
         tmproot_write(&o->dir, rel, doc);
         _cleanup_free_ char *path = xasprintf("%s%s", o->dir.path, rel);
         if (dc_snapshot_load(path, &o->env.snapshots[o->env.nsnapshots++], &msg) < 0)
-            fail_msg("the baseline does not load back: %s", msg);
+            fail_msg("the baseline does not load back: %s", msg.message);
     }
     /* Every baseline of one pool has the same host part: the first one's. */
     _cleanup_free_ char *host = dc_fleet_baseline_format_host(bs[0], false);
     tmproot_write(&o->dir, "/host.xml", host);
     _cleanup_free_ char *hpath = xasprintf("%s/host.xml", o->dir.path);
     if (dc_hostinfo_load(hpath, &o->report, &msg) < 0)
-        fail_msg("the baseline's host report does not load back: %s", msg);
+        fail_msg("the baseline's host report does not load back: %s", msg.message);
     o->env.host_report = &o->report;
     o->env.host_arch = bs[0]->caps->arch;
 }
@@ -395,9 +395,9 @@ static char *host_document(dc_fleet_host *h, const dc_request *req, bool json,
 {
     dc_domcaps *caps = NULL;
     const dc_qemu_caps *qc = NULL;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     if (dc_fleet_host_derive(h, req, &caps, &qc, &msg) < 0)
-        fail_msg("%s", msg);
+        fail_msg("%s", msg.message);
     if (hm) {
         /* Kept for the assertions of the caller: the host's own must be supported alike. */
         assert_int_equal(caps->cpu.host_model.supported, hm->supported);
@@ -586,9 +586,9 @@ static void test_errors(void **state)
 {
     (void)state;
     dc_request req = {0};
-    _cleanup_free_ char *empty = NULL;
+    _cleanup_error_ dc_error empty = DC_ERROR_INIT;
     assert_true(dc_fleet_baseline(NULL, 0, &req, &(dc_fleet_baseline_result *){NULL}, &empty) < 0);
-    assert_non_null(strstr(empty, "empty"));
+    assert_non_null(strstr(empty.message, "empty"));
 
     pool mixed = pool_open("amd arm");
     _cleanup_free_ char *m = baseline_error(&mixed, &req);

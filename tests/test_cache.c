@@ -51,7 +51,7 @@ static dc_qemu_caps *replayed(const char *name)
     dc_probe_opts po = {
         .binary = "/usr/bin/qemu-system-x86_64", .replay = path, .want_tcg_session = true};
     dc_qemu_caps *qc = NULL;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     assert_int_equal(dc_qemu_probe(&po, &qc, &msg), 0);
     return qc;
 }
@@ -65,7 +65,7 @@ static char *document(const dc_qemu_caps *qc, const char *root_path, const char 
     dc_host_run_probes(&host, root, NULL, DC_PROBE_FOR_CAPS, NULL);
     dc_request req = {.machine = machine, .virttype = virttype};
     dc_domcaps *caps = NULL;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     assert_int_equal(dc_domcaps_derive(qc, &host, &req, &caps, &msg), 0);
     char *doc = dc_domcaps_format_xml(caps);
     dc_domcaps_free(caps);
@@ -85,7 +85,7 @@ static void test_roundtrip(void **state)
 
     dc_cache_key key2 = {0};
     dc_qemu_caps *qc2 = NULL;
-    _cleanup_free_ char *why = NULL;
+    _cleanup_error_ dc_error why = DC_ERROR_INIT;
     assert_int_equal(dc_cache_parse(text, strlen(text), &key2, &qc2, &why), 0);
     _cleanup_free_ char *text2 = dc_cache_serialize(&key2, qc2);
     assert_string_equal(text, text2);
@@ -426,12 +426,12 @@ static void test_flip_sweep(void **state)
         bad[i] = (char)(good[i] ^ (1u << (i % 8)));
         dc_cache_key k2 = {0};
         dc_qemu_caps *qc = NULL;
-        _cleanup_free_ char *why = NULL;
+        _cleanup_error_ dc_error why = DC_ERROR_INIT;
         int r = dc_cache_parse(bad, len, &k2, &qc, &why);
         if (r != -EBADMSG)
             fail_msg("byte %zu ('%c' to 0x%02x): parse returned %d (%s)", i, good[i],
-                     (unsigned char)bad[i], r, why ? why : "accepted");
-        if (strstr(why, "checksum mismatch"))
+                     (unsigned char)bad[i], r, why.message ? why.message : "accepted");
+        if (strstr(why.message, "checksum mismatch"))
             by_checksum++;
         else
             other++;
@@ -528,7 +528,7 @@ static void test_sysroot_and_replay_spare_live(void **state)
     dc_root *root = NULL;
     assert_int_equal(dc_root_open("/", &root), 0);
     dc_qemu_caps *got = NULL;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     assert_int_equal(dc_probe_cached(&po, root, f.dir, NULL, &got, &msg), 0);
     assert_string_equal(got->target, "aarch64"); /* the recording's answer, not the entry's */
     dc_qemu_caps_free(got);

@@ -31,7 +31,7 @@ void dc_test_golden(const char *rel, const char *text)
     fail_msg("output differs from %s", rel);
 }
 
-int dc_test_run_probe(const dc_test_probe *p, char **ret_doc, char **ret_msg)
+int dc_test_run_probe(const dc_test_probe *p, char **ret_doc, dc_error *err)
 {
     dc_probe_opts po = {
         .binary = p->emulator ? p->emulator : "/usr/bin/qemu-system-x86_64",
@@ -41,7 +41,7 @@ int dc_test_run_probe(const dc_test_probe *p, char **ret_doc, char **ret_msg)
         .want_tcg_session = true,
     };
     dc_qemu_caps *qc = NULL;
-    int r = dc_qemu_probe(&po, &qc, ret_msg);
+    int r = dc_qemu_probe(&po, &qc, err);
     if (r < 0)
         return r == -ENOEXEC ? DC_EXIT_USAGE : DC_EXIT_PROBE;
     dc_root *root = NULL;
@@ -51,7 +51,7 @@ int dc_test_run_probe(const dc_test_probe *p, char **ret_doc, char **ret_msg)
     dc_host_run_probes(&host, root, NULL, DC_PROBE_FOR_CAPS, &diag);
     dc_request req = {.arch = p->arch, .machine = p->machine, .virttype = p->virttype};
     dc_domcaps *caps = NULL;
-    r = dc_domcaps_derive(qc, &host, &req, &caps, ret_msg);
+    r = dc_domcaps_derive(qc, &host, &req, &caps, err);
     if (r == 0)
         *ret_doc = p->json ? dc_domcaps_format_json(caps) : dc_domcaps_format_xml(caps);
     dc_domcaps_free(caps);

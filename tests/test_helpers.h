@@ -30,7 +30,7 @@ typedef struct dc_test_probe {
     bool json;
 } dc_test_probe;
 
-int dc_test_run_probe(const dc_test_probe *p, char **ret_doc, char **ret_msg);
+int dc_test_run_probe(const dc_test_probe *p, char **ret_doc, dc_error *err);
 
 /* Roots built on the fly by a test, removed afterwards. */
 typedef struct tmproot {

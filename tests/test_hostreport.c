@@ -61,7 +61,7 @@ static void test_report(void **state)
     close(fd);
     assert_int_equal(dc_write_file_atomic(tmp, xml, strlen(xml)), 0);
     dc_hostinfo back = {0};
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     assert_int_equal(dc_hostinfo_load(tmp, &back, &msg), 0);
     unlink(tmp);
     _cleanup_free_ char *again = dc_hostinfo_format_xml(&back);
@@ -87,10 +87,11 @@ static void test_report(void **state)
 static void test_not_a_report(void **state)
 {
     dc_hostinfo h = {0};
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     const char *path = DC_TEST_DATA_DIR "/golden/x86_64-pc-tcg.xml";
     assert_int_equal(dc_hostinfo_load(path, &h, &msg), -EINVAL);
-    assert_non_null(strstr(msg, "is not a domcaps host report (root element <domainCapabilities>)"));
+    assert_non_null(
+        strstr(msg.message, "is not a domcaps host report (root element <domainCapabilities>)"));
 }
 
 static void test_bad_json(void **state)
@@ -106,11 +107,11 @@ static void test_bad_json(void **state)
         close(fd);
         assert_int_equal(dc_write_file_atomic(tmp, cases[i][0], strlen(cases[i][0])), 0);
         dc_hostinfo h = {0};
-        _cleanup_free_ char *msg = NULL;
+        _cleanup_error_ dc_error msg = DC_ERROR_INIT;
         assert_true(dc_hostinfo_load(tmp, &h, &msg) < 0);
         unlink(tmp);
-        assert_non_null(strstr(msg, tmp));
-        assert_non_null(strstr(msg, cases[i][1]));
+        assert_non_null(strstr(msg.message, tmp));
+        assert_non_null(strstr(msg.message, cases[i][1]));
     }
 }
 

@@ -23,6 +23,8 @@ expect() { [ -e "$root/$1" ] || fail "meson install did not put in place $1"; }
 expect bin/domcaps
 expect include/domcaps/libdomcaps.h
 expect include/domcaps/version.h
+expect include/domcaps/error.h
+api_headers=("$root/include/domcaps/libdomcaps.h" "$root/include/domcaps/error.h")
 pc=$(find "$root" -name domcaps.pc)
 [ -n "$pc" ] || fail "no domcaps.pc installed"
 libdir=$(dirname "$(dirname "$pc")")
@@ -30,14 +32,14 @@ libdir=$(dirname "$(dirname "$pc")")
 [ -e "$libdir/libdomcaps.so.0" ] || fail "no libdomcaps.so.0"
 soname=$(readelf -d "$libdir/libdomcaps.so.0" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
 [ "$soname" = libdomcaps.so.0 ] || fail "SONAME is '$soname', not libdomcaps.so.0"
-# Only the public API is exported: every dynamic symbol is declared in the header.
+# Only the public API is exported: every dynamic symbol is declared in the headers.
 while read -r sym; do
   case $sym in DOMCAPS_0) continue ;; esac
-  grep -q "\\b$sym(" "$root/include/domcaps/libdomcaps.h" || fail "libdomcaps.so.0 exports '$sym'"
+  grep -qh "\\b$sym(" "${api_headers[@]}" || fail "libdomcaps.so.0 exports '$sym'"
 done < <(nm -D --defined-only "$libdir/libdomcaps.so.0" | awk '{sub(/@.*/, "", $3); print $3}')
 # ... and every function the header declares is exported.
 exported=$(nm -D --defined-only "$libdir/libdomcaps.so.0" | awk '$2 == "T" {sub(/@.*/, "", $3); print $3}')
-for fn in $(grep -o '\bdc_[a-z_]*(' "$root/include/domcaps/libdomcaps.h" | tr -d '(' | sort -u); do
+for fn in $(grep -oh '\bdc_[a-z_]*(' "${api_headers[@]}" | tr -d '(' | sort -u); do
   grep -qx "$fn" <<<"$exported" || fail "the header declares $fn, which libdomcaps.so.0 does not export"
 done
 [ -n "$(find "$root/share" -path '*bash-completion/completions/domcaps')" ] ||

@@ -215,10 +215,11 @@ static void expect_caps_vcpu_max(const char *machine, int kvm_max, const char *w
         .machine = machine,
         .virttype = "kvm",
     };
-    _cleanup_free_ char *doc = NULL, *msg = NULL;
+    _cleanup_free_ char *doc = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     int r = dc_test_run_probe(&p, &doc, &msg);
     if (r != 0)
-        fail_msg("probe failed (%d): %s", r, msg ? msg : "?");
+        fail_msg("probe failed (%d): %s", r, msg.message ? msg.message : "?");
     assert_non_null(strstr(doc, "<domain>kvm</domain>"));
     if (!strstr(doc, want))
         fail_msg("%s not in the document for %s with KVM max %d", want, machine, kvm_max);

@@ -121,13 +121,13 @@ static void fleet_labels(const char *name, const char *root, const char *emulato
 {
     dc_fleet_part part = {.path = emulator, .recording = recording};
     dc_fleet_host *h = NULL;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     if (dc_fleet_host_open(name, root, &part, 1, &h, &msg) < 0)
-        fail_msg("%s", msg);
+        fail_msg("%s", msg.message);
     dc_labels_opts o = opts ? *opts : (dc_labels_opts){0};
     o.warnings = &ret->warnings;
     if (dc_labels_for_fleet_host(h, &o, &ret->keys, &ret->values, &msg) < 0)
-        fail_msg("%s", msg);
+        fail_msg("%s", msg.message);
     dc_fleet_host_free(h);
     for (size_t i = 1; i < ret->keys.n; i++)
         assert_true(strcmp(ret->keys.v[i - 1], ret->keys.v[i]) < 0);
@@ -375,11 +375,11 @@ static void test_min_cpu(void **state)
 
     dc_fleet_part part = {.path = X86, .recording = REPLIES "qemu-7.2-x86_64-intel.replies"};
     dc_fleet_host *h = NULL;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     assert_int_equal(dc_fleet_host_open("intel", ROOTS "intel-nested-kvm", &part, 1, &h, &msg), 0);
     o.min_cpu = "NoSuchModel";
     assert_int_equal(dc_labels_for_fleet_host(h, &o, &l.keys, &l.values, &msg), -EINVAL);
-    assert_non_null(strstr(msg, "'NoSuchModel'"));
+    assert_non_null(strstr(msg.message, "'NoSuchModel'"));
     dc_fleet_host_free(h);
 }
 
@@ -491,10 +491,10 @@ static void test_no_kvm(void **state)
     /* A root whose architecture nothing records cannot be labelled. */
     dc_fleet_part part = {.path = X86, .recording = REPLIES "qemu-7.2-x86_64.replies"};
     dc_fleet_host *h = NULL;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     assert_int_equal(dc_fleet_host_open("nokvm", ROOTS "nokvm", &part, 1, &h, &msg), 0);
     assert_int_equal(dc_labels_for_fleet_host(h, NULL, &l.keys, &l.values, &msg), -EINVAL);
-    assert_non_null(strstr(msg, "architecture is unknown"));
+    assert_non_null(strstr(msg.message, "architecture is unknown"));
     dc_fleet_host_free(h);
 }
 
@@ -554,7 +554,7 @@ static void test_sev_and_names(void **state)
     c->features.sev.supported = DC_YES;
     labels l = {0};
     dc_labels_opts o = {.warnings = &l.warnings};
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     assert_int_equal(dc_labels_compute(c, &qc, &host, &o, &l.keys, &l.values, &msg), 0);
     expect_label(&l, "kubevirt.io/sev", "true");
     expect_no_label(&l, "kubevirt.io/sev-es");
@@ -577,7 +577,7 @@ static void test_sev_and_names(void **state)
     free(c->arch);
     c->arch = xstrdup("ppc64");
     assert_int_equal(dc_labels_compute(c, &qc, &host, NULL, &l.keys, &l.values, &msg), -ENOTSUP);
-    assert_string_equal(msg, "KubeVirt's node labeller does not label ppc64 hosts");
+    assert_string_equal(msg.message, "KubeVirt's node labeller does not label ppc64 hosts");
     dc_domcaps_free(c);
 }
 
@@ -635,7 +635,7 @@ static void test_kvm_hyperv(void **state)
     (void)state;
     dc_root *root = NULL;
     _cleanup_strv_ dc_strv hv = {0};
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     assert_int_equal(dc_root_open(ROOTS "intel-nested-kvm", &root), 0);
     assert_int_equal(dc_labels_kvm_hyperv(root, &hv, &msg), -ENODEV);
     dc_root_free(root);
@@ -688,7 +688,7 @@ static void test_nfd_file(void **state)
 
     tmproot t;
     tmproot_make(&t);
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     assert_int_equal(dc_labels_write_nfd(t.path, text, &msg), 0);
     _cleanup_free_ char *path = xasprintf("%s/domcaps", t.path);
     _cleanup_free_ char *dot = xasprintf("%s/.domcaps", t.path);
@@ -712,8 +712,7 @@ static void test_nfd_file(void **state)
     char *big = xmalloc(DC_LABELS_NFD_MAX + 2);
     memset(big, 'a', DC_LABELS_NFD_MAX + 1);
     big[DC_LABELS_NFD_MAX + 1] = '\0';
-    free(msg);
-    msg = NULL;
+    dc_error_clear(&msg);
     assert_int_equal(dc_labels_write_nfd(t.path, big, &msg), -EFBIG);
     free(big);
     free(back);
@@ -722,12 +721,10 @@ static void test_nfd_file(void **state)
     assert_string_equal(back, never);
 
     /* Not a directory, and no directory at all. */
-    free(msg);
-    msg = NULL;
+    dc_error_clear(&msg);
     assert_int_equal(dc_labels_write_nfd(path, text, &msg), -ENOTDIR);
-    assert_non_null(strstr(msg, "cannot write"));
-    free(msg);
-    msg = NULL;
+    assert_non_null(strstr(msg.message, "cannot write"));
+    dc_error_clear(&msg);
     _cleanup_free_ char *gone = xasprintf("%s/missing", t.path);
     assert_int_equal(dc_labels_write_nfd(gone, text, &msg), -ENOENT);
     tmproot_remove(&t);

@@ -34,14 +34,15 @@ static void live_vs_replay(const char *emulator, const char *machine, const char
                                          virttype ? virttype : "default");
     dc_test_probe live = {.emulator = emulator, .record = rec, .machine = machine,
                           .virttype = virttype};
-    _cleanup_free_ char *doc_live = NULL, *doc_replay = NULL, *msg = NULL;
+    _cleanup_free_ char *doc_live = NULL, *doc_replay = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     int rc = dc_test_run_probe(&live, &doc_live, &msg);
     if (rc == DC_EXIT_USAGE && virttype && streq(virttype, "kvm")) {
-        print_message("SKIP: %s\n", msg);
+        print_message("SKIP: %s\n", msg.message);
         skip();
     }
     if (rc != 0)
-        fail_msg("live probe of %s failed: %s", emulator, msg);
+        fail_msg("live probe of %s failed: %s", emulator, msg.message);
     assert_int_equal(access(rec, R_OK), 0);
 
     dc_test_probe replay = live;
@@ -49,7 +50,7 @@ static void live_vs_replay(const char *emulator, const char *machine, const char
     replay.replay = rec;
     rc = dc_test_run_probe(&replay, &doc_replay, &msg);
     if (rc != 0)
-        fail_msg("replay of %s failed: %s", rec, msg);
+        fail_msg("replay of %s failed: %s", rec, msg.message);
     assert_string_equal(doc_live, doc_replay);
 
     _cleanup_free_ char *want = xasprintf("<path>%s</path>", emulator);
@@ -68,7 +69,8 @@ static void test_canonical_machine(void **state)
     if (access("/usr/bin/qemu-system-x86_64", X_OK) < 0)
         skip();
     dc_test_probe p = {.emulator = "/usr/bin/qemu-system-x86_64", .virttype = "qemu"};
-    _cleanup_free_ char *doc = NULL, *msg = NULL;
+    _cleanup_free_ char *doc = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     assert_int_equal(dc_test_run_probe(&p, &doc, &msg), 0);
     assert_non_null(strstr(doc, "<machine>pc-i440fx-"));
     assert_null(strstr(doc, "<machine>pc</machine>"));

@@ -360,11 +360,12 @@ static char *caps_for(const char *root)
         .sysroot = root,
         .virttype = "qemu",
     };
-    char *doc = NULL, *msg = NULL;
+    char *doc = NULL;
+    dc_error msg = DC_ERROR_INIT;
     int rc = dc_test_run_probe(&tp, &doc, &msg);
     if (rc != 0)
-        fail_msg("probe failed (%d): %s", rc, msg);
-    free(msg);
+        fail_msg("probe failed (%d): %s", rc, msg.message);
+    dc_error_clear(&msg);
     return doc;
 }
 

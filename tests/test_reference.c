@@ -660,9 +660,9 @@ static const fixture *fixture_get(size_t ncase)
 
     dc_probe_opts po = {
         .binary = c->emulator, .replay = replies, .timeout_ms = 60000, .want_tcg_session = true};
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     if (dc_qemu_probe(&po, &f->qc, &msg) < 0)
-        fail_msg("replay of %s failed: %s", c->replies, msg);
+        fail_msg("replay of %s failed: %s", c->replies, msg.message);
     assert_int_equal(dc_root_open(root, &f->root), 0);
     dc_host_run_probes(&f->host, f->root, NULL, DC_PROBE_FOR_CAPS, &f->diag);
 
@@ -670,7 +670,7 @@ static const fixture *fixture_get(size_t ncase)
     dc_request req = {.arch = c->arch, .machine = c->machine, .virttype = c->virttype};
     dc_domcaps *caps = NULL;
     if (dc_domcaps_derive(f->qc, &f->host, &req, &caps, &msg) < 0)
-        fail_msg("%s: %s", c->golden, msg);
+        fail_msg("%s: %s", c->golden, msg.message);
     _cleanup_free_ char *fresh = dc_domcaps_format_xml(caps);
     dc_domcaps_free(caps);
     if (!streq(fresh, f->golden))

@@ -70,10 +70,11 @@ static void test_golden(void **state)
         .virttype = c->virttype,
         .json = c->json,
     };
-    _cleanup_free_ char *doc = NULL, *msg = NULL;
+    _cleanup_free_ char *doc = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     int rc = dc_test_run_probe(&p, &doc, &msg);
     if (rc != 0)
-        fail_msg("probe failed (%d): %s", rc, msg);
+        fail_msg("probe failed (%d): %s", rc, msg.message);
     _cleanup_free_ char *rel = xasprintf("golden/%s", c->golden);
     dc_test_golden(rel, doc);
     if (c->json) {
@@ -91,9 +92,10 @@ static void test_kvm_unavailable(void **state)
         .sysroot = ROOTS "debian12-tcg",
         .virttype = "kvm",
     };
-    _cleanup_free_ char *doc = NULL, *msg = NULL;
+    _cleanup_free_ char *doc = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     assert_int_equal(dc_test_run_probe(&p, &doc, &msg), DC_EXIT_USAGE);
-    assert_string_equal(msg, "virttype 'kvm' is not available: /dev/kvm does not exist");
+    assert_string_equal(msg.message, "virttype 'kvm' is not available: /dev/kvm does not exist");
 }
 
 static void test_unknown_machine(void **state)
@@ -104,10 +106,11 @@ static void test_unknown_machine(void **state)
         .emulator = "/usr/bin/qemu-system-aarch64",
         .machine = "pc",
     };
-    _cleanup_free_ char *doc = NULL, *msg = NULL;
+    _cleanup_free_ char *doc = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     assert_int_equal(dc_test_run_probe(&p, &doc, &msg), DC_EXIT_USAGE);
-    assert_string_equal(msg, "the machine 'pc' is not supported by emulator "
-                             "'/usr/bin/qemu-system-aarch64'");
+    assert_string_equal(msg.message, "the machine 'pc' is not supported by emulator "
+                                     "'/usr/bin/qemu-system-aarch64'");
 }
 
 static void test_arch_mismatch(void **state)
@@ -118,10 +121,12 @@ static void test_arch_mismatch(void **state)
         .emulator = "/usr/bin/qemu-system-ppc64",
         .arch = "x86_64",
     };
-    _cleanup_free_ char *doc = NULL, *msg = NULL;
+    _cleanup_free_ char *doc = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     assert_int_equal(dc_test_run_probe(&p, &doc, &msg), DC_EXIT_USAGE);
-    assert_string_equal(msg, "emulator '/usr/bin/qemu-system-ppc64' is for ppc64 and cannot "
-                             "serve architecture 'x86_64'");
+    assert_string_equal(msg.message,
+                        "emulator '/usr/bin/qemu-system-ppc64' is for ppc64 and cannot "
+                        "serve architecture 'x86_64'");
 }
 
 /* Runs a replay that must succeed and returns the document. */
@@ -135,9 +140,9 @@ static char *replay_doc(const char *replies, const char *emulator, const char *a
                        .arch = arch,
                        .machine = machine};
     char *doc = NULL;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     if (dc_test_run_probe(&p, &doc, &msg) != 0)
-        fail_msg("replay of %s failed: %s", replies, msg);
+        fail_msg("replay of %s failed: %s", replies, msg.message);
     return doc;
 }
 
@@ -162,7 +167,7 @@ static void test_snapshot_document(void **state)
                         .timeout_ms = 60000,
                         .want_tcg_session = true};
     dc_qemu_caps *qc = NULL;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     assert_int_equal(dc_qemu_probe(&po, &qc, &msg), 0);
     dc_root *root = NULL;
     assert_int_equal(dc_root_open(ROOTS "debian12-kvm", &root), 0);
@@ -249,7 +254,7 @@ static void test_custom_needs_cpu_driver(void **state)
     dc_host host = {0};
     dc_request req = {0};
     dc_domcaps *caps = NULL;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     assert_int_equal(dc_domcaps_derive(qc, &host, &req, &caps, &msg), 0);
     assert_int_equal(caps->cpu.custom, DC_NO);
     assert_int_equal(caps->cpu.nmodels, 0);
@@ -272,10 +277,11 @@ static void test_foreign_recording(void **state)
         skip();
     }
     dc_test_probe p = {.replay = path, .sysroot = ROOTS "debian12-kvm", .virttype = virttype};
-    _cleanup_free_ char *doc = NULL, *msg = NULL;
+    _cleanup_free_ char *doc = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     int rc = dc_test_run_probe(&p, &doc, &msg);
     if (rc != 0)
-        fail_msg("replay failed: %s", msg);
+        fail_msg("replay failed: %s", msg.message);
     _cleanup_free_ char *want_domain = xasprintf("<domain>%s</domain>", virttype);
     assert_non_null(strstr(doc, want_domain));
     assert_non_null(strstr(doc, "<machine>pc-i440fx-9.2</machine>"));
@@ -312,7 +318,7 @@ static char *patched_recording(const char *base, const reply_patch *patches, siz
 {
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     _cleanup_free_ char *path = xasprintf(REPLIES "%s.replies", base);
     assert_int_equal(dc_read_input_file("recording", path, 64u << 20, &text, &len, &msg), 0);
     dc_buf out = {0};
@@ -374,11 +380,12 @@ static void test_aarch64_kvm(void **state)
     _cleanup_free_ char *rec = patched_recording("qemu-7.2-aarch64", patches, ELEMENTSOF(patches));
     dc_test_probe p = {
         .emulator = "/usr/bin/qemu-system-aarch64", .replay = rec, .sysroot = ROOTS "debian12-kvm"};
-    _cleanup_free_ char *doc = NULL, *msg = NULL;
+    _cleanup_free_ char *doc = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     int rc = dc_test_run_probe(&p, &doc, &msg);
     unlink(rec);
     if (rc != 0)
-        fail_msg("probe failed (%d): %s", rc, msg);
+        fail_msg("probe failed (%d): %s", rc, msg.message);
     assert_non_null(strstr(doc, "<domain>kvm</domain>"));
     assert_non_null(strstr(doc, "<arch>aarch64</arch>"));
     assert_non_null(strstr(doc, "<mode name='host-passthrough' supported='yes'>"));
@@ -390,10 +397,12 @@ static void test_aarch64_kvm(void **state)
                        .replay = REPLIES "qemu-7.2-aarch64.replies",
                        .sysroot = ROOTS "debian12-kvm",
                        .virttype = "kvm"};
-    _cleanup_free_ char *tdoc = NULL, *tmsg = NULL;
+    _cleanup_free_ char *tdoc = NULL;
+    _cleanup_error_ dc_error tmsg = DC_ERROR_INIT;
     assert_int_equal(dc_test_run_probe(&t, &tdoc, &tmsg), DC_EXIT_USAGE);
-    assert_string_equal(tmsg, "virttype 'kvm' is not available: guest architecture 'aarch64' "
-                              "is not native to this x86_64 host");
+    assert_string_equal(tmsg.message,
+                        "virttype 'kvm' is not available: guest architecture 'aarch64' "
+                        "is not native to this x86_64 host");
 }
 
 /*
@@ -415,11 +424,12 @@ static void test_sev_recorded(void **state)
                        .sysroot = ROOTS "debian12-kvm",
                        .machine = "q35",
                        .virttype = "kvm"};
-    _cleanup_free_ char *doc = NULL, *msg = NULL;
+    _cleanup_free_ char *doc = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     int rc = dc_test_run_probe(&p, &doc, &msg);
     unlink(rec);
     if (rc != 0)
-        fail_msg("probe failed (%d): %s", rc, msg);
+        fail_msg("probe failed (%d): %s", rc, msg.message);
     assert_non_null(strstr(doc, "<sev supported='yes'>\n      <cbitpos>47</cbitpos>\n"
                                 "      <reducedPhysBits>1</reducedPhysBits>"));
     assert_non_null(strstr(doc, "<cpu0Id>2lvmGwo+...61iEinw==</cpu0Id>"));
@@ -522,10 +532,12 @@ static void test_live_standin(void **state)
     int capture = system(quiet);
 
     dc_test_probe live = {.emulator = X86_64, .record = rec, .sysroot = "/"};
-    _cleanup_free_ char *live_doc = NULL, *live_msg = NULL;
+    _cleanup_free_ char *live_doc = NULL;
+    _cleanup_error_ dc_error live_msg = DC_ERROR_INIT;
     int rc = dc_test_run_probe(&live, &live_doc, &live_msg);
     dc_test_probe rep = {.emulator = X86_64, .replay = rec, .sysroot = root};
-    _cleanup_free_ char *rep_doc = NULL, *rep_msg = NULL;
+    _cleanup_free_ char *rep_doc = NULL;
+    _cleanup_error_ dc_error rep_msg = DC_ERROR_INIT;
     int rrc = rc == 0 ? dc_test_run_probe(&rep, &rep_doc, &rep_msg) : -1;
     _cleanup_free_ char *live_host = host_report("/");
     _cleanup_free_ char *rep_host = host_report(root);
@@ -535,9 +547,9 @@ static void test_live_standin(void **state)
     if (capture != 0)
         fail_msg("capturing this host failed: %s", cmd);
     if (rc != 0)
-        fail_msg("the live probe failed (%d): %s", rc, live_msg);
+        fail_msg("the live probe failed (%d): %s", rc, live_msg.message);
     if (rrc != 0)
-        fail_msg("the replay failed (%d): %s", rrc, rep_msg);
+        fail_msg("the replay failed (%d): %s", rrc, rep_msg.message);
     same_lines("domainCapabilities", rep_doc, live_doc);
     same_lines("host report", rep_host, live_host);
 }
@@ -570,7 +582,7 @@ static void test_send_ahead(void **state)
                               "{\"execute\": \"query-c\", \"arguments\": {\"x\": 3}}\n"
                               "{\"return\": {\"n\": 3}}\n";
     dc_replay *r = NULL;
-    char *msg = NULL;
+    dc_error msg = DC_ERROR_INIT;
     assert_int_equal(dc_replay_load_buffer("ahead", rec, strlen(rec), &r, &msg), 0);
     int fd;
     assert_int_equal(dc_replay_connect(r, &fd, &msg), 0);
@@ -607,7 +619,7 @@ static void test_send_ahead(void **state)
     dc_qmp_free(q);
     dc_replay_free(r);
     dc_buf_clear(&record);
-    free(msg);
+    dc_error_clear(&msg);
 }
 
 static int run_under_setarch(void)

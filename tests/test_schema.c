@@ -46,15 +46,15 @@ static dc_schema *libvirt; /* NULL when libvirt's schemas are not installed */
 
 static int group_setup(void **state)
 {
-    char *msg = NULL;
+    dc_error msg = DC_ERROR_INIT;
     if (dc_schema_load(MINI_DIR, &mini, &msg) < 0) {
-        fprintf(stderr, "%s\n", msg);
-        free(msg);
+        fprintf(stderr, "%s\n", msg.message);
+        dc_error_clear(&msg);
         return -1;
     }
     if (access(LIBVIRT_RNG, F_OK) == 0 && dc_schema_load(NULL, &libvirt, &msg) < 0) {
-        fprintf(stderr, "%s\n", msg);
-        free(msg);
+        fprintf(stderr, "%s\n", msg.message);
+        dc_error_clear(&msg);
         return -1;
     }
     return 0;
@@ -108,10 +108,10 @@ static bool message_matches(const char *got, const char *want)
 static int validate_text(dc_schema *s, const char *text, dc_schema_error **ret, size_t *ret_n)
 {
     xmlDocPtr doc = NULL;
-    char *msg = NULL;
+    dc_error msg = DC_ERROR_INIT;
     int r = dc_xml_parse("test.xml", text, strlen(text), &doc, &msg);
     if (r < 0)
-        print_message("%s\n", msg);
+        print_message("%s\n", msg.message);
     assert_int_equal(r, 0);
     int total = dc_schema_validate(s, doc, ret, ret_n);
     xmlFreeDoc(doc);
@@ -402,7 +402,7 @@ static void test_libvirt_valid(void **state)
     check_text(libvirt, "libvirt_ok", libvirt_ok, NULL, 0);
     _cleanup_free_ char *path = xasprintf("%s/schema/libvirt-valid.xml", DC_TEST_DATA_DIR);
     xmlDocPtr doc = NULL;
-    char *msg = NULL;
+    dc_error msg = DC_ERROR_INIT;
     assert_int_equal(dc_xml_parse(path, NULL, 0, &doc, &msg), 0);
     dc_schema_error *e = NULL;
     size_t n = 0;
@@ -539,26 +539,26 @@ typedef struct load_case {
 static void expect_load(const char *dir, const load_case *c)
 {
     dc_schema *s = NULL;
-    char *msg = NULL;
+    dc_error msg = DC_ERROR_INIT;
     double t0 = now_s();
     int r = dc_schema_load(dir, &s, &msg);
     double t = now_s() - t0;
-    print_message("%s: %d %s\n", c->what, r, msg ? msg : "(no message)");
+    print_message("%s: %d %s\n", c->what, r, msg.message ? msg.message : "(no message)");
     assert_int_equal(r, c->err);
     assert_null(s);
-    assert_non_null(msg);
-    assert_null(strchr(msg, '\n'));
+    assert_non_null(msg.message);
+    assert_null(strchr(msg.message, '\n'));
     for (size_t i = 0; i < ELEMENTSOF(c->needles) && c->needles[i]; i++) {
         _cleanup_free_ char *needle = NULL;
         const char *at = strchr(c->needles[i], '@');
         needle = at ? xasprintf("%.*s%s%s", (int)(at - c->needles[i]), c->needles[i], dir, at + 1)
                     : xstrdup(c->needles[i]);
-        if (!strstr(msg, needle))
+        if (!strstr(msg.message, needle))
             print_message("  missing: %s\n", needle);
-        assert_non_null(strstr(msg, needle));
+        assert_non_null(strstr(msg.message, needle));
     }
     assert_true(t < 5.0);
-    free(msg);
+    dc_error_clear(&msg);
 }
 
 /* A schema directory with domain.rng and, optionally, one more file. */
@@ -691,7 +691,7 @@ static void test_load_special_files(void **state)
                            "</grammar>");
     assert_int_equal(symlink("real/inc.rng", inc), 0);
     dc_schema *s = NULL;
-    char *msg = NULL;
+    dc_error msg = DC_ERROR_INIT;
     assert_int_equal(dc_schema_load(t.path, &s, &msg), 0);
     dc_schema_free(s);
     tmproot_remove(&t);
@@ -744,9 +744,9 @@ static void test_silent_and_stateless(void **state)
     tmproot t;
     make_dir(&t, RNG_HEAD "<include href='missing.rng'/>" RNG_START "</grammar>", NULL, NULL);
     dc_schema *s = NULL;
-    char *msg = NULL;
+    dc_error msg = DC_ERROR_INIT;
     int r = dc_schema_load(t.path, &s, &msg);
-    free(msg);
+    dc_error_clear(&msg);
     tmproot_remove(&t);
     _cleanup_free_ char *bad = mutate(mini_ok, "<model type", "<modle type");
     dc_schema_error *e = NULL;

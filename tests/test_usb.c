@@ -16,19 +16,18 @@ typedef struct usb_mock {
     size_t n;
 } usb_mock;
 
-int __wrap_dc_usb_list_devices(dc_usb_device **ret, size_t *ret_n, char **ret_msg);
+int __wrap_dc_usb_list_devices(dc_usb_device **ret, size_t *ret_n, dc_error *err);
 
 static char *dup_or_null(const char *s)
 {
     return s ? xstrdup(s) : NULL;
 }
 
-int __wrap_dc_usb_list_devices(dc_usb_device **ret, size_t *ret_n, char **ret_msg)
+int __wrap_dc_usb_list_devices(dc_usb_device **ret, size_t *ret_n, dc_error *err)
 {
     const usb_mock *m = mock_ptr_type(const usb_mock *);
     if (m->result < 0) {
-        *ret_msg = xstrdup(m->message);
-        return m->result;
+        return dc_error_set(err, m->result, "%s", m->message);
     }
     dc_usb_device *devs = m->n ? xcalloc(m->n, sizeof(*devs)) : NULL;
     for (size_t i = 0; i < m->n; i++) {

@@ -286,12 +286,46 @@ static void test_jobs(void **state)
     unlink(log);
 }
 
+/* The error convention: the code returned is the one kept, messages replace and prefix. */
+static void test_error(void **state)
+{
+    (void)state;
+    dc_error e = DC_ERROR_INIT;
+    assert_int_equal(dc_error_set(&e, -ENOENT, "cannot open %s", "x"), -ENOENT);
+    assert_int_equal(e.code, -ENOENT);
+    assert_string_equal(e.message, "cannot open x");
+    assert_int_equal(dc_error_set(&e, -EBADMSG, "second"), -EBADMSG);
+    assert_int_equal(e.code, -EBADMSG);
+    assert_string_equal(e.message, "second");
+    assert_int_equal(dc_error_prefix(&e, "%s: ", "file"), -EBADMSG);
+    assert_string_equal(e.message, "file: second");
+    char *m = dc_error_steal(&e);
+    assert_string_equal(m, "file: second");
+    free(m);
+    assert_null(e.message);
+    assert_int_equal(e.code, 0);
+    assert_int_equal(dc_error_take(&e, -EIO, xstrdup("taken")), -EIO);
+    assert_string_equal(e.message, "taken");
+    dc_error_clear(&e);
+    assert_null(e.message);
+    /* A caller that wants only the code passes NULL. */
+    assert_int_equal(dc_error_set(NULL, -EPERM, "dropped"), -EPERM);
+    assert_int_equal(dc_error_take(NULL, -EPERM, xstrdup("freed")), -EPERM);
+    assert_int_equal(dc_error_prefix(NULL, "x"), 0);
+    assert_null(dc_error_steal(NULL));
+    dc_error_clear(NULL);
+    /* A prefix on an unset error changes nothing. */
+    assert_int_equal(dc_error_prefix(&e, "x: "), 0);
+    assert_null(e.message);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_numbers), cmocka_unit_test(test_bitmap),
         cmocka_unit_test(test_root_openat2),  cmocka_unit_test(test_root_walk),
         cmocka_unit_test(test_root_live),     cmocka_unit_test(test_jobs),
+        cmocka_unit_test(test_error),
     };
     return cmocka_run_group_tests(tests, make_tree, remove_tree);
 }

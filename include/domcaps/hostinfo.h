@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "domcaps/error.h"
+
 typedef struct dc_diagnostic {
     char *probe;   /* "pci", "numa", ... */
     char *message; /* a whole sentence naming the file and the cause */
@@ -166,4 +168,4 @@ void dc_hostinfo_clear(dc_hostinfo *h);
  * Reads a saved `domcaps host` report (XML, or JSON from --format json) into
  * *ret; -errno with a message for an unreadable, malformed or foreign file.
  */
-int dc_hostinfo_load(const char *path, dc_hostinfo *ret, char **ret_msg);
+int dc_hostinfo_load(const char *path, dc_hostinfo *ret, dc_error *err);

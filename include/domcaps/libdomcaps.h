@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <domcaps/error.h>
 #include <domcaps/version.h>
 
 #ifdef __cplusplus
@@ -26,14 +27,7 @@ extern "C" {
 /* The version of the library in use, which may differ from DC_VERSION. */
 const char *dc_version(void);
 
-/* Why a call failed. code is the negative errno also returned. */
-typedef struct dc_error {
-    int code;
-    char *message; /* a whole sentence, owned by the dc_error */
-} dc_error;
-
-/* Frees the message and resets the error; the struct itself is the caller's. */
-void dc_error_clear(dc_error *err);
+/* Why a call failed (domcaps/error.h): dc_error, dc_error_clear(). */
 
 /* ---- The domainCapabilities document of one emulator, machine and virttype ---- */
 

@@ -623,13 +623,13 @@ static char *kvm_unavailable_reason(const dc_qemu_caps *qc, const dc_host *host,
 }
 
 int dc_domcaps_derive(const dc_qemu_caps *qc, const dc_host *host, const dc_request *req,
-                      dc_domcaps **ret, char **ret_msg)
+                      dc_domcaps **ret, dc_error *err)
 {
     const char *arch = req->arch ? req->arch : qc->arch;
     if (!dc_arch_served_by(arch, qc->arch)) {
-        *ret_msg = xasprintf("emulator '%s' is for %s and cannot serve architecture '%s'",
-                             qc->binary, qc->arch, arch);
-        return -EINVAL;
+        return dc_error_set(err, -EINVAL,
+                            "emulator '%s' is for %s and cannot serve architecture '%s'",
+                            qc->binary, qc->arch, arch);
     }
 
     _cleanup_free_ char *why = kvm_unavailable_reason(qc, host, arch);
@@ -638,32 +638,32 @@ int dc_domcaps_derive(const dc_qemu_caps *qc, const dc_host *host, const dc_requ
         kvm = !why;
     else if (streq(req->virttype, "kvm")) {
         if (why) {
-            *ret_msg = xasprintf("virttype 'kvm' is not available: %s", why);
-            return -EINVAL;
+            return dc_error_set(err, -EINVAL, "virttype 'kvm' is not available: %s", why);
         }
         kvm = true;
     } else if (streq(req->virttype, "qemu"))
         kvm = false;
     else {
-        *ret_msg = xasprintf("unknown virttype '%s' (expected kvm or qemu)", req->virttype);
-        return -EINVAL;
+        return dc_error_set(err, -EINVAL, "unknown virttype '%s' (expected kvm or qemu)",
+                            req->virttype);
     }
 
     const dc_qemu_accel *a = dc_qemu_accel_for(qc, kvm);
     if (!a) {
-        *ret_msg = xasprintf("virttype '%s' is not available: %s", kvm ? "kvm" : "qemu",
-                             kvm ? "QEMU did not enable KVM"
-                                 : "the emulator was not probed with TCG (built without it?)");
-        return -EINVAL;
+        return dc_error_set(err, -EINVAL, "virttype '%s' is not available: %s",
+                            kvm ? "kvm" : "qemu",
+                            kvm ? "QEMU did not enable KVM"
+                                : "the emulator was not probed with TCG (built without it?)");
     }
 
     const dc_qemu_machine *m =
         req->machine ? find_machine(a, req->machine) : default_machine(a, arch);
     if (!m) {
-        *ret_msg = req->machine ? xasprintf("the machine '%s' is not supported by emulator '%s'",
-                                            req->machine, qc->binary)
-                                : xasprintf("emulator '%s' reports no machine types", qc->binary);
-        return -EINVAL;
+        return dc_error_take(err, -EINVAL,
+                             req->machine
+                                 ? xasprintf("the machine '%s' is not supported by emulator '%s'",
+                                             req->machine, qc->binary)
+                                 : xasprintf("emulator '%s' reports no machine types", qc->binary));
     }
 
     dc_domcaps *caps = xcalloc(1, sizeof(*caps));

@@ -14,4 +14,4 @@ typedef struct dc_request {
 
 /* Returns 0, or -EINVAL with a message for a request this emulator and host cannot serve. */
 int dc_domcaps_derive(const dc_qemu_caps *qc, const dc_host *host, const dc_request *req,
-                      dc_domcaps **ret, char **ret_msg);
+                      dc_domcaps **ret, dc_error *err);

@@ -385,17 +385,17 @@ static dc_qemu_caps *parse_extensions(xmlNodePtr root, const dc_domcaps *caps)
     return qc;
 }
 
-int dc_snapshot_load(const char *path, dc_snapshot *ret, char **ret_msg)
+int dc_snapshot_load(const char *path, dc_snapshot *ret, dc_error *err)
 {
     _cleanup_xml_ xmlDocPtr doc = NULL;
-    int r = dc_xml_parse(path, NULL, 0, &doc, ret_msg);
+    int r = dc_xml_parse(path, NULL, 0, &doc, err);
     if (r < 0)
         return r;
     xmlNodePtr root = xmlDocGetRootElement(doc);
     if (!dc_xml_is(root, "domainCapabilities")) {
-        *ret_msg = xasprintf("%s is not a domainCapabilities document (root element <%s>)", path,
-                             (const char *)root->name);
-        return -EINVAL;
+        return dc_error_set(err, -EINVAL,
+                            "%s is not a domainCapabilities document (root element <%s>)", path,
+                            (const char *)root->name);
     }
     free(dc_load_error_take());
     dc_domcaps *caps = xcalloc(1, sizeof(*caps));
@@ -409,8 +409,8 @@ int dc_snapshot_load(const char *path, dc_snapshot *ret, char **ret_msg)
                           : !caps->arch    ? "arch"
                                            : NULL;
     if (missing) {
-        *ret_msg =
-            xasprintf("%s is not a usable domainCapabilities document: no <%s>", path, missing);
+        dc_error_set(err, -EINVAL, "%s is not a usable domainCapabilities document: no <%s>", path,
+                     missing);
         dc_domcaps_free(caps);
         return -EINVAL;
     }
@@ -431,7 +431,7 @@ int dc_snapshot_load(const char *path, dc_snapshot *ret, char **ret_msg)
     dc_qemu_caps *qc = parse_extensions(root, caps);
     _cleanup_free_ char *bad = dc_load_error_take();
     if (bad) {
-        *ret_msg = xasprintf("%s: %s", path, bad);
+        dc_error_set(err, -EINVAL, "%s: %s", path, bad);
         dc_domcaps_free(caps);
         dc_qemu_caps_free(qc);
         return -EINVAL;

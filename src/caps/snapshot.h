@@ -19,7 +19,7 @@ typedef struct dc_snapshot {
 } dc_snapshot;
 
 /* Parses a saved domainCapabilities document (with or without the extension). */
-int dc_snapshot_load(const char *path, dc_snapshot *ret, char **ret_msg);
+int dc_snapshot_load(const char *path, dc_snapshot *ret, dc_error *err);
 void dc_snapshot_clear(dc_snapshot *s);
 
 /* The extension element carrying what the checker needs beyond libvirt's document. */

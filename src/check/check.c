@@ -487,29 +487,33 @@ static dc_qemu_caps *cached_only(dc_check_env *env, const char *emulator)
     return qc;
 }
 
-static dc_qemu_caps *live_probe(dc_check_env *env, const char *emulator, char **ret_msg)
+static int live_probe(dc_check_env *env, const char *emulator, dc_qemu_caps **ret,
+                      dc_error *err)
 {
     for (size_t i = 0; i < env->nprobed; i++)
-        if (streq(env->probed[i]->binary, emulator))
-            return env->probed[i];
+        if (streq(env->probed[i]->binary, emulator)) {
+            *ret = env->probed[i];
+            return 0;
+        }
     dc_probe_opts po = {
         .binary = emulator,
         .timeout_ms = env->timeout_ms,
         .want_tcg_session = true,
     };
     dc_qemu_caps *qc = NULL;
-    int r = dc_probe_cached(&po, env->root, env->cache_dir, NULL, &qc, ret_msg);
+    int r = dc_probe_cached(&po, env->root, env->cache_dir, NULL, &qc, err);
     if (r < 0)
-        return NULL;
+        return r;
     add_probed(env, qc);
-    return qc;
+    *ret = qc;
+    return 0;
 }
 
 /* A recorded host's emulator for the domain: never run, never looked for here. */
 static const dc_qemu_caps *resolve_recorded(chk *c, dc_check_env *env, xmlNodePtr type_node,
                                             xmlNodePtr emu_node, char **ret_emu)
 {
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     const dc_qemu_caps *qc = NULL;
     dc_chk_mark(c, DC_RULE_EMULATOR);
     int r = env->emulator_lookup(env->emulator_ctx, c->arch, c->emulator, &qc, ret_emu, &msg);
@@ -521,7 +525,7 @@ static const dc_qemu_caps *resolve_recorded(chk *c, dc_check_env *env, xmlNodePt
                        "emulator '%s' does not exist or is not executable", c->emulator);
     else if (r < 0) {
         free(c->res->input_error);
-        c->res->input_error = xstrdup(msg ? msg : strerror(-r));
+        c->res->input_error = xstrdup(msg.message ? msg.message : strerror(-r));
         env->probe_failed = 1;
     }
     return r < 0 ? NULL : qc;
@@ -546,7 +550,7 @@ static const dc_qemu_caps *resolve_emulator(chk *c, dc_check_env *env, xmlNodePt
                        "emulator '%s' does not exist or is not executable", emu);
         return NULL;
     }
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     dc_qemu_caps *qc = NULL;
     if (c->emulator && !emulator_trusted(env, emu)) {
         /* Domain XML is untrusted input: its <emulator> is never run unless trusted. */
@@ -562,11 +566,12 @@ static const dc_qemu_caps *resolve_emulator(chk *c, dc_check_env *env, xmlNodePt
             return NULL;
         }
     } else {
-        qc = live_probe(env, emu, &msg);
+        (void)live_probe(env, emu, &qc, &msg);
     }
     if (!qc) {
         free(c->res->input_error);
-        c->res->input_error = xasprintf("probing %s failed: %s", emu, msg ? msg : "unknown error");
+        c->res->input_error =
+            xasprintf("probing %s failed: %s", emu, msg.message ? msg.message : "unknown error");
         env->probe_failed = 1;
         return NULL;
     }
@@ -604,11 +609,11 @@ static dc_domcaps *resolve_live(chk *c, dc_check_env *env, xmlNodePtr type_node,
     }
     dc_request req = {.arch = c->arch, .machine = c->machine, .virttype = c->virttype};
     dc_domcaps *caps = NULL;
-    _cleanup_free_ char *why = NULL;
+    _cleanup_error_ dc_error why = DC_ERROR_INIT;
     if (dc_domcaps_derive(qc, env->host, &req, &caps, &why) < 0) {
         dc_chk_mark(c, DC_RULE_DOMAIN_TYPE);
         dc_chk_finding(c, DC_RULE_DOMAIN_TYPE, DC_SEVERITY_ERROR, c->root, "type", c->virttype,
-                       "%s", why);
+                       "%s", why.message);
         if (!kvm)
             return NULL;
         if (env->host_arch ? dc_arch_native_to(c->arch, env->host_arch)
@@ -619,8 +624,7 @@ static dc_domcaps *resolve_live(chk *c, dc_check_env *env, xmlNodePtr type_node,
                 c, "KVM runs guests of the host's own architecture only: use type='qemu' (TCG)");
         /* Judge the rest against what TCG offers, so one run shows every problem. */
         req.virttype = "qemu";
-        free(why);
-        why = NULL;
+        dc_error_clear(&why);
         if (dc_domcaps_derive(qc, env->host, &req, &caps, &why) < 0)
             return NULL;
     }
@@ -703,9 +707,9 @@ void dc_check_domain(dc_check_env *env, const char *path, const char *text, size
                      dc_check_result *ret)
 {
     _cleanup_xml_ xmlDocPtr doc = NULL;
-    char *msg = NULL;
+    dc_error msg = DC_ERROR_INIT;
     if (dc_xml_parse(path, text, len, &doc, &msg) < 0) {
-        *ret = (dc_check_result){.file = xstrdup(path), .input_error = msg};
+        *ret = (dc_check_result){.file = xstrdup(path), .input_error = msg.message};
         return;
     }
     dc_check_domain_doc(env, path, doc, ret);

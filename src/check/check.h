@@ -41,7 +41,7 @@ typedef struct dc_check_env {
      * at emulator, another -errno with a message when its recording is unusable.
      */
     int (*emulator_lookup)(void *ctx, const char *arch, const char *emulator,
-                           const dc_qemu_caps **ret_qc, char **ret_path, char **ret_msg);
+                           const dc_qemu_caps **ret_qc, char **ret_path, dc_error *err);
     void *emulator_ctx;
     const char *host_arch; /* the judged host's own arch; NULL: this machine's */
     bool recorded;         /* the host is a recording: the files a domain names are not in it */

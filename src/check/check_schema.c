@@ -2035,7 +2035,7 @@ static char *load_failure(const load_state *st, const collector *c, const char *
     return xasprintf("%s: the schema could not be loaded", path);
 }
 
-int dc_schema_load(const char *dir, dc_schema **ret, char **ret_msg)
+int dc_schema_load(const char *dir, dc_schema **ret, dc_error *err)
 {
     if (!dir)
         dir = DC_SCHEMA_DIR;
@@ -2043,22 +2043,21 @@ int dc_schema_load(const char *dir, dc_schema **ret, char **ret_msg)
     if (!root) {
         int e = errno;
         if (e == ENOENT)
-            *ret_msg = xasprintf("schema directory %s does not exist", dir);
+            dc_error_set(err, -e, "schema directory %s does not exist", dir);
         else
-            *ret_msg = xasprintf("cannot open schema directory %s: %s", dir, strerror(e));
+            dc_error_set(err, -e, "cannot open schema directory %s: %s", dir, strerror(e));
         return -e;
     }
     struct stat sb;
     if (stat(root, &sb) < 0 || !S_ISDIR(sb.st_mode)) {
-        *ret_msg = xasprintf("%s is not a directory", dir);
-        return -ENOTDIR;
+        return dc_error_set(err, -ENOTDIR, "%s is not a directory", dir);
     }
     _cleanup_free_ char *path = xasprintf("%s/domain.rng", streq(root, "/") ? "" : root);
     if (stat(path, &sb) < 0) {
         int e = errno;
-        *ret_msg = e == ENOENT ? xasprintf("%s does not exist", path)
-                               : xasprintf("cannot open %s: %s", path, strerror(e));
-        return -e;
+        return dc_error_take(err, -e,
+                             e == ENOENT ? xasprintf("%s does not exist", path)
+                                         : xasprintf("cannot open %s: %s", path, strerror(e)));
     }
 
     collector errors = {0};
@@ -2066,8 +2065,7 @@ int dc_schema_load(const char *dir, dc_schema **ret, char **ret_msg)
     st.rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (st.rootfd < 0) {
         int e = errno;
-        *ret_msg = xasprintf("cannot open schema directory %s: %s", dir, strerror(e));
-        return -e;
+        return dc_error_set(err, -e, "cannot open schema directory %s: %s", dir, strerror(e));
     }
     /* The path as a URI: libxml2 resolves includes against it and hands them to our loader. */
     xmlChar *url = xmlURIEscapeStr((const xmlChar *)path, (const xmlChar *)"/");
@@ -2105,7 +2103,8 @@ int dc_schema_load(const char *dir, dc_schema **ret, char **ret_msg)
         s->nfiles = st.nfiles;
         st.nfiles = 0;
     } else {
-        *ret_msg = load_failure(&st, &errors, path, &r);
+        char *m = load_failure(&st, &errors, path, &r);
+        dc_error_take(err, r, m);
     }
     xmlFree(url);
     collector_clear(&errors);

@@ -25,9 +25,9 @@ typedef struct dc_schema dc_schema;
  * includes must be a regular file inside DIR; nothing is read over the
  * network. Returns -ENOENT when DIR or DIR/domain.rng does not exist (the
  * schema is not installed there), other -errno for a broken or refused
- * schema; *ret_msg then names the file and the cause.
+ * schema; *err then names the file and the cause.
  */
-int dc_schema_load(const char *dir, dc_schema **ret, char **ret_msg);
+int dc_schema_load(const char *dir, dc_schema **ret, dc_error *err);
 
 /* The domain.rng that was loaded, as an absolute path. */
 const char *dc_schema_path(const dc_schema *s);

@@ -419,7 +419,8 @@ static int check_list(const char *what, const char *list, bool is_list_ok,
     return 0;
 }
 
-static int parse_option(options *o, int c, const char *arg)
+/* The options that keep their argument as given (or add it to a list). */
+static bool set_string_option(options *o, int c, const char *arg)
 {
     switch (c) {
     case OPT_EMULATOR:
@@ -469,20 +470,9 @@ static int parse_option(options *o, int c, const char *arg)
     case OPT_MIN_CPU:
         o->min_cpu = arg;
         break;
-    case OPT_EXPIRY: {
-        int64_t v;
-        if (dc_parse_i64(arg, 10, 0, 10LL * 365 * 24 * 3600, &v) < 0)
-            return fail_usage("invalid --expiry '%s': expected whole seconds, at most ten years",
-                              arg);
-        o->expiry_s = v;
-        break;
-    }
     case OPT_SYSROOT:
         o->sysroot = arg;
         o->sysroot_given = true;
-        break;
-    case OPT_SNAPSHOT:
-        o->snapshot = true;
         break;
     case OPT_CAPS:
         dc_strv_add(&o->caps_files, arg);
@@ -492,6 +482,28 @@ static int parse_option(options *o, int c, const char *arg)
         break;
     case OPT_CACHE_DIR:
         o->cache_dir = arg;
+        break;
+    default:
+        return false;
+    }
+    return true;
+}
+
+static int parse_option(options *o, int c, const char *arg)
+{
+    if (set_string_option(o, c, arg))
+        return 0;
+    switch (c) {
+    case OPT_EXPIRY: {
+        int64_t v;
+        if (dc_parse_i64(arg, 10, 0, 10LL * 365 * 24 * 3600, &v) < 0)
+            return fail_usage("invalid --expiry '%s': expected whole seconds, at most ten years",
+                              arg);
+        o->expiry_s = v;
+        break;
+    }
+    case OPT_SNAPSHOT:
+        o->snapshot = true;
         break;
     case OPT_NO_CACHE:
         o->no_cache = true;
@@ -596,9 +608,9 @@ static int check_bundle_args(options *o, int argc, char **argv)
 static int collect_bundle_dirs(options *o)
 {
     for (size_t i = 0; i < o->bundle_dirs.n; i++) {
-        _cleanup_free_ char *msg = NULL;
+        _cleanup_error_ dc_error msg = DC_ERROR_INIT;
         if (dc_bundle_list_dir(o->bundle_dirs.v[i], &o->bundles, &msg) < 0)
-            return fail_usage("%s", msg);
+            return fail_usage("%s", msg.message);
     }
     return 0;
 }
@@ -835,9 +847,9 @@ static int print_document(char *doc)
 
 static int load_bundle(const char *file, dc_fleet_host **ret)
 {
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     if (dc_bundle_load(file, ret, &msg) < 0)
-        return fail_usage("%s", msg);
+        return fail_usage("%s", msg.message);
     return 0;
 }
 
@@ -853,9 +865,9 @@ static int bundle_emulator(const options *o, dc_fleet_host *h, const dc_qemu_cap
     if (k < 0)
         return fail_usage("%s: unable to find any emulator to serve '%s' architecture", h->name,
                           arch ? arch : "its own");
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     if (dc_fleet_host_qemu(h, (size_t)k, ret, &msg) < 0)
-        return fail_usage("%s", msg);
+        return fail_usage("%s", msg.message);
     return 0;
 }
 
@@ -871,10 +883,10 @@ static int run_probe_bundle(const options *o)
     const dc_host *host = dc_fleet_host_probes(h, DC_FLEET_FOR_PROBE);
     dc_request req = {.arch = o->arch, .machine = o->machine, .virttype = o->virttype};
     dc_domcaps *caps = NULL;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     print_warnings(&h->diag);
     if (dc_domcaps_derive(qc, host, &req, &caps, &msg) < 0) {
-        report_error("%s: %s", h->name, msg);
+        report_error("%s: %s", h->name, msg.message);
         rc = DC_EXIT_USAGE;
     } else {
         rc = print_document(streq(o->format, "json") ? dc_domcaps_format_json(caps)
@@ -884,6 +896,41 @@ static int run_probe_bundle(const options *o)
     dc_domcaps_free(caps);
     dc_fleet_host_free(h);
     return rc;
+}
+
+/* The emulator a probe runs: --emulator, or the one in PATH serving --arch (none to replay). */
+static int probe_emulator(const options *o, char **ret)
+{
+    if (o->emulator) {
+        if (!o->replay) {
+            int rc = check_emulator(o->emulator);
+            if (rc)
+                return rc;
+        }
+        *ret = xstrdup(o->emulator);
+    } else if (!o->replay) {
+        const char *arch = o->arch ? o->arch : dc_arch_host();
+        *ret = dc_find_emulator(arch);
+        if (!*ret)
+            return fail_usage("unable to find any emulator to serve '%s' architecture "
+                              "(no qemu-system-%s in PATH)",
+                              arch, dc_arch_to_qemu(arch));
+    }
+    return DC_EXIT_OK;
+}
+
+/* Prints the document in the format asked for; the exit status. */
+static int print_caps_document(const options *o, const dc_domcaps *caps, const dc_qemu_caps *qc)
+{
+    _cleanup_free_ char *doc = streq(o->format, "json") ? dc_domcaps_format_json(caps)
+                               : o->snapshot ? dc_domcaps_format_xml_snapshot(caps, qc)
+                                             : dc_domcaps_format_xml(caps);
+    document_printed = true;
+    if (fputs(doc, stdout) == EOF || fflush(stdout) == EOF) {
+        report_error("cannot write the document: %s", strerror(errno));
+        return DC_EXIT_USAGE;
+    }
+    return DC_EXIT_OK;
 }
 
 static int run_probe(const options *o)
@@ -903,23 +950,10 @@ static int run_probe(const options *o)
     dc_host host = {0};
     dc_qemu_caps *qc = NULL;
     dc_domcaps *caps = NULL;
-    char *msg = NULL;
+    dc_error msg = DC_ERROR_INIT;
 
-    if (o->emulator) {
-        emulator = xstrdup(o->emulator);
-        if (!o->replay && (rc = check_emulator(emulator)))
-            goto out;
-    } else if (!o->replay) {
-        const char *arch = o->arch ? o->arch : dc_arch_host();
-        emulator = dc_find_emulator(arch);
-        if (!emulator) {
-            rc = fail_usage("unable to find any emulator to serve '%s' architecture "
-                            "(no qemu-system-%s in PATH)",
-                            arch, dc_arch_to_qemu(arch));
-            goto out;
-        }
-    }
-
+    if ((rc = probe_emulator(o, &emulator)))
+        goto out;
     if (o->record && (rc = check_output_path("recording", o->record)))
         goto out;
     dc_probe_opts po = {
@@ -931,7 +965,7 @@ static int run_probe(const options *o)
     };
     r = dc_probe_cached(&po, root, cache_dir, &diag, &qc, &msg);
     if (r < 0) {
-        report_error("%s", msg ? msg : strerror(-r));
+        report_error("%s", msg.message ? msg.message : strerror(-r));
         /* In a replay the recording is the input: whatever it lacks is an input error. */
         rc = o->replay || r == -ENOEXEC || r == -ENOTSUP ? DC_EXIT_USAGE : DC_EXIT_PROBE;
         goto out;
@@ -951,22 +985,14 @@ static int run_probe(const options *o)
         if (o->record)
             unlink(o->record);
         print_warnings(&diag);
-        report_error("%s", msg);
+        report_error("%s", msg.message);
         rc = DC_EXIT_USAGE;
         goto out;
     }
     print_warnings(&diag);
-    char *doc = streq(o->format, "json") ? dc_domcaps_format_json(caps)
-                : o->snapshot            ? dc_domcaps_format_xml_snapshot(caps, qc)
-                                         : dc_domcaps_format_xml(caps);
-    document_printed = true;
-    if (fputs(doc, stdout) == EOF || fflush(stdout) == EOF) {
-        report_error("cannot write the document: %s", strerror(errno));
-        rc = DC_EXIT_USAGE;
-    }
-    free(doc);
+    rc = print_caps_document(o, caps, qc);
 out:
-    free(msg);
+    dc_error_clear(&msg);
     dc_domcaps_free(caps);
     dc_qemu_caps_free(qc);
     dc_host_clear(&host);
@@ -999,16 +1025,16 @@ static int open_recorded_host(const options *o, dc_fleet_host **ret)
     dc_fleet_part *parts = xcalloc(o->replays.n, sizeof(*parts));
     for (size_t i = 0; i < o->replays.n; i++)
         parts[i] = (dc_fleet_part){o->trusted_emulators.v[i], o->replays.v[i]};
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     int r = dc_fleet_host_open(o->sysroot, o->sysroot, parts, o->replays.n, ret, &msg);
     free(parts);
-    return r < 0 ? fail_usage("%s", msg) : 0;
+    return r < 0 ? fail_usage("%s", msg.message) : 0;
 }
 
 /* The metrics (or the Ansible facts) of this host, or of the recorded one. */
 static int summarize(const options *o, bool metrics, char **ret_text)
 {
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     dc_diag diag = {0};
     int r;
     if (o->replays.n || o->bundles.n) {
@@ -1034,7 +1060,7 @@ static int summarize(const options *o, bool metrics, char **ret_text)
     print_warnings(&diag);
     dc_strv_clear(&diag.warnings);
     if (r < 0)
-        return fail_usage("%s", msg ? msg : strerror(-r));
+        return fail_usage("%s", msg.message ? msg.message : strerror(-r));
     return 0;
 }
 
@@ -1113,59 +1139,34 @@ static void check_one(dc_check_env *env, const char *path, dc_check_result *ret)
     dc_check_domain(env, path, text ? text : "", len, ret);
 }
 
-static int run_check(const options *o)
+/* check --caps: the snapshots and the host report the domains are judged against. */
+static int load_offline_inputs(const options *o, dc_check_env *env)
 {
-    dc_check_env env = {.live = o->caps_files.n == 0,
-                        .timeout_ms = o->timeout_ms,
-                        .trusted_emulators = o->trusted_emulators,
-                        .trusted_dirs = o->trusted_dirs};
-    dc_root *root = NULL;
-    _cleanup_free_ char *cache_dir = cache_dir_for(o);
-    dc_host host = {0};
-    int rc = DC_EXIT_OK;
-    char *msg = NULL;
-    dc_fleet_host *bundle = NULL;
-
-    if (o->bundles.n) {
-        if ((rc = load_bundle(o->bundles.v[0], &bundle)))
-            return rc;
-        dc_fleet_check_env_init(bundle, &env);
-    } else if (env.live) {
-        int r = dc_root_open(o->sysroot, &root);
-        if (r < 0)
-            return fail_usage("cannot open sysroot '%s': %s", o->sysroot, strerror(-r));
-        _cleanup_free_ char *xdg = dc_xdg_config_home();
-        host.cache_dir = cache_dir;
-        host.skip_names = true;
-        dc_host_run_probes(&host, root, xdg, DC_PROBE_FOR_CAPS | DC_PROBE_FOR_INVENTORY, NULL);
-        env.host = &host;
-        env.root = root;
-        env.cache_dir = cache_dir;
-    } else {
-        env.snapshots = xcalloc(o->caps_files.n, sizeof(dc_snapshot));
-        for (size_t i = 0; i < o->caps_files.n; i++) {
-            if (dc_snapshot_load(o->caps_files.v[i], &env.snapshots[env.nsnapshots], &msg) < 0) {
-                rc = fail_usage("unusable capabilities snapshot: %s", msg);
-                goto out;
-            }
-            env.nsnapshots++;
-        }
-        if (o->host_file) {
-            env.host_report = xcalloc(1, sizeof(dc_hostinfo));
-            if (dc_hostinfo_load(o->host_file, env.host_report, &msg) < 0) {
-                rc = fail_usage("unusable host report: %s", msg);
-                goto out;
-            }
-        }
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
+    env->snapshots = xcalloc(o->caps_files.n, sizeof(dc_snapshot));
+    for (size_t i = 0; i < o->caps_files.n; i++) {
+        if (dc_snapshot_load(o->caps_files.v[i], &env->snapshots[env->nsnapshots], &msg) < 0)
+            return fail_usage("unusable capabilities snapshot: %s", msg.message);
+        env->nsnapshots++;
     }
+    if (o->host_file) {
+        env->host_report = xcalloc(1, sizeof(dc_hostinfo));
+        if (dc_hostinfo_load(o->host_file, env->host_report, &msg) < 0)
+            return fail_usage("unusable host report: %s", msg.message);
+    }
+    return DC_EXIT_OK;
+}
 
+/* Checks every domain, prints the findings in the format asked for; the exit status. */
+static int check_and_print(const options *o, dc_check_env *env)
+{
     dc_check_result *results = xcalloc((size_t)o->ndomains, sizeof(dc_check_result));
     double *seconds = xcalloc((size_t)o->ndomains, sizeof(double));
     bool errors = false, input_errors = false;
     time_t started = time(NULL);
     for (int i = 0; i < o->ndomains; i++) {
         long long t0 = dc_now_ms();
-        check_one(&env, o->domains[i], &results[i]);
+        check_one(env, o->domains[i], &results[i]);
         seconds[i] = (double)(dc_now_ms() - t0) / 1000.0;
         if (results[i].input_error)
             input_errors = true;
@@ -1192,12 +1193,45 @@ static int run_check(const options *o)
     }
     free(results);
     free(seconds);
-    rc = env.probe_failed ? DC_EXIT_PROBE
+    return env->probe_failed ? DC_EXIT_PROBE
          : input_errors   ? DC_EXIT_USAGE
          : errors         ? DC_EXIT_FINDINGS
                           : DC_EXIT_OK;
+}
+
+static int run_check(const options *o)
+{
+    dc_check_env env = {.live = o->caps_files.n == 0,
+                        .timeout_ms = o->timeout_ms,
+                        .trusted_emulators = o->trusted_emulators,
+                        .trusted_dirs = o->trusted_dirs};
+    dc_root *root = NULL;
+    _cleanup_free_ char *cache_dir = cache_dir_for(o);
+    dc_host host = {0};
+    int rc = DC_EXIT_OK;
+    dc_fleet_host *bundle = NULL;
+
+    if (o->bundles.n) {
+        if ((rc = load_bundle(o->bundles.v[0], &bundle)))
+            return rc;
+        dc_fleet_check_env_init(bundle, &env);
+    } else if (env.live) {
+        int r = dc_root_open(o->sysroot, &root);
+        if (r < 0)
+            return fail_usage("cannot open sysroot '%s': %s", o->sysroot, strerror(-r));
+        _cleanup_free_ char *xdg = dc_xdg_config_home();
+        host.cache_dir = cache_dir;
+        host.skip_names = true;
+        dc_host_run_probes(&host, root, xdg, DC_PROBE_FOR_CAPS | DC_PROBE_FOR_INVENTORY, NULL);
+        env.host = &host;
+        env.root = root;
+        env.cache_dir = cache_dir;
+    } else if ((rc = load_offline_inputs(o, &env))) {
+        goto out;
+    }
+
+    rc = check_and_print(o, &env);
 out:
-    free(msg);
     for (size_t i = 0; i < env.nsnapshots; i++)
         dc_snapshot_clear(&env.snapshots[i]);
     free(env.snapshots);
@@ -1485,12 +1519,12 @@ static int run_bundle(const options *o)
         .xdg_config_home = xdg,
     };
     dc_diag diag = {0};
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     int r = dc_bundle_create(&bo, &diag, &msg);
     print_warnings(&diag);
     dc_strv_clear(&diag.warnings);
     if (r < 0) {
-        report_error("%s", msg);
+        report_error("%s", msg.message);
         return r == -ENOENT ? DC_EXIT_PROBE : DC_EXIT_USAGE;
     }
     return DC_EXIT_OK;
@@ -1527,10 +1561,10 @@ static int run_baseline(const options *o)
     size_t n = 0;
     int rc = load_pool(o, &hosts, &n, &replays);
     dc_fleet_baseline_result *b = NULL;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     dc_request req = {.arch = o->arch, .machine = o->machine, .virttype = o->virttype};
     if (!rc && dc_fleet_baseline(hosts, n, &req, &b, &msg) < 0)
-        rc = fail_usage("%s", msg);
+        rc = fail_usage("%s", msg.message);
     if (!rc && o->host_report) {
         _cleanup_free_ char *doc = dc_fleet_baseline_format_host(b, false);
         int r = dc_write_file_atomic(o->host_report, doc, strlen(doc));
@@ -1562,9 +1596,9 @@ static int emit_labels(const options *o, const dc_strv *keys, const dc_strv *val
     _cleanup_free_ char *text = nfd ? dc_labels_format_nfd(keys, values, expiry)
                                     : dc_labels_format_kubevirt(keys, values);
     if (o->output_dir) {
-        _cleanup_free_ char *msg = NULL;
+        _cleanup_error_ dc_error msg = DC_ERROR_INIT;
         if (dc_labels_write_nfd(o->output_dir, text, &msg) < 0)
-            return fail_usage("%s", msg);
+            return fail_usage("%s", msg.message);
         return DC_EXIT_OK;
     }
     document_printed = true;
@@ -1606,7 +1640,7 @@ static int run_labels(const options *o)
                             .cache_dir = cache_dir,
                             .timeout_ms = o->timeout_ms};
     dc_diag diag = {0};
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     dc_fleet_host *h = NULL;
     int r;
     if (o->bundles.n) {
@@ -1621,7 +1655,7 @@ static int run_labels(const options *o)
         dc_strv_clear(&diag.warnings);
     }
     if (r < 0) {
-        report_error("%s", msg ? msg : strerror(-r));
+        report_error("%s", msg.message ? msg.message : strerror(-r));
         return r == -EIO ? DC_EXIT_PROBE : DC_EXIT_USAGE;
     }
     return emit_labels(o, &keys, &values);

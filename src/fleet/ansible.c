@@ -143,8 +143,8 @@ static json_object *kvm_json(const dc_hostkvm *k)
 static json_object *report_json(const dc_hostinfo *info)
 {
     _cleanup_free_ char *text = dc_hostinfo_format_json(info);
-    _cleanup_free_ char *err = NULL;
-    json_object *o = dc_json_parse(text, strlen(text), &err);
+    json_object *o = NULL;
+    (void)dc_json_parse(text, strlen(text), &o, NULL);
     /* Our own output always parses; an object stands in should that ever change. */
     return o ? o : json_object_new_object();
 }
@@ -169,14 +169,14 @@ char *dc_ansible_format(const dc_survey *s)
     return dc_buf_steal(&b);
 }
 
-int dc_ansible_live(const dc_survey_opts *opts, dc_diag *diag, char **ret_text, char **ret_msg)
+int dc_ansible_live(const dc_survey_opts *opts, dc_diag *diag, char **ret_text, dc_error *err)
 {
     dc_survey_opts o = *opts;
     o.want_report = true;
-    return dc_survey_live_text(&o, dc_ansible_format, diag, ret_text, ret_msg);
+    return dc_survey_live_text(&o, dc_ansible_format, diag, ret_text, err);
 }
 
-int dc_ansible_for_host(dc_fleet_host *h, dc_diag *diag, char **ret_text, char **ret_msg)
+int dc_ansible_for_host(dc_fleet_host *h, dc_diag *diag, char **ret_text, dc_error *err)
 {
-    return dc_survey_fleet_host_text(h, true, dc_ansible_format, diag, ret_text, ret_msg);
+    return dc_survey_fleet_host_text(h, true, dc_ansible_format, diag, ret_text, err);
 }

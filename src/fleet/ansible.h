@@ -14,7 +14,7 @@
 char *dc_ansible_format(const dc_survey *s);
 
 /* Surveys this machine (dc_survey_live, with the report) and returns its facts. */
-int dc_ansible_live(const dc_survey_opts *opts, dc_diag *diag, char **ret_text, char **ret_msg);
+int dc_ansible_live(const dc_survey_opts *opts, dc_diag *diag, char **ret_text, dc_error *err);
 
 /* The facts of a recorded host. */
-int dc_ansible_for_host(dc_fleet_host *h, dc_diag *diag, char **ret_text, char **ret_msg);
+int dc_ansible_for_host(dc_fleet_host *h, dc_diag *diag, char **ret_text, dc_error *err);

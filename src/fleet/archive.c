@@ -52,7 +52,7 @@ static int gzip_buffer(const char *in, size_t len, dc_buf *out)
     return zr == Z_STREAM_END ? 0 : -EIO;
 }
 
-int dc_archive_write(dc_archive *a, const char *file, char **ret_msg)
+int dc_archive_write(dc_archive *a, const char *file, dc_error *err)
 {
     dc_buf_addn(&a->b, END, strlen(END));
     dc_buf z = {0};
@@ -60,15 +60,14 @@ int dc_archive_write(dc_archive *a, const char *file, char **ret_msg)
     if (r == 0)
         r = dc_write_file_atomic(file, z.s, z.len);
     if (r < 0)
-        *ret_msg = xasprintf("cannot write bundle %s: %s", file, strerror(-r));
+        dc_error_set(err, r, "cannot write bundle %s: %s", file, strerror(-r));
     dc_buf_clear(&z);
     dc_archive_clear(a);
     return r;
 }
 
 /* The whole decompressed stream, refusing more than DC_BUNDLE_MAX_BYTES or a damaged one. */
-static int gunzip_buffer(const char *file, const char *in, size_t len, dc_buf *out,
-                         char **ret_msg)
+static int gunzip_buffer(const char *file, const char *in, size_t len, dc_buf *out, dc_error *err)
 {
     z_stream z = {0};
     if (inflateInit2(&z, 15 + 16) != Z_OK)
@@ -84,22 +83,22 @@ static int gunzip_buffer(const char *file, const char *in, size_t len, dc_buf *o
         dc_buf_addn(out, chunk, sizeof(chunk) - z.avail_out);
         if (out->len > DC_BUNDLE_MAX_BYTES) {
             inflateEnd(&z);
-            *ret_msg = xasprintf("%s: unpacks to more than %llu MiB: not a bundle domcaps reads",
-                                 file, DC_BUNDLE_MAX_BYTES >> 20);
-            return -EINVAL;
+            return dc_error_set(err, -EINVAL,
+                                "%s: unpacks to more than %llu MiB: not a bundle domcaps reads",
+                                file, DC_BUNDLE_MAX_BYTES >> 20);
         }
     } while (zr == Z_OK);
     bool trailing = z.avail_in != 0;
     inflateEnd(&z);
     if (zr == Z_STREAM_END && !trailing)
         return 0;
-    *ret_msg = zr == Z_STREAM_END
-                   ? xasprintf("%s: data after the end of the compressed bundle", file)
-               : zr == Z_BUF_ERROR ? xasprintf("%s: the bundle is truncated", file)
-                                   : xasprintf("%s: not a bundle (no gzip stream, or a damaged "
-                                               "one: %s)",
-                                               file, z.msg ? z.msg : "corrupt data");
-    return -EINVAL;
+    return dc_error_take(
+        err, -EINVAL,
+        zr == Z_STREAM_END  ? xasprintf("%s: data after the end of the compressed bundle", file)
+        : zr == Z_BUF_ERROR ? xasprintf("%s: the bundle is truncated", file)
+                            : xasprintf("%s: not a bundle (no gzip stream, or a damaged "
+                                        "one: %s)",
+                                        file, z.msg ? z.msg : "corrupt data"));
 }
 
 /* A relative path of plain components: no '', '.', '..', no control bytes. */
@@ -165,7 +164,7 @@ static int check_entry(dc_archive_entry *e)
     return 0;
 }
 
-static int parse_entries(const char *file, dc_archive_reader *r, char **ret_msg)
+static int parse_entries(const char *file, dc_archive_reader *r, dc_error *err)
 {
     size_t off = strlen(MAGIC);
     size_t cap = 0;
@@ -190,44 +189,45 @@ static int parse_entries(const char *file, dc_archive_reader *r, char **ret_msg)
         r->entries[r->nentries++] = e;
         off = body + e.len + 1;
     }
-    *ret_msg = xasprintf("%s: damaged bundle: entry %zu (offset %zu) is malformed or the archive "
-                         "does not end properly",
-                         file, r->nentries + 1, off);
-    return -EINVAL;
+    return dc_error_set(err, -EINVAL,
+                        "%s: damaged bundle: entry %zu (offset %zu) is malformed or the archive "
+                        "does not end properly",
+                        file, r->nentries + 1, off);
 }
 
-int dc_archive_read(const char *file, dc_archive_reader *ret, char **ret_msg)
+int dc_archive_read(const char *file, dc_archive_reader *ret, dc_error *err)
 {
     *ret = (dc_archive_reader){0};
     _cleanup_free_ char *raw = NULL;
     size_t rawlen = 0;
-    int r = dc_read_input_file("bundle", file, MAX_COMPRESSED, &raw, &rawlen, ret_msg);
+    int r = dc_read_input_file("bundle", file, MAX_COMPRESSED, &raw, &rawlen, err);
     if (r < 0)
         return r;
     dc_buf b = {0};
-    r = gunzip_buffer(file, raw, rawlen, &b, ret_msg);
+    r = gunzip_buffer(file, raw, rawlen, &b, err);
     if (r < 0) {
         dc_buf_clear(&b);
         return r;
     }
     size_t len = b.len;
-    return dc_archive_parse(file, dc_buf_steal(&b), len, ret, ret_msg);
+    return dc_archive_parse(file, dc_buf_steal(&b), len, ret, err);
 }
 
 int dc_archive_parse(const char *name, char *text, size_t len, dc_archive_reader *ret,
-                     char **ret_msg)
+                     dc_error *err)
 {
     *ret = (dc_archive_reader){.text = text, .len = len};
     if (!text || len < strlen(MAGIC) || memcmp(text, MAGIC, strlen(MAGIC)) != 0) {
         bool ours = text && len > 15 && memcmp(text, "domcaps-bundle ", 15) == 0;
-        *ret_msg = ours ? xasprintf("%s: a bundle of another format version (this domcaps reads "
-                                    "version %d)",
-                                    name, DC_BUNDLE_FORMAT_VERSION)
-                        : xasprintf("%s: not a domcaps bundle", name);
+        dc_error_take(err, -EINVAL,
+                      ours ? xasprintf("%s: a bundle of another format version (this domcaps reads "
+                                       "version %d)",
+                                       name, DC_BUNDLE_FORMAT_VERSION)
+                           : xasprintf("%s: not a domcaps bundle", name));
         dc_archive_reader_clear(ret);
         return -EINVAL;
     }
-    int r = parse_entries(name, ret, ret_msg);
+    int r = parse_entries(name, ret, err);
     if (r < 0)
         dc_archive_reader_clear(ret);
     return r;
@@ -315,12 +315,11 @@ static int create_entry(int parent, const char *name, const dc_archive_entry *e)
     return r;
 }
 
-int dc_archive_extract(const dc_archive_reader *r, const char *dir, char **ret_msg)
+int dc_archive_extract(const dc_archive_reader *r, const char *dir, dc_error *err)
 {
     _cleanup_close_ int dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dirfd < 0) {
-        *ret_msg = xasprintf("cannot open %s: %s", dir, strerror(errno));
-        return -errno;
+        return dc_error_set(err, -errno, "cannot open %s: %s", dir, strerror(errno));
     }
     for (size_t i = 0; i < r->nentries; i++) {
         const dc_archive_entry *e = &r->entries[i];
@@ -330,11 +329,11 @@ int dc_archive_extract(const dc_archive_reader *r, const char *dir, char **ret_m
         if (parent >= 0)
             close(parent);
         if (rc < 0) {
-            *ret_msg = xasprintf("entry '%s': %s", e->path,
-                                 rc == -EEXIST    ? "given twice"
-                                 : rc == -ENOTDIR ? "lies under a symlink or a file"
-                                                  : strerror(-rc));
-            return rc == -EEXIST || rc == -ENOTDIR ? -EINVAL : rc;
+            return dc_error_set(err, rc == -EEXIST || rc == -ENOTDIR ? -EINVAL : rc,
+                                "entry '%s': %s", e->path,
+                                rc == -EEXIST    ? "given twice"
+                                : rc == -ENOTDIR ? "lies under a symlink or a file"
+                                                 : strerror(-rc));
         }
     }
     return 0;

@@ -29,14 +29,14 @@ void dc_archive_init(dc_archive *a);
 void dc_archive_add(dc_archive *a, char type, const char *path, unsigned mode, const char *data,
                     size_t len);
 /* Ends the archive, compresses it and writes it atomically; the archive is cleared. */
-int dc_archive_write(dc_archive *a, const char *file, char **ret_msg);
+int dc_archive_write(dc_archive *a, const char *file, dc_error *err);
 void dc_archive_clear(dc_archive *a);
 
 /* Reads and checks a whole archive: -EINVAL and a message for anything malformed. */
-int dc_archive_read(const char *file, dc_archive_reader *ret, char **ret_msg);
+int dc_archive_read(const char *file, dc_archive_reader *ret, dc_error *err);
 /* Checks an archive already decompressed; takes text (malloc'd, len bytes) in all cases. */
 int dc_archive_parse(const char *name, char *text, size_t len, dc_archive_reader *ret,
-                     char **ret_msg);
+                     dc_error *err);
 void dc_archive_reader_clear(dc_archive_reader *r);
 const dc_archive_entry *dc_archive_find(const dc_archive_reader *r, const char *path);
 
@@ -44,4 +44,4 @@ const dc_archive_entry *dc_archive_find(const dc_archive_reader *r, const char *
  * Unpacks every entry into dir (which exists and is empty), never following
  * a symlink while doing so and never writing outside dir.
  */
-int dc_archive_extract(const dc_archive_reader *r, const char *dir, char **ret_msg);
+int dc_archive_extract(const dc_archive_reader *r, const char *dir, dc_error *err);

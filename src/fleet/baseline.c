@@ -933,11 +933,11 @@ static void members_free(member *ms, size_t n)
 }
 
 static int derive_all(dc_fleet_host **hosts, size_t n, const dc_request *req, member *ms,
-                      char **ret_msg)
+                      dc_error *err)
 {
     for (size_t j = 0; j < n; j++) {
         ms[j].h = hosts[j];
-        int r = dc_fleet_host_derive(hosts[j], req, &ms[j].caps, &ms[j].qc, ret_msg);
+        int r = dc_fleet_host_derive(hosts[j], req, &ms[j].caps, &ms[j].qc, err);
         if (r < 0)
             return r;
         ms[j].a = dc_qemu_accel_for(ms[j].qc, streq(ms[j].caps->domain, "kvm"));
@@ -956,7 +956,7 @@ static char *host_list(const member *ms, size_t n, const char *(*what)(const mem
 static const char *what_machine(const member *m) { return m->caps->machine; }
 
 /* Hosts of different arches, or guests of different arches: one request cannot span them. */
-static int check_arches(dc_fleet_host **hosts, size_t n, char **ret_msg)
+static int check_arches(dc_fleet_host **hosts, size_t n, dc_error *err)
 {
     for (size_t j = 1; j < n; j++) {
         const char *a = hosts[0]->arch, *b = hosts[j]->arch;
@@ -965,9 +965,10 @@ static int check_arches(dc_fleet_host **hosts, size_t n, char **ret_msg)
             for (size_t i = 0; i < n; i++)
                 dc_buf_addf(&l, "%s%s (%s)", i ? ", " : "", hosts[i]->name,
                             hosts[i]->arch ? hosts[i]->arch : "unknown");
-            *ret_msg = xasprintf("the pool mixes host architectures: %s; a baseline is for "
-                                 "hosts of one architecture",
-                                 l.s);
+            dc_error_set(err, -EINVAL,
+                         "the pool mixes host architectures: %s; a baseline is for "
+                         "hosts of one architecture",
+                         l.s);
             dc_buf_clear(&l);
             return -EINVAL;
         }
@@ -980,7 +981,7 @@ static int check_arches(dc_fleet_host **hosts, size_t n, char **ret_msg)
  * the request (or the arch's preferred machine) named on every host.
  */
 static int settle_machine(const member *ms, size_t n, const dc_request *req, char **ret,
-                          char **ret_msg)
+                          dc_error *err)
 {
     bool same = true;
     for (size_t j = 1; j < n; j++)
@@ -997,10 +998,10 @@ static int settle_machine(const member *ms, size_t n, const dc_request *req, cha
     }
     if (!aliased) {
         _cleanup_free_ char *l = host_list(ms, n, what_machine);
-        *ret_msg = xasprintf("the hosts have no machine type in common for the request: %s; "
-                             "give a machine type every host has",
-                             l);
-        return -EINVAL;
+        return dc_error_set(err, -EINVAL,
+                            "the hosts have no machine type in common for the request: %s; "
+                            "give a machine type every host has",
+                            l);
     }
     *ret = xstrdup(alias);
     return 0;
@@ -1011,10 +1012,10 @@ static int settle_machine(const member *ms, size_t n, const dc_request *req, cha
  * kvm when every host has KVM for it, else qemu on all of them.
  */
 static int derive_pool(dc_fleet_host **hosts, size_t n, const dc_request *req, member **ret,
-                       char **ret_msg)
+                       dc_error *err)
 {
     member *ms = xcalloc(n, sizeof(member));
-    int r = derive_all(hosts, n, req, ms, ret_msg);
+    int r = derive_all(hosts, n, req, ms, err);
     bool mixed = false;
     for (size_t j = 1; r >= 0 && j < n; j++)
         mixed = mixed || !streq(ms[j].caps->domain, ms[0].caps->domain);
@@ -1023,7 +1024,7 @@ static int derive_pool(dc_fleet_host **hosts, size_t n, const dc_request *req, m
         ms = xcalloc(n, sizeof(member));
         dc_request rq = *req;
         rq.virttype = "qemu";
-        r = derive_all(hosts, n, &rq, ms, ret_msg);
+        r = derive_all(hosts, n, &rq, ms, err);
     }
     if (r < 0) {
         members_free(ms, n);
@@ -1087,13 +1088,12 @@ static int cmp_host(const void *a, const void *b)
 }
 
 int dc_fleet_baseline(dc_fleet_host **hosts, size_t n, const dc_request *req,
-                      dc_fleet_baseline_result **ret, char **ret_msg)
+                      dc_fleet_baseline_result **ret, dc_error *err)
 {
     if (n == 0) {
-        *ret_msg = xstrdup("a baseline needs at least one host (the pool is empty)");
-        return -EINVAL;
+        return dc_error_set(err, -EINVAL, "a baseline needs at least one host (the pool is empty)");
     }
-    int r = check_arches(hosts, n, ret_msg);
+    int r = check_arches(hosts, n, err);
     if (r < 0)
         return r;
     /* By name, so that the order the hosts are given in changes nothing. */
@@ -1102,15 +1102,15 @@ int dc_fleet_baseline(dc_fleet_host **hosts, size_t n, const dc_request *req,
     qsort(sorted, n, sizeof(*sorted), cmp_host);
     for (size_t j = 1; j < n; j++)
         if (streq(sorted[j]->name, sorted[j - 1]->name)) {
-            *ret_msg = xasprintf("two hosts of the pool are named '%s'", sorted[j]->name);
-            return -EINVAL;
+            return dc_error_set(err, -EINVAL, "two hosts of the pool are named '%s'",
+                                sorted[j]->name);
         }
     member *ms = NULL;
-    r = derive_pool(sorted, n, req, &ms, ret_msg);
+    r = derive_pool(sorted, n, req, &ms, err);
     if (r < 0)
         return r;
     _cleanup_free_ char *machine = NULL;
-    r = settle_machine(ms, n, req, &machine, ret_msg);
+    r = settle_machine(ms, n, req, &machine, err);
     if (r < 0) {
         members_free(ms, n);
         return r;

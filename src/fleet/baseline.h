@@ -38,7 +38,7 @@ typedef struct dc_fleet_baseline_result {
  * serve the request).
  */
 int dc_fleet_baseline(dc_fleet_host **hosts, size_t n, const dc_request *req,
-                      dc_fleet_baseline_result **ret, char **ret_msg);
+                      dc_fleet_baseline_result **ret, dc_error *err);
 void dc_fleet_baseline_free(dc_fleet_baseline_result *b);
 
 /*

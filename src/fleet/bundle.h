@@ -43,7 +43,7 @@ typedef struct dc_bundle_create_opts {
  * at all is an error. Then the bundle is read back and judged: a host report
  * or a caps document that does not come out the same is a warning.
  */
-int dc_bundle_create(const dc_bundle_create_opts *opts, dc_diag *diag, char **ret_msg);
+int dc_bundle_create(const dc_bundle_create_opts *opts, dc_diag *diag, dc_error *err);
 
 /*
  * Opens a bundle: checked, unpacked into a private directory (removed by
@@ -51,10 +51,10 @@ int dc_bundle_create(const dc_bundle_create_opts *opts, dc_diag *diag, char **re
  * message naming the file and the cause) for anything damaged, foreign or
  * hostile; other -errno when it cannot be read.
  */
-int dc_bundle_load(const char *path, dc_fleet_host **ret, char **ret_msg);
+int dc_bundle_load(const char *path, dc_fleet_host **ret, dc_error *err);
 
 /* The *.bundle files of dir, sorted by name. */
-int dc_bundle_list_dir(const char *dir, dc_strv *ret, char **ret_msg);
+int dc_bundle_list_dir(const char *dir, dc_strv *ret, dc_error *err);
 
 /* A few lines about a loaded bundle: host, capture time, emulators, sizes. */
 char *dc_bundle_describe(dc_fleet_host *h, bool json);

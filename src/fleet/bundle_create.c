@@ -398,27 +398,27 @@ typedef struct recorded {
 } recorded;
 
 static int record_live(const char *emulator, const char *dir, int timeout_ms, recorded *ret,
-                       char **ret_msg)
+                       dc_error *err)
 {
     _cleanup_free_ char *file = xasprintf("%s/recording", dir);
     dc_probe_opts po = {.binary = emulator,
                         .record = file,
                         .timeout_ms = timeout_ms,
                         .want_tcg_session = true};
-    int r = dc_qemu_probe(&po, &ret->qc, ret_msg);
+    int r = dc_qemu_probe(&po, &ret->qc, err);
     if (r == 0)
-        r = dc_read_input_file("recording", file, 256u << 20, &ret->text, &ret->len, ret_msg);
+        r = dc_read_input_file("recording", file, 256u << 20, &ret->text, &ret->len, err);
     unlink(file);
     return r;
 }
 
-static int record_replay(const char *emulator, const char *replay, recorded *ret, char **ret_msg)
+static int record_replay(const char *emulator, const char *replay, recorded *ret, dc_error *err)
 {
-    int r = dc_read_input_file("recording", replay, 256u << 20, &ret->text, &ret->len, ret_msg);
+    int r = dc_read_input_file("recording", replay, 256u << 20, &ret->text, &ret->len, err);
     if (r < 0)
         return r;
     dc_probe_opts po = {.binary = emulator, .replay = replay, .want_tcg_session = true};
-    return dc_qemu_probe(&po, &ret->qc, ret_msg);
+    return dc_qemu_probe(&po, &ret->qc, err);
 }
 
 static char *recording_name(const recorded *rs, size_t n, const char *path)
@@ -457,13 +457,13 @@ static recorded *record_all(const dc_bundle_create_opts *o, const char *dir, siz
     recorded *rs = xcalloc(targets.n ? targets.n : 1, sizeof(*rs));
     size_t n = 0;
     for (size_t i = 0; i < targets.n; i++) {
-        _cleanup_free_ char *msg = NULL;
+        _cleanup_error_ dc_error msg = DC_ERROR_INIT;
         recorded rec = {0};
         int r = o->replays ? record_replay(targets.v[i], o->replays[i], &rec, &msg)
                            : record_live(targets.v[i], dir, o->timeout_ms, &rec, &msg);
         if (r < 0) {
             dc_diag_warn(diag, "%s left out of the bundle: %s", targets.v[i],
-                         msg ? msg : strerror(-r));
+                         msg.message ? msg.message : strerror(-r));
             free(rec.text);
             dc_qemu_caps_free(rec.qc);
             continue;
@@ -571,11 +571,12 @@ static void verify_caps(dc_fleet_host *fh, const recorded *rs, size_t n, const d
     const dc_host *replayed = dc_fleet_host_probes(fh, DC_FLEET_FOR_PROBE);
     for (size_t i = 0; i < n; i++) {
         const dc_qemu_caps *qc = NULL;
-        _cleanup_free_ char *msg = NULL, *msg2 = NULL;
+        _cleanup_error_ dc_error msg = DC_ERROR_INIT;
+        _cleanup_error_ dc_error msg2 = DC_ERROR_INIT;
         ssize_t k = dc_fleet_emulator_by_path(fh, rs[i].path);
         if (k < 0 || dc_fleet_host_qemu(fh, (size_t)k, &qc, &msg) < 0) {
             dc_diag_warn(diag, "the bundle does not replay %s: %s", rs[i].path,
-                         msg ? msg : "missing");
+                         msg.message ? msg.message : "missing");
             continue;
         }
         dc_request req = {0};
@@ -601,9 +602,9 @@ static void verify_bundle(const char *file, const char *report, const recorded *
                           const dc_host *live, dc_diag *diag)
 {
     dc_fleet_host *fh = NULL;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     if (dc_bundle_load(file, &fh, &msg) < 0) {
-        dc_diag_warn(diag, "the bundle just written does not load: %s", msg);
+        dc_diag_warn(diag, "the bundle just written does not load: %s", msg.message);
         return;
     }
     const dc_host *h = dc_fleet_host_probes(fh, DC_FLEET_FOR_REPORT);
@@ -645,7 +646,7 @@ static void capture_root(const dc_bundle_create_opts *o, dc_root *root, dc_root 
     dc_host_clear(&tapped);
 }
 
-int dc_bundle_create(const dc_bundle_create_opts *o, dc_diag *diag, char **ret_msg)
+int dc_bundle_create(const dc_bundle_create_opts *o, dc_diag *diag, dc_error *err)
 {
     const char *path = o->sysroot ? o->sysroot : "/";
     dc_root *root = NULL, *data = NULL;
@@ -661,10 +662,10 @@ int dc_bundle_create(const dc_bundle_create_opts *o, dc_diag *diag, char **ret_m
     _cleanup_free_ char *dir =
         xasprintf("%s/domcaps-capture-XXXXXX", tmp && tmp[0] == '/' ? tmp : "/tmp");
     if (r < 0)
-        *ret_msg = xasprintf("cannot open root %s: %s", path, strerror(-r));
+        dc_error_set(err, r, "cannot open root %s: %s", path, strerror(-r));
     else if (!mkdtemp(dir)) {
         r = -errno;
-        *ret_msg = xasprintf("cannot make a temporary directory: %s", strerror(errno));
+        dc_error_set(err, r, "cannot make a temporary directory: %s", strerror(errno));
     }
     if (r < 0) {
         dc_root_free(root);
@@ -677,7 +678,7 @@ int dc_bundle_create(const dc_bundle_create_opts *o, dc_diag *diag, char **ret_m
     dc_host live = {0};
     _cleanup_free_ char *report = NULL;
     if (!n) {
-        *ret_msg = xstrdup("no emulator could be probed: nothing to put in a bundle");
+        dc_error_set(err, -ENOENT, "no emulator could be probed: nothing to put in a bundle");
         r = -ENOENT;
     } else {
         dc_archive a, b; /* b: the root, after the manifest, the report and the recordings */
@@ -692,7 +693,7 @@ int dc_bundle_create(const dc_bundle_create_opts *o, dc_diag *diag, char **ret_m
         size_t skip = strlen("domcaps-bundle 1\n");
         dc_buf_addn(&a.b, b.b.s + skip, b.b.len - skip);
         dc_archive_clear(&b);
-        r = dc_archive_write(&a, o->output, ret_msg);
+        r = dc_archive_write(&a, o->output, err);
         if (r == 0)
             verify_bundle(o->output, report, rs, n, &live, diag);
     }

@@ -16,10 +16,9 @@ typedef struct manifest {
     json_object *emulators;
 } manifest;
 
-static int manifest_error(const char *file, const char *why, char **ret_msg)
+static int manifest_error(const char *file, const char *why, dc_error *err)
 {
-    *ret_msg = xasprintf("%s: damaged bundle: manifest.json %s", file, why);
-    return -EINVAL;
+    return dc_error_set(err, -EINVAL, "%s: damaged bundle: manifest.json %s", file, why);
 }
 
 static bool optional_string(json_object *o, const char *key, const char **ret)
@@ -36,10 +35,10 @@ static bool optional_string(json_object *o, const char *key, const char **ret)
 }
 
 static int check_emulators(const char *file, const dc_archive_reader *ar, json_object *emus,
-                           char **ret_msg)
+                           dc_error *err)
 {
     if (!emus || !json_object_is_type(emus, json_type_array))
-        return manifest_error(file, "has no list of emulators", ret_msg);
+        return manifest_error(file, "has no list of emulators", err);
     size_t n = json_object_array_length(emus);
     for (size_t i = 0; i < n; i++) {
         json_object *e = json_object_array_get_idx(emus, i);
@@ -48,48 +47,46 @@ static int check_emulators(const char *file, const dc_archive_reader *ar, json_o
         const dc_archive_entry *ent = rec ? dc_archive_find(ar, rec) : NULL;
         if (!path || path[0] != '/' || !rec || !startswith(rec, "qmp/"))
             return manifest_error(file, "names an emulator without an absolute path or recording",
-                                  ret_msg);
+                                  err);
         if (!ent || ent->type != 'f') {
-            *ret_msg = xasprintf("%s: damaged bundle: the recording %s of %s is missing", file, rec,
-                                 path);
-            return -EINVAL;
+            return dc_error_set(err, -EINVAL,
+                                "%s: damaged bundle: the recording %s of %s is missing", file, rec,
+                                path);
         }
     }
     return 0;
 }
 
-static int parse_manifest(const char *file, const dc_archive_reader *ar, manifest *m,
-                          char **ret_msg)
+static int parse_manifest(const char *file, const dc_archive_reader *ar, manifest *m, dc_error *err)
 {
     const dc_archive_entry *e = ar->nentries ? &ar->entries[0] : NULL;
     if (!e || e->type != 'f' || !streq(e->path, "manifest.json"))
-        return manifest_error(file, "is not its first entry", ret_msg);
-    _cleanup_free_ char *err = NULL;
-    m->root = dc_json_parse(e->data, e->len, &err);
-    if (!m->root || !json_object_is_type(m->root, json_type_object)) {
-        *ret_msg = xasprintf("%s: damaged bundle: manifest.json: %s", file,
-                             err ? err : "not a JSON object");
-        return -EINVAL;
+        return manifest_error(file, "is not its first entry", err);
+    _cleanup_error_ dc_error perr = DC_ERROR_INIT;
+    if (dc_json_parse(e->data, e->len, &m->root, &perr) < 0 ||
+        !json_object_is_type(m->root, json_type_object)) {
+        return dc_error_set(err, -EINVAL, "%s: damaged bundle: manifest.json: %s", file,
+                            perr.message ? perr.message : "not a JSON object");
     }
     const char *format = dc_json_get_string(m->root, "format");
     json_object *version = dc_json_get(m->root, "version");
     if (!format || !streq(format, "domcaps-bundle"))
-        return manifest_error(file, "is not a domcaps bundle's", ret_msg);
+        return manifest_error(file, "is not a domcaps bundle's", err);
     if (!version || !json_object_is_type(version, json_type_int) ||
         json_object_get_int64(version) != DC_BUNDLE_FORMAT_VERSION) {
-        *ret_msg = xasprintf("%s: a bundle of another format version (this domcaps reads "
-                             "version %d)",
-                             file, DC_BUNDLE_FORMAT_VERSION);
-        return -EINVAL;
+        return dc_error_set(err, -EINVAL,
+                            "%s: a bundle of another format version (this domcaps reads "
+                            "version %d)",
+                            file, DC_BUNDLE_FORMAT_VERSION);
     }
     if (!optional_string(m->root, "created", &m->created) ||
         !optional_string(m->root, "hostname", &m->hostname) ||
         !optional_string(m->root, "domcaps", &m->creator) ||
         !optional_string(m->root, "arch", &m->arch) ||
         !optional_string(m->root, "xdgConfigHome", &m->xdg))
-        return manifest_error(file, "has a field of the wrong type", ret_msg);
+        return manifest_error(file, "has a field of the wrong type", err);
     m->emulators = dc_json_get(m->root, "emulators");
-    return check_emulators(file, ar, m->emulators, ret_msg);
+    return check_emulators(file, ar, m->emulators, err);
 }
 
 static char *bundle_name(const char *path)
@@ -113,7 +110,7 @@ static char *make_private_dir(void)
 }
 
 static int open_unpacked(const char *file, const dc_archive_reader *ar, const manifest *m,
-                         const char *dir, dc_fleet_host **ret, char **ret_msg)
+                         const char *dir, dc_fleet_host **ret, dc_error *err)
 {
     size_t n = json_object_array_length(m->emulators);
     dc_fleet_part *parts = xcalloc(n ? n : 1, sizeof(*parts));
@@ -130,9 +127,9 @@ static int open_unpacked(const char *file, const dc_archive_reader *ar, const ma
     struct stat st;
     int r = stat(root, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : -EINVAL;
     if (r < 0)
-        *ret_msg = xasprintf("%s: damaged bundle: it holds no root", file);
+        dc_error_set(err, r, "%s: damaged bundle: it holds no root", file);
     else
-        r = dc_fleet_host_open(name, root, parts, n, ret, ret_msg);
+        r = dc_fleet_host_open(name, root, parts, n, ret, err);
     free(parts);
     dc_strv_clear(&recs);
     if (r < 0)
@@ -150,24 +147,24 @@ static int open_unpacked(const char *file, const dc_archive_reader *ar, const ma
     return 0;
 }
 
-int dc_bundle_load(const char *path, dc_fleet_host **ret, char **ret_msg)
+int dc_bundle_load(const char *path, dc_fleet_host **ret, dc_error *err)
 {
     dc_archive_reader ar = {0};
-    int r = dc_archive_read(path, &ar, ret_msg);
+    int r = dc_archive_read(path, &ar, err);
     if (r < 0)
         return r;
     manifest m = {0};
-    r = parse_manifest(path, &ar, &m, ret_msg);
+    r = parse_manifest(path, &ar, &m, err);
     char *dir = r < 0 ? NULL : make_private_dir();
     if (r == 0 && !dir) {
         r = -errno;
-        *ret_msg = xasprintf("%s: cannot make a directory to unpack it into: %s", path,
-                             strerror(errno));
+        dc_error_set(err, r, "%s: cannot make a directory to unpack it into: %s", path,
+                     strerror(errno));
     }
-    _cleanup_free_ char *why = NULL;
+    _cleanup_error_ dc_error why = DC_ERROR_INIT;
     if (r == 0 && (r = dc_archive_extract(&ar, dir, &why)) < 0)
-        *ret_msg = xasprintf("%s: damaged bundle: %s", path, why);
-    if (r == 0 && (r = open_unpacked(path, &ar, &m, dir, ret, ret_msg)) == 0) {
+        dc_error_set(err, r, "%s: damaged bundle: %s", path, why.message);
+    if (r == 0 && (r = open_unpacked(path, &ar, &m, dir, ret, err)) == 0) {
         (*ret)->dir = TAKE_PTR(dir);
     }
     if (dir) {
@@ -179,13 +176,12 @@ int dc_bundle_load(const char *path, dc_fleet_host **ret, char **ret_msg)
     return r;
 }
 
-int dc_bundle_list_dir(const char *dir, dc_strv *ret, char **ret_msg)
+int dc_bundle_list_dir(const char *dir, dc_strv *ret, dc_error *err)
 {
     _cleanup_closedir_ DIR *d = opendir(dir);
     if (!d) {
         int e = errno;
-        *ret_msg = xasprintf("cannot read the bundle directory %s: %s", dir, strerror(e));
-        return -e;
+        return dc_error_set(err, -e, "cannot read the bundle directory %s: %s", dir, strerror(e));
     }
     dc_strv found = {0};
     for (struct dirent *de; (de = readdir(d));)
@@ -216,7 +212,7 @@ static void describe_json(dc_fleet_host *h, dc_buf *out)
     dc_jw_open(&w, "emulators", '[');
     for (size_t i = 0; i < h->nemus; i++) {
         const dc_qemu_caps *qc = NULL;
-        _cleanup_free_ char *msg = NULL;
+        _cleanup_error_ dc_error msg = DC_ERROR_INIT;
         dc_jw_open(&w, NULL, '{');
         dc_jw_str(&w, "path", h->emus[i].path);
         if (dc_fleet_host_qemu(h, i, &qc, &msg) == 0) {
@@ -225,7 +221,7 @@ static void describe_json(dc_fleet_host *h, dc_buf *out)
                 xasprintf("%d.%d.%d", qc->version_major, qc->version_minor, qc->version_micro);
             dc_jw_str(&w, "qemuVersion", v);
         } else
-            dc_jw_str(&w, "error", msg);
+            dc_jw_str(&w, "error", msg.message);
         dc_jw_close(&w, '}');
     }
     dc_jw_close(&w, ']');
@@ -253,12 +249,12 @@ char *dc_bundle_describe(dc_fleet_host *h, bool json)
     dc_buf_addf(&b, "emulators: %zu\n", h->nemus);
     for (size_t i = 0; i < h->nemus; i++) {
         const dc_qemu_caps *qc = NULL;
-        _cleanup_free_ char *msg = NULL;
+        _cleanup_error_ dc_error msg = DC_ERROR_INIT;
         if (dc_fleet_host_qemu(h, i, &qc, &msg) == 0)
             dc_buf_addf(&b, "  %s  QEMU %d.%d.%d (%s)\n", h->emus[i].path, qc->version_major,
                         qc->version_minor, qc->version_micro, qc->arch);
         else
-            dc_buf_addf(&b, "  %s  unusable: %s\n", h->emus[i].path, msg);
+            dc_buf_addf(&b, "  %s  unusable: %s\n", h->emus[i].path, msg.message);
     }
     return dc_buf_steal(&b);
 }

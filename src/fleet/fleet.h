@@ -69,7 +69,7 @@ typedef struct dc_fleet_part {
  * root at once; the recordings are replayed when first needed.
  */
 int dc_fleet_host_open(const char *name, const char *sysroot, const dc_fleet_part *emus,
-                       size_t nemus, dc_fleet_host **ret, char **ret_msg);
+                       size_t nemus, dc_fleet_host **ret, dc_error *err);
 void dc_fleet_host_free(dc_fleet_host *h);
 
 typedef enum dc_fleet_purpose {
@@ -95,7 +95,7 @@ ssize_t dc_fleet_find_emulator(const dc_fleet_host *h, const char *arch);
 ssize_t dc_fleet_emulator_by_path(const dc_fleet_host *h, const char *path);
 
 /* Replays emulator i (once); 0 or -errno with a message naming the bundle and recording. */
-int dc_fleet_host_qemu(dc_fleet_host *h, size_t i, const dc_qemu_caps **ret, char **ret_msg);
+int dc_fleet_host_qemu(dc_fleet_host *h, size_t i, const dc_qemu_caps **ret, dc_error *err);
 
 /*
  * The domainCapabilities that host gives for req (req->arch NULL: the host's
@@ -104,7 +104,7 @@ int dc_fleet_host_qemu(dc_fleet_host *h, size_t i, const dc_qemu_caps **ret, cha
  * cannot serve req; other errors: the recording is unusable.
  */
 int dc_fleet_host_derive(dc_fleet_host *h, const dc_request *req, dc_domcaps **ret,
-                         const dc_qemu_caps **ret_qc, char **ret_msg);
+                         const dc_qemu_caps **ret_qc, dc_error *err);
 
 /*
  * Sets env up to judge domains as `domcaps check` would on that host: the

@@ -7,18 +7,17 @@
 #include "sha256.h"
 
 int dc_fleet_host_open(const char *name, const char *sysroot, const dc_fleet_part *emus,
-                       size_t nemus, dc_fleet_host **ret, char **ret_msg)
+                       size_t nemus, dc_fleet_host **ret, dc_error *err)
 {
     dc_root *root = NULL;
     int r = dc_root_open(sysroot, &root);
     if (r < 0) {
-        *ret_msg = xasprintf("%s: cannot open the host's root %s: %s", name, sysroot, strerror(-r));
-        return r;
+        return dc_error_set(err, r, "%s: cannot open the host's root %s: %s", name, sysroot,
+                            strerror(-r));
     }
     if (dc_root_is_live(root)) {
         dc_root_free(root);
-        *ret_msg = xasprintf("%s: a recorded host needs a captured root, not /", name);
-        return -EINVAL;
+        return dc_error_set(err, -EINVAL, "%s: a recorded host needs a captured root, not /", name);
     }
     /* Messages name the host's own paths, not where its files are unpacked here. */
     dc_root_set_display(root, "");
@@ -146,21 +145,22 @@ void dc_fleet_replays_clear(dc_fleet_replays *r)
 static int replay(dc_fleet_host *h, dc_fleet_emulator *e)
 {
     dc_probe_opts po = {.binary = e->path, .replay = e->recording, .want_tcg_session = true};
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     int r = dc_probe_cached(&po, h->root, NULL, NULL, &e->qc, &msg);
     if (r < 0)
         e->error = xasprintf("%s: the recording of %s is unusable: %s", h->name, e->path,
-                             msg ? msg : strerror(-r));
+                             msg.message ? msg.message : strerror(-r));
     return r;
 }
 
 /* Through the pool's replays: an equal recording of the same emulator is replayed once. */
 static void replay_shared(dc_fleet_host *h, dc_fleet_emulator *e)
 {
-    _cleanup_free_ char *text = NULL, *msg = NULL;
+    _cleanup_free_ char *text = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     size_t len = 0;
     if (dc_read_input_file("recording", e->recording, 256u << 20, &text, &len, &msg) < 0) {
-        e->error = xasprintf("%s: %s", h->name, msg);
+        e->error = xasprintf("%s: %s", h->name, msg.message);
         return;
     }
     char digest[65];
@@ -180,7 +180,7 @@ static void replay_shared(dc_fleet_host *h, dc_fleet_emulator *e)
     e->shared = true;
 }
 
-int dc_fleet_host_qemu(dc_fleet_host *h, size_t i, const dc_qemu_caps **ret, char **ret_msg)
+int dc_fleet_host_qemu(dc_fleet_host *h, size_t i, const dc_qemu_caps **ret, dc_error *err)
 {
     dc_fleet_emulator *e = &h->emus[i];
     if (!e->qc && !e->error) {
@@ -190,39 +190,37 @@ int dc_fleet_host_qemu(dc_fleet_host *h, size_t i, const dc_qemu_caps **ret, cha
             replay(h, e);
     }
     if (!e->qc) {
-        *ret_msg = xstrdup(e->error);
-        return -EINVAL;
+        return dc_error_set(err, -EINVAL, "%s", e->error);
     }
     *ret = e->qc;
     return 0;
 }
 
 int dc_fleet_host_derive(dc_fleet_host *h, const dc_request *req, dc_domcaps **ret,
-                         const dc_qemu_caps **ret_qc, char **ret_msg)
+                         const dc_qemu_caps **ret_qc, dc_error *err)
 {
     const char *arch = req->arch ? req->arch : h->arch;
     if (!arch) {
-        *ret_msg = xasprintf("%s: the host's architecture is unknown; give --arch", h->name);
-        return -EINVAL;
+        return dc_error_set(err, -EINVAL, "%s: the host's architecture is unknown; give --arch",
+                            h->name);
     }
     ssize_t k = dc_fleet_find_emulator(h, arch);
     if (k < 0) {
-        *ret_msg = xasprintf("%s: unable to find any emulator to serve '%s' architecture", h->name,
-                             arch);
-        return -ENOENT;
+        return dc_error_set(err, -ENOENT,
+                            "%s: unable to find any emulator to serve '%s' architecture", h->name,
+                            arch);
     }
     const dc_qemu_caps *qc = NULL;
-    int r = dc_fleet_host_qemu(h, (size_t)k, &qc, ret_msg);
+    int r = dc_fleet_host_qemu(h, (size_t)k, &qc, err);
     if (r < 0)
         return r;
     const dc_host *host = dc_fleet_host_probes(h, DC_FLEET_FOR_PROBE);
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     dc_request rq = *req;
     rq.arch = arch;
     r = dc_domcaps_derive(qc, host, &rq, ret, &msg);
     if (r < 0) {
-        *ret_msg = xasprintf("%s: %s", h->name, msg);
-        return r;
+        return dc_error_set(err, r, "%s: %s", h->name, msg.message);
     }
     if (ret_qc)
         *ret_qc = qc;
@@ -230,13 +228,13 @@ int dc_fleet_host_derive(dc_fleet_host *h, const dc_request *req, dc_domcaps **r
 }
 
 static int lookup_emulator(void *ctx, const char *arch, const char *emulator,
-                           const dc_qemu_caps **ret_qc, char **ret_path, char **ret_msg)
+                           const dc_qemu_caps **ret_qc, char **ret_path, dc_error *err)
 {
     dc_fleet_host *h = ctx;
     ssize_t k = emulator ? dc_fleet_emulator_by_path(h, emulator) : dc_fleet_find_emulator(h, arch);
     if (k < 0)
         return -ENOENT;
-    int r = dc_fleet_host_qemu(h, (size_t)k, ret_qc, ret_msg);
+    int r = dc_fleet_host_qemu(h, (size_t)k, ret_qc, err);
     if (r < 0)
         return r;
     *ret_path = xstrdup(h->emus[k].path);

@@ -210,14 +210,14 @@ static bool model_features(const dc_domcaps *caps, const dc_qemu_caps *qc, const
  * (getMinCpuFeature of KubeVirt before v0.55); empty without --min-cpu.
  */
 static int min_cpu_features(const dc_domcaps *caps, const dc_qemu_caps *qc, const dc_labels_opts *o,
-                            dc_strv *out, char **ret_msg)
+                            dc_strv *out, dc_error *err)
 {
     if (!o->min_cpu)
         return 0;
     if (!model_features(caps, qc, o->min_cpu, out)) {
-        *ret_msg = xasprintf("the minimum CPU model '%s' is not a model %s knows the features of",
-                             o->min_cpu, qc->binary);
-        return -EINVAL;
+        return dc_error_set(err, -EINVAL,
+                            "the minimum CPU model '%s' is not a model %s knows the features of",
+                            o->min_cpu, qc->binary);
     }
     return 0;
 }
@@ -407,18 +407,17 @@ static void sort_pairs(dc_strv *keys, dc_strv *values)
 
 int dc_labels_compute(const dc_domcaps *caps, const dc_qemu_caps *qc, const dc_hostinfo *host,
                       const dc_labels_opts *opts, dc_strv *ret_keys, dc_strv *ret_values,
-                      char **ret_msg)
+                      dc_error *err)
 {
     const dc_labels_opts none = {0};
     const dc_labels_opts *o = opts ? opts : &none;
     const arch_rules *ar = rules_for(caps->arch);
     if (!ar) {
-        *ret_msg = xasprintf("KubeVirt's node labeller does not label %s hosts",
-                             caps->arch ? caps->arch : "unknown");
-        return -ENOTSUP;
+        return dc_error_set(err, -ENOTSUP, "KubeVirt's node labeller does not label %s hosts",
+                            caps->arch ? caps->arch : "unknown");
     }
     _cleanup_strv_ dc_strv min = {0};
-    int r = min_cpu_features(caps, qc, o, &min, ret_msg);
+    int r = min_cpu_features(caps, qc, o, &min, err);
     if (r < 0)
         return r;
     label_set ls = {.warnings = o->warnings};
@@ -486,7 +485,7 @@ static const struct {
     {"reenlightenment", 0, 0x40000106}, /* HV_X64_MSR_REENLIGHTENMENT_CONTROL */
 };
 
-int dc_labels_kvm_hyperv(const dc_root *root, dc_strv *ret, char **ret_msg)
+int dc_labels_kvm_hyperv(const dc_root *root, dc_strv *ret, dc_error *err)
 {
     struct stat st;
     if (dc_root_stat(root, "/dev/kvm", &st) < 0 || !S_ISCHR(st.st_mode))
@@ -494,16 +493,14 @@ int dc_labels_kvm_hyperv(const dc_root *root, dc_strv *ret, char **ret_msg)
     _cleanup_close_ int fd = -1;
     int r = dc_kvm_open(root, &fd);
     if (r < 0) {
-        *ret_msg =
-            xasprintf("cannot open /dev/kvm to ask its Hyper-V capabilities: %s", strerror(-r));
-        return r;
+        return dc_error_set(err, r, "cannot open /dev/kvm to ask its Hyper-V capabilities: %s",
+                            strerror(-r));
     }
     _cleanup_free_ uint32_t *msrs = NULL;
     uint32_t nmsrs = 0;
     r = kvm_msr_list(fd, &msrs, &nmsrs);
     if (r < 0) {
-        *ret_msg = xasprintf("KVM_GET_MSR_INDEX_LIST failed: %s", strerror(-r));
-        return r;
+        return dc_error_set(err, r, "KVM_GET_MSR_INDEX_LIST failed: %s", strerror(-r));
     }
     dc_strv out = {0};
     for (size_t i = 0; i < ELEMENTSOF(kvm_hyperv_caps); i++) {
@@ -536,12 +533,13 @@ static void gather_host_facts(const dc_root *root, const dc_domcaps *caps, dc_la
     o->realtime = dc_labels_realtime(root);
     if (!dc_arch_is_x86(caps->arch) || !streq_ptr(caps->domain, "kvm"))
         return;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     int r = dc_labels_kvm_hyperv(root, hyperv, &msg);
     if (r == 0)
         o->hyperv = hyperv;
     else if (r != -ENODEV && warnings)
-        dc_strv_add_take(warnings, xasprintf("%s; the hyperv labels are QEMU's answer", msg));
+        dc_strv_add_take(warnings,
+                         xasprintf("%s; the hyperv labels are QEMU's answer", msg.message));
 }
 
 static void warn_tcg(const dc_domcaps *caps, dc_strv *warnings)
@@ -552,22 +550,21 @@ static void warn_tcg(const dc_domcaps *caps, dc_strv *warnings)
 }
 
 int dc_labels_for_fleet_host(dc_fleet_host *h, const dc_labels_opts *opts, dc_strv *ret_keys,
-                             dc_strv *ret_values, char **ret_msg)
+                             dc_strv *ret_values, dc_error *err)
 {
     const char *arch = dc_fleet_host_arch(h);
     if (!arch) {
-        *ret_msg = xasprintf("%s: the host's architecture is unknown", h->name);
-        return -EINVAL;
+        return dc_error_set(err, -EINVAL, "%s: the host's architecture is unknown", h->name);
     }
     const char *machine = dc_labels_machine_for(arch);
     if (!machine) {
-        *ret_msg = xasprintf("%s: KubeVirt's node labeller does not label %s hosts", h->name, arch);
-        return -ENOTSUP;
+        return dc_error_set(err, -ENOTSUP, "%s: KubeVirt's node labeller does not label %s hosts",
+                            h->name, arch);
     }
     dc_domcaps *caps = NULL;
     const dc_qemu_caps *qc = NULL;
     dc_request req = {.arch = arch, .machine = machine};
-    int r = dc_fleet_host_derive(h, &req, &caps, &qc, ret_msg);
+    int r = dc_fleet_host_derive(h, &req, &caps, &qc, err);
     if (r < 0)
         return r;
     const dc_host *host = dc_fleet_host_probes(h, DC_FLEET_FOR_CHECK);
@@ -575,23 +572,23 @@ int dc_labels_for_fleet_host(dc_fleet_host *h, const dc_labels_opts *opts, dc_st
     _cleanup_strv_ dc_strv hyperv = {0};
     gather_host_facts(h->root, caps, &o, &hyperv, o.warnings);
     warn_tcg(caps, o.warnings);
-    r = dc_labels_compute(caps, qc, &host->info, &o, ret_keys, ret_values, ret_msg);
+    r = dc_labels_compute(caps, qc, &host->info, &o, ret_keys, ret_values, err);
     dc_domcaps_free(caps);
     return r;
 }
 
 /* The probe behind dc_labels_for_source: its errors as input (-EINVAL...) or probing ones. */
 static int probe_source(const dc_labels_source *src, const dc_root *root, dc_diag *diag,
-                        dc_qemu_caps **ret, char **ret_msg)
+                        dc_qemu_caps **ret, dc_error *err)
 {
     _cleanup_free_ char *emulator = src->emulator ? xstrdup(src->emulator) : NULL;
     if (!emulator && !src->replay) {
         emulator = dc_find_emulator(dc_arch_host());
         if (!emulator) {
-            *ret_msg = xasprintf("unable to find any emulator to serve '%s' architecture "
-                                 "(no qemu-system-%s in PATH)",
-                                 dc_arch_host(), dc_arch_to_qemu(dc_arch_host()));
-            return -ENOENT;
+            return dc_error_set(err, -ENOENT,
+                                "unable to find any emulator to serve '%s' architecture "
+                                "(no qemu-system-%s in PATH)",
+                                dc_arch_host(), dc_arch_to_qemu(dc_arch_host()));
         }
     }
     dc_probe_opts po = {
@@ -601,7 +598,7 @@ static int probe_source(const dc_labels_source *src, const dc_root *root, dc_dia
         .want_tcg_session = true,
     };
     dc_qemu_caps *qc = NULL;
-    int r = dc_probe_cached(&po, root, src->cache_dir, diag, &qc, ret_msg);
+    int r = dc_probe_cached(&po, root, src->cache_dir, diag, &qc, err);
     if (r < 0)
         return src->replay || r == -ENOEXEC || r == -ENOTSUP ? -EINVAL : -EIO;
     if (!emulator) {
@@ -615,23 +612,23 @@ static int probe_source(const dc_labels_source *src, const dc_root *root, dc_dia
 /* Derives and computes for a probed emulator over root. */
 static int compute_source(const dc_labels_source *src, const dc_root *root, const dc_qemu_caps *qc,
                           const dc_labels_opts *opts, dc_strv *ret_keys, dc_strv *ret_values,
-                          char **ret_msg)
+                          dc_error *err)
 {
     const char *machine = dc_labels_machine_for(qc->arch);
     if (!machine) {
-        *ret_msg = xasprintf("KubeVirt's node labeller does not label %s hosts", qc->arch);
-        return -ENOTSUP;
+        return dc_error_set(err, -ENOTSUP, "KubeVirt's node labeller does not label %s hosts",
+                            qc->arch);
     }
     _cleanup_free_ char *xdg = dc_xdg_config_home();
     dc_host host = {.cache_dir = src->cache_dir, .skip_names = true};
     /* The inventory's complaints (no PCI in a captured root) say nothing about labels. */
     dc_host_run_probes(&host, root, xdg, DC_PROBE_FOR_CAPS | DC_PROBE_FOR_INVENTORY, NULL);
     dc_domcaps *caps = NULL;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     dc_request req = {.arch = qc->arch, .machine = machine};
     int r = dc_domcaps_derive(qc, &host, &req, &caps, &msg);
     if (r < 0) {
-        *ret_msg = TAKE_PTR(msg);
+        dc_error_take(err, r, dc_error_steal(&msg));
         dc_host_clear(&host);
         return -EINVAL;
     }
@@ -639,26 +636,25 @@ static int compute_source(const dc_labels_source *src, const dc_root *root, cons
     _cleanup_strv_ dc_strv hyperv = {0};
     gather_host_facts(root, caps, &o, &hyperv, o.warnings);
     warn_tcg(caps, o.warnings);
-    r = dc_labels_compute(caps, qc, &host.info, &o, ret_keys, ret_values, ret_msg);
+    r = dc_labels_compute(caps, qc, &host.info, &o, ret_keys, ret_values, err);
     dc_domcaps_free(caps);
     dc_host_clear(&host);
     return r;
 }
 
 int dc_labels_for_source(const dc_labels_source *src, const dc_labels_opts *opts, dc_diag *diag,
-                         dc_strv *ret_keys, dc_strv *ret_values, char **ret_msg)
+                         dc_strv *ret_keys, dc_strv *ret_values, dc_error *err)
 {
     dc_root *root = NULL;
     const char *sysroot = src->sysroot ? src->sysroot : "/";
     int r = dc_root_open(sysroot, &root);
     if (r < 0) {
-        *ret_msg = xasprintf("cannot open sysroot '%s': %s", sysroot, strerror(-r));
-        return -EINVAL;
+        return dc_error_set(err, -EINVAL, "cannot open sysroot '%s': %s", sysroot, strerror(-r));
     }
     dc_qemu_caps *qc = NULL;
-    r = probe_source(src, root, diag, &qc, ret_msg);
+    r = probe_source(src, root, diag, &qc, err);
     if (r == 0)
-        r = compute_source(src, root, qc, opts, ret_keys, ret_values, ret_msg);
+        r = compute_source(src, root, qc, opts, ret_keys, ret_values, err);
     dc_qemu_caps_free(qc);
     dc_root_free(root);
     return r;
@@ -688,16 +684,16 @@ char *dc_labels_format_nfd(const dc_strv *keys, const dc_strv *values, time_t ex
     return dc_buf_steal(&b);
 }
 
-int dc_labels_write_nfd(const char *dir, const char *text, char **ret_msg)
+int dc_labels_write_nfd(const char *dir, const char *text, dc_error *err)
 {
     _cleanup_free_ char *path = xasprintf("%s/%s", dir, DC_LABELS_NFD_NAME);
     _cleanup_free_ char *dot = xasprintf("%s/.%s", dir, DC_LABELS_NFD_NAME);
     size_t len = strlen(text);
     if (len > DC_LABELS_NFD_MAX) {
-        *ret_msg = xasprintf("cannot write %s: %zu bytes is more than the %d NFD reads of a "
-                             "feature file",
-                             path, len, DC_LABELS_NFD_MAX);
-        return -EFBIG;
+        return dc_error_set(err, -EFBIG,
+                            "cannot write %s: %zu bytes is more than the %d NFD reads of a "
+                            "feature file",
+                            path, len, DC_LABELS_NFD_MAX);
     }
     struct stat st;
     int r = stat(dir, &st) < 0 ? -errno : !S_ISDIR(st.st_mode) ? -ENOTDIR : 0;
@@ -708,8 +704,7 @@ int dc_labels_write_nfd(const char *dir, const char *text, char **ret_msg)
         unlink(dot);
     }
     if (r < 0) {
-        *ret_msg = xasprintf("cannot write %s: %s", path, strerror(-r));
-        return r;
+        return dc_error_set(err, r, "cannot write %s: %s", path, strerror(-r));
     }
     _cleanup_close_ int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0)

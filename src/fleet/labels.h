@@ -48,7 +48,7 @@ const char *dc_labels_machine_for(const char *arch);
  */
 int dc_labels_compute(const dc_domcaps *caps, const dc_qemu_caps *qc, const dc_hostinfo *host,
                       const dc_labels_opts *opts, dc_strv *ret_keys, dc_strv *ret_values,
-                      char **ret_msg);
+                      dc_error *err);
 
 /* A Kubernetes label key (optional DNS-subdomain prefix, '/', name of at most 63 characters). */
 bool dc_label_key_valid(const char *key);
@@ -62,13 +62,13 @@ bool dc_label_value_valid(const char *value);
  * kvm-caps-info-plugin asks): 0, or -ENODEV when root has no KVM device to
  * ask (a captured root's placeholder, no /dev/kvm).
  */
-int dc_labels_kvm_hyperv(const dc_root *root, dc_strv *ret, char **ret_msg);
+int dc_labels_kvm_hyperv(const dc_root *root, dc_strv *ret, dc_error *err);
 /* kernel.sched_rt_runtime_us under root: 1 when -1 (unlimited), 0 otherwise, -1 unreadable. */
 int dc_labels_realtime(const dc_root *root);
 
 /* The labels of a recorded host (its own arch; opts->hyperv and realtime are filled here). */
 int dc_labels_for_fleet_host(dc_fleet_host *h, const dc_labels_opts *opts, dc_strv *ret_keys,
-                             dc_strv *ret_values, char **ret_msg);
+                             dc_strv *ret_values, dc_error *err);
 
 /* Where the labels of this machine (or of a recording over a captured root) come from. */
 typedef struct dc_labels_source {
@@ -86,7 +86,7 @@ typedef struct dc_labels_source {
  * diag and opts->warnings.
  */
 int dc_labels_for_source(const dc_labels_source *src, const dc_labels_opts *opts, dc_diag *diag,
-                         dc_strv *ret_keys, dc_strv *ret_values, char **ret_msg);
+                         dc_strv *ret_keys, dc_strv *ret_values, dc_error *err);
 
 /* `key=value` lines in key order. */
 char *dc_labels_format_kubevirt(const dc_strv *keys, const dc_strv *values);
@@ -103,4 +103,4 @@ char *dc_labels_format_nfd(const dc_strv *keys, const dc_strv *values, time_t ex
  * file: written atomically as the dot file dir/.domcaps (NFD skips dot
  * files), then renamed. -EFBIG when text exceeds DC_LABELS_NFD_MAX.
  */
-int dc_labels_write_nfd(const char *dir, const char *text, char **ret_msg);
+int dc_labels_write_nfd(const char *dir, const char *text, dc_error *err);

@@ -256,12 +256,12 @@ static double wall_clock(void)
 /* The metrics as of now, the end of the survey. */
 static char *format_now(const dc_survey *s) { return dc_metrics_format(s, wall_clock()); }
 
-int dc_metrics_live(const dc_survey_opts *opts, dc_diag *diag, char **ret_text, char **ret_msg)
+int dc_metrics_live(const dc_survey_opts *opts, dc_diag *diag, char **ret_text, dc_error *err)
 {
-    return dc_survey_live_text(opts, format_now, diag, ret_text, ret_msg);
+    return dc_survey_live_text(opts, format_now, diag, ret_text, err);
 }
 
-int dc_metrics_for_host(dc_fleet_host *h, dc_diag *diag, char **ret_text, char **ret_msg)
+int dc_metrics_for_host(dc_fleet_host *h, dc_diag *diag, char **ret_text, dc_error *err)
 {
-    return dc_survey_fleet_host_text(h, false, format_now, diag, ret_text, ret_msg);
+    return dc_survey_fleet_host_text(h, false, format_now, diag, ret_text, err);
 }

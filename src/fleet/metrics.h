@@ -17,10 +17,10 @@ char *dc_metrics_format(const dc_survey *s, double now);
  * (an emulator that could not be probed, a corrupt cache entry) are added to
  * diag when it is not NULL; they do not fail the run.
  */
-int dc_metrics_live(const dc_survey_opts *opts, dc_diag *diag, char **ret_text, char **ret_msg);
+int dc_metrics_live(const dc_survey_opts *opts, dc_diag *diag, char **ret_text, dc_error *err);
 
 /* The metrics of a recorded host: its probes and its replayed emulators. */
-int dc_metrics_for_host(dc_fleet_host *h, dc_diag *diag, char **ret_text, char **ret_msg);
+int dc_metrics_for_host(dc_fleet_host *h, dc_diag *diag, char **ret_text, dc_error *err);
 
 /* A label value as the exposition format writes it: \\ \" \n escaped, valid UTF-8. */
 void dc_metrics_add_label_value(dc_buf *b, const char *value);

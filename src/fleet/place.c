@@ -16,8 +16,11 @@ void dc_place(dc_fleet_host **hosts, size_t nhosts, const char *const *files, si
     xmlDocPtr *docs = xcalloc(nfiles + 1, sizeof(xmlDocPtr));
     for (size_t f = 0; f < nfiles; f++) {
         ret->files[f] = xstrdup(files[f]);
-        if (dc_xml_parse(files[f], NULL, 0, &docs[f], &ret->parse_errors[f]) < 0)
+        dc_error e = DC_ERROR_INIT;
+        if (dc_xml_parse(files[f], NULL, 0, &docs[f], &e) < 0) {
             docs[f] = NULL;
+            ret->parse_errors[f] = dc_error_steal(&e);
+        }
     }
     for (size_t h = 0; h < nhosts; h++) {
         dc_check_env env;

@@ -51,10 +51,11 @@ static void probe_live(dc_survey_emulator *e, const dc_root *root, const dc_surv
             .timeout_ms = o->timeout_ms,
             .want_tcg_session = true,
         };
-        _cleanup_free_ char *msg = NULL;
+        _cleanup_error_ dc_error msg = DC_ERROR_INIT;
         int r = dc_probe_cached(&po, root, o->cache_dir, diag, &e->owned, &msg);
         if (r < 0)
-            e->error = msg ? TAKE_PTR(msg) : xasprintf("%s: %s", e->path, strerror(-r));
+            e->error =
+                msg.message ? dc_error_steal(&msg) : xasprintf("%s: %s", e->path, strerror(-r));
     }
     e->caps = e->owned;
     e->seconds = clock_seconds(CLOCK_MONOTONIC) - t0;
@@ -95,7 +96,7 @@ static void add_emulators(dc_survey *s, const dc_strv *paths)
     s->nemus = paths->n;
 }
 
-int dc_survey_live(const dc_survey_opts *opts, dc_survey *ret, char **ret_msg)
+int dc_survey_live(const dc_survey_opts *opts, dc_survey *ret, dc_error *err)
 {
     /* Built in place: the survey points into itself (host, report, arch). */
     dc_survey *s = ret;
@@ -103,8 +104,7 @@ int dc_survey_live(const dc_survey_opts *opts, dc_survey *ret, char **ret_msg)
     const char *sysroot = opts->sysroot ? opts->sysroot : "/";
     int r = dc_root_open(sysroot, &s->root);
     if (r < 0) {
-        *ret_msg = xasprintf("cannot open sysroot '%s': %s", sysroot, strerror(-r));
-        return r;
+        return dc_error_set(err, r, "cannot open sysroot '%s': %s", sysroot, strerror(-r));
     }
     s->xdg_config_home = dc_xdg_config_home();
     s->own_host.cache_dir = opts->cache_dir;
@@ -139,9 +139,9 @@ int dc_survey_live(const dc_survey_opts *opts, dc_survey *ret, char **ret_msg)
     return 0;
 }
 
-int dc_survey_fleet_host(dc_fleet_host *h, bool want_report, dc_survey *ret, char **ret_msg)
+int dc_survey_fleet_host(dc_fleet_host *h, bool want_report, dc_survey *ret, dc_error *err)
 {
-    (void)ret_msg; /* a recorded host always has its probes; a bad recording is its emulator's */
+    (void)err; /* a recorded host always has its probes; a bad recording is its emulator's */
     dc_survey s = {.native = -1, .name = h->name};
     s.host = dc_fleet_host_probes(h, DC_FLEET_FOR_CHECK);
     s.report = want_report ? &dc_fleet_host_probes(h, DC_FLEET_FOR_REPORT)->info : NULL;
@@ -151,10 +151,10 @@ int dc_survey_fleet_host(dc_fleet_host *h, bool want_report, dc_survey *ret, cha
         dc_survey_emulator *e = &s.emus[s.nemus++];
         e->path = xstrdup(h->emus[i].path);
         double t0 = clock_seconds(CLOCK_MONOTONIC);
-        char *msg = NULL;
+        dc_error msg = DC_ERROR_INIT;
         if (dc_fleet_host_qemu(h, i, &e->caps, &msg) < 0) {
-            e->error = msg;
-            dc_diag_warn(&s.diag, "%s", msg);
+            e->error = msg.message;
+            dc_diag_warn(&s.diag, "%s", msg.message);
         }
         e->seconds = clock_seconds(CLOCK_MONOTONIC) - t0;
     }
@@ -196,7 +196,7 @@ dc_domcaps *dc_survey_derive(const dc_survey *s, size_t i, const char *arch, con
         return NULL;
     dc_request req = {.arch = arch, .virttype = virttype};
     dc_domcaps *caps = NULL;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     if (dc_domcaps_derive(qc, s->host, &req, &caps, &msg) < 0)
         return NULL;
     return caps;
@@ -215,16 +215,15 @@ static int survey_text(int r, dc_survey *s, dc_survey_formatter format, dc_diag 
 }
 
 int dc_survey_live_text(const dc_survey_opts *opts, dc_survey_formatter format, dc_diag *diag,
-                        char **ret_text, char **ret_msg)
+                        char **ret_text, dc_error *err)
 {
     dc_survey s = {0};
-    return survey_text(dc_survey_live(opts, &s, ret_msg), &s, format, diag, ret_text);
+    return survey_text(dc_survey_live(opts, &s, err), &s, format, diag, ret_text);
 }
 
 int dc_survey_fleet_host_text(dc_fleet_host *h, bool want_report, dc_survey_formatter format,
-                              dc_diag *diag, char **ret_text, char **ret_msg)
+                              dc_diag *diag, char **ret_text, dc_error *err)
 {
     dc_survey s = {0};
-    return survey_text(dc_survey_fleet_host(h, want_report, &s, ret_msg), &s, format, diag,
-                       ret_text);
+    return survey_text(dc_survey_fleet_host(h, want_report, &s, err), &s, format, diag, ret_text);
 }

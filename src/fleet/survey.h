@@ -56,10 +56,10 @@ typedef struct dc_survey_opts {
  * machine's emulators, as `domcaps probe --sysroot` does). An emulator that
  * cannot be probed is recorded with its error; only an unusable sysroot fails.
  */
-int dc_survey_live(const dc_survey_opts *opts, dc_survey *ret, char **ret_msg);
+int dc_survey_live(const dc_survey_opts *opts, dc_survey *ret, dc_error *err);
 
 /* Surveys a recorded host: its probes, each recording replayed (kept by h). */
-int dc_survey_fleet_host(dc_fleet_host *h, bool want_report, dc_survey *ret, char **ret_msg);
+int dc_survey_fleet_host(dc_fleet_host *h, bool want_report, dc_survey *ret, dc_error *err);
 
 /*
  * A survey turned into a document: live (dc_survey_live) or of a recorded
@@ -67,9 +67,9 @@ int dc_survey_fleet_host(dc_fleet_host *h, bool want_report, dc_survey *ret, cha
  */
 typedef char *(*dc_survey_formatter)(const dc_survey *s);
 int dc_survey_live_text(const dc_survey_opts *opts, dc_survey_formatter format, dc_diag *diag,
-                        char **ret_text, char **ret_msg);
+                        char **ret_text, dc_error *err);
 int dc_survey_fleet_host_text(dc_fleet_host *h, bool want_report, dc_survey_formatter format,
-                              dc_diag *diag, char **ret_text, char **ret_msg);
+                              dc_diag *diag, char **ret_text, dc_error *err);
 
 /* Appends the survey's warnings to diag (NULL: drops them). */
 void dc_survey_take_warnings(dc_survey *s, dc_diag *diag);

@@ -236,32 +236,31 @@ static void json_host(json_object *root, dc_hostinfo *h);
 
 /* A report saved with --format json: the same content, read from json-c. */
 static int hostinfo_load_json(const char *path, const char *text, size_t len, dc_hostinfo *ret,
-                              char **ret_msg)
+                              dc_error *err)
 {
-    _cleanup_free_ char *err = NULL;
-    _cleanup_json_ json_object *root = dc_json_parse(text, len, &err);
-    if (!root) {
-        *ret_msg = xasprintf("%s: malformed JSON: %s", path, err);
-        return -EBADMSG;
+    _cleanup_json_ json_object *root = NULL;
+    int r = dc_json_parse(text, len, &root, err);
+    if (r < 0) {
+        return dc_error_prefix(err, "%s: malformed JSON: ", path);
     }
     if (!dc_json_get_object(root, "cpu") || !dc_json_get_object(root, "topology")) {
-        *ret_msg = xasprintf("%s is not a domcaps host report (no \"cpu\" and \"topology\")", path);
-        return -EINVAL;
+        return dc_error_set(err, -EINVAL,
+                            "%s is not a domcaps host report (no \"cpu\" and \"topology\")", path);
     }
     /* Reports before "schemaVersion" (version 0) read the same; later ones may not. */
     json_object *ver = dc_json_get(root, "schemaVersion");
     if (ver && (!json_object_is_type(ver, json_type_int) || json_object_get_int64(ver) < 0 ||
                 json_object_get_int64(ver) > DC_JSON_SCHEMA_VERSION)) {
-        *ret_msg = xasprintf("%s: \"schemaVersion\" %s is not one this domcaps reads (up to %d)",
-                             path, json_object_to_json_string(ver), DC_JSON_SCHEMA_VERSION);
-        return -EINVAL;
+        return dc_error_set(err, -EINVAL,
+                            "%s: \"schemaVersion\" %s is not one this domcaps reads (up to %d)",
+                            path, json_object_to_json_string(ver), DC_JSON_SCHEMA_VERSION);
     }
     dc_hostinfo h = {0};
     free(dc_load_error_take());
     json_host(root, &h);
     _cleanup_free_ char *bad = dc_load_error_take();
     if (bad) {
-        *ret_msg = xasprintf("%s: %s", path, bad);
+        dc_error_set(err, -EINVAL, "%s: %s", path, bad);
         dc_hostinfo_clear(&h);
         return -EINVAL;
     }
@@ -269,27 +268,26 @@ static int hostinfo_load_json(const char *path, const char *text, size_t len, dc
     return 0;
 }
 
-int dc_hostinfo_load(const char *path, dc_hostinfo *ret, char **ret_msg)
+int dc_hostinfo_load(const char *path, dc_hostinfo *ret, dc_error *err)
 {
     _cleanup_free_ char *text = NULL;
     size_t len = 0;
-    int rr = dc_read_input_file("", path, DC_XML_MAX_SIZE, &text, &len, ret_msg);
+    int rr = dc_read_input_file("", path, DC_XML_MAX_SIZE, &text, &len, err);
     if (rr < 0)
         return rr;
     /* A UTF-8 byte order mark is not content: JSON and XML both follow it. */
     size_t skip = len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
     const char *first = text + skip + strspn(text + skip, " \t\r\n");
     if (*first == '{')
-        return hostinfo_load_json(path, text + skip, len - skip, ret, ret_msg);
+        return hostinfo_load_json(path, text + skip, len - skip, ret, err);
     _cleanup_xml_ xmlDocPtr doc = NULL;
-    int r = dc_xml_parse(path, text, len, &doc, ret_msg);
+    int r = dc_xml_parse(path, text, len, &doc, err);
     if (r < 0)
         return r;
     xmlNodePtr root = xmlDocGetRootElement(doc);
     if (!dc_xml_is(root, "hostReport")) {
-        *ret_msg = xasprintf("%s is not a domcaps host report (root element <%s>)", path,
-                             (const char *)root->name);
-        return -EINVAL;
+        return dc_error_set(err, -EINVAL, "%s is not a domcaps host report (root element <%s>)",
+                            path, (const char *)root->name);
     }
     dc_hostinfo h = {0};
     free(dc_load_error_take());
@@ -315,7 +313,7 @@ int dc_hostinfo_load(const char *path, dc_hostinfo *ret, char **ret_msg)
     }
     _cleanup_free_ char *bad = dc_load_error_take();
     if (bad) {
-        *ret_msg = xasprintf("%s: %s", path, bad);
+        dc_error_set(err, -EINVAL, "%s: %s", path, bad);
         dc_hostinfo_clear(&h);
         return -EINVAL;
     }

@@ -22,28 +22,6 @@
 
 const char *dc_version(void) { return DC_VERSION; }
 
-void dc_error_clear(dc_error *err)
-{
-    if (!err)
-        return;
-    free(err->message);
-    *err = (dc_error){0};
-}
-
-/* Returns code (negative) after filling err, which the caller may pass as NULL. */
-_printf_(3, 4) static int fail(dc_error *err, int code, const char *fmt, ...)
-{
-    if (err) {
-        va_list ap;
-        va_start(ap, fmt);
-        free(err->message);
-        err->code = code;
-        err->message = xvasprintf(fmt, ap);
-        va_end(ap);
-    }
-    return code;
-}
-
 /* Replaces *slot with a copy of value (NULL: the default). */
 static int set_str(char **slot, const char *value)
 {
@@ -60,7 +38,7 @@ static int open_root(const char *sysroot, dc_root **ret, dc_error *err)
     const char *path = sysroot ? sysroot : "/";
     int r = dc_root_open(path, ret);
     if (r < 0)
-        return fail(err, r, "cannot open sysroot '%s': %s", path, strerror(-r));
+        return dc_error_set(err, r, "cannot open sysroot '%s': %s", path, strerror(-r));
     return 0;
 }
 
@@ -141,7 +119,8 @@ static int pick_emulator(const dc_probe_options *o, char **ret, dc_error *err)
 {
     if (o->emulator) {
         if (!o->replay && !dc_is_executable_file(o->emulator))
-            return fail(err, -ENOENT, "emulator '%s' is not an executable file", o->emulator);
+            return dc_error_set(err, -ENOENT, "emulator '%s' is not an executable file",
+                                o->emulator);
         *ret = xstrdup(o->emulator);
         return 0;
     }
@@ -152,10 +131,11 @@ static int pick_emulator(const dc_probe_options *o, char **ret, dc_error *err)
     const char *arch = o->arch ? o->arch : dc_arch_host();
     char *p = dc_find_emulator(arch);
     if (!p)
-        return fail(err, -ENOENT,
-                    "unable to find any emulator to serve '%s' architecture (no qemu-system-%s "
-                    "in PATH nor /usr/libexec/qemu-kvm)",
-                    arch, dc_arch_to_qemu(arch));
+        return dc_error_set(
+            err, -ENOENT,
+            "unable to find any emulator to serve '%s' architecture (no qemu-system-%s "
+            "in PATH nor /usr/libexec/qemu-kvm)",
+            arch, dc_arch_to_qemu(arch));
     *ret = p;
     return 0;
 }
@@ -171,9 +151,10 @@ static char **take_warnings(dc_diag *diag)
 int dc_probe(const dc_probe_options *o, dc_domcaps **ret, dc_error *err)
 {
     if (!o || !ret)
-        return fail(err, -EINVAL, "dc_probe needs options and a place for the document.");
+        return dc_error_set(err, -EINVAL, "dc_probe needs options and a place for the document.");
     if (o->record && o->replay)
-        return fail(err, -EINVAL, "a probe cannot both record and replay a QMP conversation.");
+        return dc_error_set(err, -EINVAL,
+                            "a probe cannot both record and replay a QMP conversation.");
     dc_root *root = NULL;
     int r = open_root(o->sysroot, &root, err);
     if (r < 0)
@@ -181,7 +162,6 @@ int dc_probe(const dc_probe_options *o, dc_domcaps **ret, dc_error *err)
 
     _cleanup_free_ char *emulator = NULL;
     _cleanup_free_ char *xdg = dc_xdg_config_home();
-    _cleanup_free_ char *msg = NULL;
     dc_diag diag = {0};
     dc_host host = {0};
     dc_qemu_caps *qc = NULL;
@@ -197,9 +177,10 @@ int dc_probe(const dc_probe_options *o, dc_domcaps **ret, dc_error *err)
         .timeout_ms = o->timeout_ms,
         .want_tcg_session = true,
     };
-    r = dc_probe_cached(&po, root, o->cache_dir, &diag, &qc, &msg);
+    r = dc_probe_cached(&po, root, o->cache_dir, &diag, &qc, err);
     if (r < 0) {
-        fail(err, r, "%s", msg ? msg : strerror(-r));
+        if (err && !err->message)
+            dc_error_set(err, r, "%s", strerror(-r));
         goto out;
     }
     if (!emulator) {
@@ -209,12 +190,9 @@ int dc_probe(const dc_probe_options *o, dc_domcaps **ret, dc_error *err)
     host.cache_dir = o->cache_dir;
     dc_host_run_probes(&host, root, xdg, DC_PROBE_FOR_CAPS, &diag);
     dc_request req = {.arch = o->arch, .machine = o->machine, .virttype = o->virttype};
-    free(TAKE_PTR(msg));
-    r = dc_domcaps_derive(qc, &host, &req, &caps, &msg);
-    if (r < 0) {
-        fail(err, r, "%s", msg);
+    r = dc_domcaps_derive(qc, &host, &req, &caps, err);
+    if (r < 0)
         goto out;
-    }
     caps->warnings = take_warnings(&diag);
     *ret = TAKE_PTR(caps);
 out:
@@ -259,7 +237,7 @@ const char *dc_domcaps_get_warning(const dc_domcaps *c, size_t i)
 int dc_host_probe(const char *sysroot, dc_hostinfo **ret, dc_error *err)
 {
     if (!ret)
-        return fail(err, -EINVAL, "dc_host_probe needs a place for the report.");
+        return dc_error_set(err, -EINVAL, "dc_host_probe needs a place for the report.");
     dc_root *root = NULL;
     int r = open_root(sysroot, &root, err);
     if (r < 0)
@@ -415,18 +393,18 @@ static int check_setup_live(const dc_check_options *o, check_setup *s, dc_error 
 
 static int check_setup_offline(const dc_check_options *o, check_setup *s, dc_error *err)
 {
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     s->env.snapshots = xcalloc(o->caps_files.n, sizeof(dc_snapshot));
     for (size_t i = 0; i < o->caps_files.n; i++) {
         int r = dc_snapshot_load(o->caps_files.v[i], &s->env.snapshots[s->env.nsnapshots], &msg);
         if (r < 0)
-            return fail(err, -EINVAL, "unusable capabilities snapshot: %s", msg);
+            return dc_error_set(err, -EINVAL, "unusable capabilities snapshot: %s", msg.message);
         s->env.nsnapshots++;
     }
     if (o->host_report) {
         s->env.host_report = xcalloc(1, sizeof(dc_hostinfo));
         if (dc_hostinfo_load(o->host_report, s->env.host_report, &msg) < 0)
-            return fail(err, -EINVAL, "unusable host report: %s", msg);
+            return dc_error_set(err, -EINVAL, "unusable host report: %s", msg.message);
     }
     return 0;
 }
@@ -435,7 +413,8 @@ static int check_one(const dc_check_options *o, const char *name, const char *xm
                      dc_findings **ret, dc_error *err)
 {
     if (!o || !name || !ret)
-        return fail(err, -EINVAL, "a check needs options, a domain and a place for findings.");
+        return dc_error_set(err, -EINVAL,
+                            "a check needs options, a domain and a place for findings.");
     /* The environment borrows the options' lists; check_setup_clear leaves them. */
     check_setup s = {.env = {.live = o->caps_files.n == 0,
                              .timeout_ms = o->timeout_ms,
@@ -461,7 +440,7 @@ int dc_check_buffer(const dc_check_options *o, const char *name, const char *xml
                     dc_findings **ret, dc_error *err)
 {
     if (!xml)
-        return fail(err, -EINVAL, "dc_check_buffer needs a document.");
+        return dc_error_set(err, -EINVAL, "dc_check_buffer needs a document.");
     return check_one(o, name, xml, len, ret, err);
 }
 

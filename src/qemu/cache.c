@@ -901,7 +901,7 @@ static unsigned line_of(const char *text, size_t off)
  * line before it. Returns 0 with *ret_tail at the checksum line, -ESTALE for
  * another format version, -EBADMSG for a damaged entry.
  */
-static int check_envelope(const char *text, size_t len, const char **ret_tail, char **ret_why)
+static int check_envelope(const char *text, size_t len, const char **ret_tail, dc_error *err)
 {
     /* The header first: an entry of another format is stale, whatever else it holds. */
     const char *nl = memchr(text, '\n', len);
@@ -911,13 +911,11 @@ static int check_envelope(const char *text, size_t len, const char **ret_tail, c
     unsigned fmt;
     if (!sp || strlen(header) != hlen || (size_t)(sp - header) != strlen(DC_CACHE_MAGIC) ||
         !startswith(header, DC_CACHE_MAGIC) || dc_parse_uint(sp + 1, 10, &fmt) < 0) {
-        *ret_why = xstrdup("not a domcaps cache entry (line 1)");
-        return -EBADMSG;
+        return dc_error_set(err, -EBADMSG, "not a domcaps cache entry (line 1)");
     }
     if (memchr(text, '\0', len)) {
-        *ret_why = xasprintf("a NUL byte (line %u)",
-                             line_of(text, (size_t)((const char *)memchr(text, '\0', len) - text)));
-        return -EBADMSG;
+        return dc_error_set(err, -EBADMSG, "a NUL byte (line %u)",
+                            line_of(text, (size_t)((const char *)memchr(text, '\0', len) - text)));
     }
 
     /* The tail: "checksum sha256 HEX\nend\n" and nothing after it. */
@@ -943,68 +941,66 @@ static int check_envelope(const char *text, size_t len, const char **ret_tail, c
         if (tail)
             dc_sha256_hex(text, (size_t)(tail - text), got);
         if (!tail || streq(got, want)) {
-            *ret_why = xstrdup("written by another domcaps version (line 1)");
-            return -ESTALE;
+            return dc_error_set(err, -ESTALE, "written by another domcaps version (line 1)");
         }
     }
     if (!has_end) {
         const char *early = memmem(text, len, end, endlen);
-        *ret_why = early ? xasprintf("data after the end marker (line %u)",
-                                     line_of(text, (size_t)(early - text)) + 2)
-                         : xasprintf("truncated (no end marker) (line %u)", line_of(text, len));
-        return -EBADMSG;
+        return dc_error_take(
+            err, -EBADMSG,
+            early ? xasprintf("data after the end marker (line %u)",
+                              line_of(text, (size_t)(early - text)) + 2)
+                  : xasprintf("truncated (no end marker) (line %u)", line_of(text, len)));
     }
     if (!tail) {
-        *ret_why = xasprintf("no checksum line before the end marker (line %u)",
-                             line_of(text, len - endlen));
-        return -EBADMSG;
+        return dc_error_set(err, -EBADMSG, "no checksum line before the end marker (line %u)",
+                            line_of(text, len - endlen));
     }
     char got[65];
     dc_sha256_hex(text, (size_t)(tail - text), got);
     if (!streq(got, want)) {
-        *ret_why = xasprintf("checksum mismatch: the entry was damaged (line %u)",
-                             line_of(text, (size_t)(tail - text)));
-        return -EBADMSG;
+        return dc_error_set(err, -EBADMSG, "checksum mismatch: the entry was damaged (line %u)",
+                            line_of(text, (size_t)(tail - text)));
     }
     *ret_tail = tail;
     return 0;
 }
 
 /* The body, line by line after the header, in copy (the entry up to its checksum line). */
-static int parse_body(char *copy, dc_cache_key *ret_key, dc_qemu_caps **ret, char **ret_why)
+static int parse_body(char *copy, dc_cache_key *ret_key, dc_qemu_caps **ret, dc_error *err)
 {
     parser ps = {.c = xcalloc(1, sizeof(dc_qemu_caps)), .last = -1};
     unsigned lineno = 1;
-    const char *err = NULL;
+    const char *bad = NULL;
     _cleanup_free_ char *err_alloc = NULL;
-    for (char *line = strchr(copy, '\n') + 1, *next; *line && !err; line = next) {
+    for (char *line = strchr(copy, '\n') + 1, *next; *line && !bad; line = next) {
         char *eol = strchr(line, '\n'); /* the body ends with a newline */
         *eol = '\0';
         next = eol + 1;
         lineno++;
         words ws;
         if (!split(line, &ws))
-            err = "malformed line (empty word, bad escape or too many words)";
+            bad = "malformed line (empty word, bad escape or too many words)";
         else
-            err = parse_line(&ps, &ws, &err_alloc);
+            bad = parse_line(&ps, &ws, &err_alloc);
     }
-    if (!err) {
+    if (!bad) {
         lineno++;
         if (ps.section != 2)
-            err = "the accel sections are missing";
+            bad = "the accel sections are missing";
         else if (!ps.seen[L_HOSTMODEL])
-            err = "an accel section without a 'hostmodel' line";
+            bad = "an accel section without a 'hostmodel' line";
         else if (!ps.key.names.n)
-            err = "no 'key' line";
+            bad = "no 'key' line";
         else if (!ps.c->binary || !ps.c->target || !ps.c->arch || !ps.c->package)
-            err = "incomplete entry";
+            bad = "incomplete entry";
     }
-    if (!err)
+    if (!bad)
         take_host_model_lists(ps.a, &ps.req, &ps.dis);
     dc_strv_clear(&ps.req);
     dc_strv_clear(&ps.dis);
-    if (err) {
-        *ret_why = xasprintf("%s (line %u)", err, lineno);
+    if (bad) {
+        dc_error_set(err, -EBADMSG, "%s (line %u)", bad, lineno);
         dc_qemu_caps_free(ps.c);
         dc_cache_key_clear(&ps.key);
         return -EBADMSG;
@@ -1020,14 +1016,14 @@ static int parse_body(char *copy, dc_cache_key *ret_key, dc_qemu_caps **ret, cha
 }
 
 int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_caps **ret,
-                   char **ret_why)
+                   dc_error *err)
 {
     const char *tail = NULL;
-    int r = check_envelope(text, len, &tail, ret_why);
+    int r = check_envelope(text, len, &tail, err);
     if (r < 0)
         return r;
     _cleanup_free_ char *copy = xstrndup(text, (size_t)(tail - text));
-    return parse_body(copy, ret_key, ret, ret_why);
+    return parse_body(copy, ret_key, ret, err);
 }
 
 /* ---- load and store ------------------------------------------------------------ */
@@ -1048,10 +1044,10 @@ dc_cache_status dc_cache_load(const char *dir, const char *binary, const dc_cach
     }
     dc_cache_key stored = {0};
     dc_qemu_caps *c = NULL;
-    _cleanup_free_ char *why = NULL;
+    _cleanup_error_ dc_error why = DC_ERROR_INIT;
     int pr = dc_cache_parse(text, len, &stored, &c, &why);
     if (pr < 0) {
-        *ret_why = xasprintf("%s: %s", path, why);
+        *ret_why = xasprintf("%s: %s", path, why.message);
         return pr == -ESTALE ? DC_CACHE_STALE : DC_CACHE_CORRUPT;
     }
     dc_cache_status st = DC_CACHE_HIT;
@@ -1119,8 +1115,10 @@ int dc_cache_explain(const char *path, const dc_root *root, dc_cache_explanation
     }
     dc_cache_key stored = {0}, now = {0};
     dc_qemu_caps *qc = NULL;
-    r = dc_cache_parse(text, len, &stored, &qc, &ret->why);
+    dc_error e = DC_ERROR_INIT;
+    r = dc_cache_parse(text, len, &stored, &qc, &e);
     if (r < 0) {
+        ret->why = dc_error_steal(&e);
         ret->verdict = DC_CACHE_UNPARSABLE;
         return r;
     }
@@ -1215,7 +1213,7 @@ static int mkdir_p(const char *dir)
 }
 
 int dc_probe_cached(const dc_probe_opts *opts, const dc_root *root, const char *cache_dir,
-                    dc_diag *diag, dc_qemu_caps **ret, char **ret_msg)
+                    dc_diag *diag, dc_qemu_caps **ret, dc_error *err)
 {
     dc_cache_key key = {0};
     bool use = cache_dir && !opts->replay && !opts->record &&
@@ -1230,7 +1228,7 @@ int dc_probe_cached(const dc_probe_opts *opts, const dc_root *root, const char *
         if (st == DC_CACHE_CORRUPT)
             dc_diag_warn(diag, "discarding cache entry: %s", why);
     }
-    int r = dc_qemu_probe(opts, ret, ret_msg);
+    int r = dc_qemu_probe(opts, ret, err);
     if (r == 0 && use && mkdir_p(cache_dir) == 0) {
         /* An unwritable cache means no cache, not a failure. */
         dc_cache_store(cache_dir, opts->binary, &key, *ret);

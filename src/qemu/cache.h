@@ -120,7 +120,7 @@ void dc_cache_explanation_clear(dc_cache_explanation *e);
  */
 char *dc_cache_serialize(const dc_cache_key *key, const dc_qemu_caps *caps);
 int dc_cache_parse(const char *text, size_t len, dc_cache_key *ret_key, dc_qemu_caps **ret,
-                   char **ret_why);
+                   dc_error *err);
 /* body followed by its checksum line and the end marker. */
 char *dc_cache_seal(const char *body, size_t len);
 
@@ -132,4 +132,4 @@ char *dc_cache_seal(const char *body, size_t len);
  * binary's.
  */
 int dc_probe_cached(const dc_probe_opts *opts, const dc_root *root, const char *cache_dir,
-                    dc_diag *diag, dc_qemu_caps **ret, char **ret_msg);
+                    dc_diag *diag, dc_qemu_caps **ret, dc_error *err);

@@ -100,7 +100,7 @@ static bool job_cancelled(tcg_job *j)
 static json_object *cmd(probe_ctx *ctx, const char *name, json_object *args)
 {
     json_object *ret = NULL;
-    dc_qmp_error err = {0};
+    dc_qmp_error qerr = {0};
     if (!ctx->err && ctx->serve)
         ret = served(ctx, name, args);
     if (ctx->err || ctx->serve) {
@@ -115,7 +115,10 @@ static json_object *cmd(probe_ctx *ctx, const char *name, json_object *args)
             json_object_put(args);
         return NULL;
     }
-    int r = dc_qmp_command(ctx->q, name, args, &ret, &err, &ctx->msg);
+    dc_error e = DC_ERROR_INIT;
+    int r = dc_qmp_command(ctx->q, name, args, &ret, &qerr, &e);
+    if (r < 0)
+        ctx->msg = dc_error_steal(&e);
     if (r >= 0 && ctx->fetch) {
         tcg_job *j = ctx->fetch;
         j->answers = xrealloc(j->answers, (j->nanswers + 1) * sizeof(answer));
@@ -132,7 +135,7 @@ static json_object *cmd(probe_ctx *ctx, const char *name, json_object *args)
         return NULL;
     }
     if (r == 1) {
-        dc_qmp_error_clear(&err);
+        dc_qmp_error_clear(&qerr);
         return NULL;
     }
     return ret;
@@ -145,9 +148,8 @@ static json_object *cmd(probe_ctx *ctx, const char *name, json_object *args)
 static void ahead(probe_ctx *ctx, const char *name, json_object *args)
 {
     if (!ctx->err && !ctx->serve) {
-        _cleanup_free_ char *msg = NULL;
         /* A failure shows again, in order, when the command is asked. */
-        (void)dc_qmp_send_ahead(ctx->q, name, args, &msg);
+        (void)dc_qmp_send_ahead(ctx->q, name, args, NULL);
     }
     if (args)
         json_object_put(args);
@@ -566,7 +568,7 @@ static void probe_tpm(probe_ctx *ctx, dc_qemu_caps *c)
  * a whole number from 0 to DC_MAX_VERSION_NUMBER is refused. json-c clamps
  * a number too large for 64 bits, so such a value is described, not quoted.
  */
-static int version_number(json_object *q, const char *name, int *ret, char **ret_msg)
+static int version_number(json_object *q, const char *name, int *ret, dc_error *err)
 {
     json_object *v = dc_json_get(q, name);
     if (!v) {
@@ -580,33 +582,34 @@ static int version_number(json_object *q, const char *name, int *ret, char **ret
             return 0;
         }
         if (n == INT64_MAX || n == INT64_MIN)
-            *ret_msg = xasprintf("query-version reports an unusable QEMU version: '%s' is a "
-                                 "number too large to be a version",
-                                 name);
+            dc_error_set(err, -EBADMSG,
+                         "query-version reports an unusable QEMU version: '%s' is a "
+                         "number too large to be a version",
+                         name);
         else
-            *ret_msg = xasprintf("query-version reports an unusable QEMU version: '%s' is "
-                                 "%" PRId64 ", expected a number from 0 to %d",
-                                 name, n, DC_MAX_VERSION_NUMBER);
+            dc_error_set(err, -EBADMSG,
+                         "query-version reports an unusable QEMU version: '%s' is "
+                         "%" PRId64 ", expected a number from 0 to %d",
+                         name, n, DC_MAX_VERSION_NUMBER);
         return -EBADMSG;
     }
     const char *text = json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
-    *ret_msg = xasprintf("query-version reports an unusable QEMU version: '%s' is %.40s%s, "
-                         "expected a number from 0 to %d",
-                         name, text, strlen(text) > 40 ? "..." : "", DC_MAX_VERSION_NUMBER);
-    return -EBADMSG;
+    return dc_error_set(err, -EBADMSG,
+                        "query-version reports an unusable QEMU version: '%s' is %.40s%s, "
+                        "expected a number from 0 to %d",
+                        name, text, strlen(text) > 40 ? "..." : "", DC_MAX_VERSION_NUMBER);
 }
 
-static int check_version(dc_qemu_caps *c, json_object *v, char **ret_msg)
+static int check_version(dc_qemu_caps *c, json_object *v, dc_error *err)
 {
     json_object *q = dc_json_get_object(v, "qemu");
     if (!q) {
-        *ret_msg = xstrdup("query-version returned no 'qemu' object");
-        return -EBADMSG;
+        return dc_error_set(err, -EBADMSG, "query-version returned no 'qemu' object");
     }
     const char *names[] = {"major", "minor", "micro"};
     int *fields[] = {&c->version_major, &c->version_minor, &c->version_micro};
     for (size_t i = 0; i < ELEMENTSOF(names); i++) {
-        int r = version_number(q, names[i], fields[i], ret_msg);
+        int r = version_number(q, names[i], fields[i], err);
         if (r < 0)
             return r;
     }
@@ -614,23 +617,22 @@ static int check_version(dc_qemu_caps *c, json_object *v, char **ret_msg)
     c->package = xstrdup(pkg ? pkg : "");
     if (c->version_major < DC_MIN_QEMU_MAJOR ||
         (c->version_major == DC_MIN_QEMU_MAJOR && c->version_minor < DC_MIN_QEMU_MINOR)) {
-        *ret_msg =
-            xasprintf("QEMU version >= %d.%d.0 is required, but %d.%d.%d found", DC_MIN_QEMU_MAJOR,
-                      DC_MIN_QEMU_MINOR, c->version_major, c->version_minor, c->version_micro);
-        return -ENOTSUP;
+        return dc_error_set(err, -ENOTSUP,
+                            "QEMU version >= %d.%d.0 is required, but %d.%d.%d found",
+                            DC_MIN_QEMU_MAJOR, DC_MIN_QEMU_MINOR, c->version_major,
+                            c->version_minor, c->version_micro);
     }
     return 0;
 }
 
-static int session_failure(probe_ctx *ctx, char **ret_msg)
+static int session_failure(probe_ctx *ctx, dc_error *err)
 {
     if (ctx->err) {
-        *ret_msg = TAKE_PTR(ctx->msg);
-        return ctx->err;
+        return dc_error_take(err, ctx->err, TAKE_PTR(ctx->msg));
     }
-    *ret_msg =
-        xstrdup("QEMU gave no usable answer to query-version, query-target or qom-list-types");
-    return -EBADMSG;
+    return dc_error_set(
+        err, -EBADMSG,
+        "QEMU gave no usable answer to query-version, query-target or qom-list-types");
 }
 
 static void publish_facts(tcg_job *j, const dc_qemu_caps *c);
@@ -639,7 +641,7 @@ static void publish_facts(tcg_job *j, const dc_qemu_caps *c);
  * What the binary is: its version, target, QMP schema, KVM state and QOM
  * types (the answers everything after depends on).
  */
-static int probe_identity(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
+static int probe_identity(probe_ctx *ctx, dc_qemu_caps *c, dc_error *err)
 {
     ahead(ctx, "query-version", NULL);
     ahead(ctx, "query-target", NULL);
@@ -649,19 +651,19 @@ static int probe_identity(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
     ahead(ctx, "qom-list-types", args1("implements", json_object_new_string("pci-device")));
     _cleanup_json_ json_object *ver = cmd(ctx, "query-version", NULL);
     if (!ver)
-        return session_failure(ctx, ret_msg);
-    int r = check_version(c, ver, ret_msg);
+        return session_failure(ctx, err);
+    int r = check_version(c, ver, err);
     if (r < 0)
         return r;
     _cleanup_json_ json_object *tgt = cmd(ctx, "query-target", NULL);
     const char *arch = dc_json_get_string(tgt, "arch");
     if (!arch)
-        return session_failure(ctx, ret_msg);
+        return session_failure(ctx, err);
     c->target = xstrdup(arch);
     const char *la = dc_arch_from_qemu(arch);
     if (!la) {
-        *ret_msg = xasprintf("QEMU reports an architecture unknown to domcaps: '%s'", arch);
-        return -ENOTSUP;
+        return dc_error_set(err, -ENOTSUP, "QEMU reports an architecture unknown to domcaps: '%s'",
+                            arch);
     }
     c->arch = xstrdup(la);
 
@@ -677,7 +679,7 @@ static int probe_identity(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
 
     _cleanup_json_ json_object *types = cmd(ctx, "qom-list-types", NULL);
     if (!types || !json_object_is_type(types, json_type_array))
-        return session_failure(ctx, ret_msg);
+        return session_failure(ctx, err);
     strv_from_names(&c->types, types, "name");
     dc_strv_sort(&c->types);
     /* Which devices plug into PCI: an ISA NIC cannot go on a q35 or pc PCI bus. */
@@ -718,9 +720,9 @@ static void ask_class_questions(probe_ctx *ctx, const dc_qemu_caps *c, bool x86)
     ahead(ctx, "query-command-line-options", NULL);
 }
 
-static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
+static int first_session(probe_ctx *ctx, dc_qemu_caps *c, dc_error *err)
 {
-    int r = probe_identity(ctx, c, ret_msg);
+    int r = probe_identity(ctx, c, err);
     if (r < 0)
         return r;
     bool x86 = dc_arch_is_x86(c->arch);
@@ -739,8 +741,7 @@ static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
     a->probed = true;
     probe_machines(ctx, a);
     if (a->nmachines == 0 && !ctx->err) {
-        *ret_msg = xstrdup("QEMU reported no machine types (query-machines)");
-        return -EBADMSG;
+        return dc_error_set(err, -EBADMSG, "QEMU reported no machine types (query-machines)");
     }
     c->none_machine_cgs = qom_has_property(ctx, "none-machine", "confidential-guest-support");
     /* generic-pc-machine is the abstract parent of every pc-i440fx/pc-q35/isapc machine. */
@@ -761,7 +762,7 @@ static int first_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
             parse_full_expansion(c, a, fr, false, true);
     }
     probe_models(ctx, c, a);
-    return ctx->err ? session_failure(ctx, ret_msg) : 0;
+    return ctx->err ? session_failure(ctx, err) : 0;
 }
 
 /* What the TCG session needs from the first one: the architecture and the commands. */
@@ -806,7 +807,7 @@ static void await_facts(probe_ctx *ctx, dc_qemu_caps *c)
     pthread_mutex_unlock(&j->lock);
 }
 
-static int tcg_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
+static int tcg_session(probe_ctx *ctx, dc_qemu_caps *c, dc_error *err)
 {
     dc_qemu_accel *a = &c->tcg;
     a->probed = true;
@@ -818,14 +819,12 @@ static int tcg_session(probe_ctx *ctx, dc_qemu_caps *c, char **ret_msg)
     if (ctx->fetch)
         await_facts(ctx, c);
     if (ctx->err) {
-        *ret_msg = TAKE_PTR(ctx->msg);
-        return ctx->err;
+        return dc_error_take(err, ctx->err, TAKE_PTR(ctx->msg));
     }
     probe_host_cpu(ctx, c, a, false);
     probe_models(ctx, c, a);
     if (ctx->err) {
-        *ret_msg = TAKE_PTR(ctx->msg);
-        return ctx->err;
+        return dc_error_take(err, ctx->err, TAKE_PTR(ctx->msg));
     }
     return 0;
 }
@@ -848,7 +847,7 @@ static void job_attach(tcg_job *j, dc_qmp *q)
     pthread_mutex_unlock(&j->lock);
 }
 
-static int open_session(source *src, const char *accel, dc_qmp **ret, char **ret_msg)
+static int open_session(source *src, const char *accel, dc_qmp **ret, dc_error *err)
 {
     dc_qmp_opts qo = {
         .command_timeout_ms = src->opts->timeout_ms,
@@ -858,27 +857,28 @@ static int open_session(source *src, const char *accel, dc_qmp **ret, char **ret
     dc_qmp *q = NULL;
     if (src->replay) {
         int fd;
-        int r = dc_replay_connect(src->replay, &fd, ret_msg);
+        int r = dc_replay_connect(src->replay, &fd, err);
         if (r < 0)
             return r;
         q = dc_qmp_new_fd(fd, &qo);
     } else {
-        int r = dc_qmp_spawn(src->opts->binary, accel, &qo, &q, ret_msg);
+        int r = dc_qmp_spawn(src->opts->binary, accel, &qo, &q, err);
         if (r < 0)
             return r;
     }
     if (src->job)
         job_attach(src->job, q);
-    _cleanup_free_ char *m = NULL;
-    int r = dc_qmp_handshake(q, &m);
+    _cleanup_error_ dc_error e = DC_ERROR_INIT;
+    int r = dc_qmp_handshake(q, &e);
+    const char *m = e.message;
     if (r < 0) {
         if (src->job)
             job_attach(src->job, NULL);
         /* Something that never greets us over QMP is not a QEMU. */
         if (r == -ENOEXEC)
-            *ret_msg = xasprintf("%s does not behave like QEMU: %s", src->opts->binary, m);
+            dc_error_set(err, r, "%s does not behave like QEMU: %s", src->opts->binary, m);
         else
-            *ret_msg = xasprintf("%s: %s", src->opts->binary, m);
+            dc_error_set(err, r, "%s: %s", src->opts->binary, m);
         dc_qmp_free(q);
         return r;
     }
@@ -891,19 +891,19 @@ static void *tcg_thread(void *arg)
     tcg_job *j = arg;
     source src = {.opts = j->opts, .deadline = j->deadline, .job = j};
     dc_qmp *q = NULL;
-    char *msg = NULL;
-    int r = open_session(&src, "tcg", &q, &msg);
+    dc_error e = DC_ERROR_INIT;
+    int r = open_session(&src, "tcg", &q, &e);
     if (r == 0) {
         dc_qemu_caps *shadow = xcalloc(1, sizeof(*shadow));
         probe_ctx ctx = {.q = q, .fetch = j};
-        r = tcg_session(&ctx, shadow, &msg);
+        r = tcg_session(&ctx, shadow, &e);
         free(ctx.msg);
         job_attach(j, NULL);
         dc_qmp_free(q);
         dc_qemu_caps_free(shadow);
     }
     j->err = r;
-    j->msg = msg;
+    j->msg = dc_error_steal(&e);
     j->record = src.record;
     return NULL;
 }
@@ -1068,14 +1068,14 @@ static void finalize(dc_qemu_caps *c)
     }
 }
 
-int dc_qemu_probe(const dc_probe_opts *opts, dc_qemu_caps **ret, char **ret_msg)
+int dc_qemu_probe(const dc_probe_opts *opts, dc_qemu_caps **ret, dc_error *err)
 {
     source src = {.opts = opts};
     int timeout = opts->timeout_ms > 0 ? opts->timeout_ms : 30000;
     /* Each command gets the timeout; the whole probe four times that. */
     src.deadline = dc_now_ms() + 4LL * timeout;
     if (opts->replay) {
-        int r = dc_replay_load(opts->replay, &src.replay, ret_msg);
+        int r = dc_replay_load(opts->replay, &src.replay, err);
         if (r < 0)
             return -ENOEXEC;
     }
@@ -1090,12 +1090,12 @@ int dc_qemu_probe(const dc_probe_opts *opts, dc_qemu_caps **ret, char **ret_msg)
     tcg_job *job =
         !src.replay && opts->want_tcg_session && kvm_usable() ? start_tcg_job(&src) : NULL;
     dc_qmp *q = NULL;
-    int r = open_session(&src, "kvm:tcg", &q, ret_msg);
+    int r = open_session(&src, "kvm:tcg", &q, err);
     if (r == 0) {
         probe_ctx ctx = {.q = q, .publish = job};
-        r = first_session(&ctx, c, ret_msg);
-        if (r < 0 && !*ret_msg)
-            *ret_msg = TAKE_PTR(ctx.msg);
+        r = first_session(&ctx, c, err);
+        if (r < 0 && (!err || !err->message))
+            dc_error_take(err, r, TAKE_PTR(ctx.msg));
         free(ctx.msg);
         dc_qmp_free(q);
         q = NULL;
@@ -1109,17 +1109,17 @@ int dc_qemu_probe(const dc_probe_opts *opts, dc_qemu_caps **ret, char **ret_msg)
         pthread_join(job->thread, NULL);
         if (second) {
             probe_ctx ctx = {.serve = job};
-            r = tcg_session(&ctx, c, ret_msg);
+            r = tcg_session(&ctx, c, err);
             free(ctx.msg);
             if (r == 0 && job->record.len)
                 dc_buf_addn(&src.record, job->record.s, job->record.len);
         }
         free_job(job);
     } else if (second) {
-        r = open_session(&src, "tcg", &q, ret_msg);
+        r = open_session(&src, "tcg", &q, err);
         if (r == 0) {
             probe_ctx ctx = {.q = q};
-            r = tcg_session(&ctx, c, ret_msg);
+            r = tcg_session(&ctx, c, err);
             free(ctx.msg);
             dc_qmp_free(q);
         }
@@ -1128,7 +1128,7 @@ int dc_qemu_probe(const dc_probe_opts *opts, dc_qemu_caps **ret, char **ret_msg)
     if (r == 0 && opts->record) {
         r = dc_write_file_atomic(opts->record, src.record.s ? src.record.s : "", src.record.len);
         if (r < 0)
-            *ret_msg = xasprintf("cannot write recording %s: %s", opts->record, strerror(-r));
+            dc_error_set(err, r, "cannot write recording %s: %s", opts->record, strerror(-r));
     }
     dc_buf_clear(&src.record);
     if (r < 0) {

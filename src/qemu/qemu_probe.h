@@ -118,7 +118,7 @@ typedef struct dc_probe_opts {
  * -ENOEXEC means the binary is not a QEMU (input error), others are probe
  * failures.
  */
-int dc_qemu_probe(const dc_probe_opts *opts, dc_qemu_caps **ret, char **ret_msg);
+int dc_qemu_probe(const dc_probe_opts *opts, dc_qemu_caps **ret, dc_error *err);
 void dc_qemu_caps_free(dc_qemu_caps *c);
 
 bool dc_qemu_has_type(const dc_qemu_caps *c, const char *type);

@@ -67,19 +67,17 @@ static bool exec_refused(int e)
 }
 
 int dc_qmp_spawn(const char *binary, const char *accel, const dc_qmp_opts *opts, dc_qmp **ret,
-                 char **ret_msg)
+                 dc_error *err)
 {
     int sv[2], ep[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-        *ret_msg = xasprintf("cannot create the QMP socket pair: %s", strerror(errno));
-        return -errno;
+        return dc_error_set(err, -errno, "cannot create the QMP socket pair: %s", strerror(errno));
     }
     if (pipe2(ep, O_CLOEXEC) < 0) {
         int e = errno;
         close(sv[0]);
         close(sv[1]);
-        *ret_msg = xasprintf("cannot create the stderr pipe: %s", strerror(e));
-        return -e;
+        return dc_error_set(err, -e, "cannot create the stderr pipe: %s", strerror(e));
     }
     _cleanup_free_ char *machine = xasprintf("none,accel=%s", accel);
     const char *argv[] = {binary,       "-S",       "-no-user-config", "-nodefaults",
@@ -89,7 +87,7 @@ int dc_qmp_spawn(const char *binary, const char *accel, const dc_qmp_opts *opts,
     dc_spawn_opts so = {
         .argv = argv, .env_set = env, .stdin_fd = sv[1], .stdout_fd = sv[1], .stderr_fd = ep[1]};
     pid_t pid;
-    int r = dc_spawn(&so, &pid, ret_msg);
+    int r = dc_spawn(&so, &pid, err);
     close(sv[1]);
     close(ep[1]);
     if (r < 0) {
@@ -236,12 +234,11 @@ static bool take_line(dc_qmp *q, const char **ret_line, size_t *ret_len)
  * Reads one JSON line before limit (absolute dc_now_ms()); returns 0,
  * -ETIMEDOUT, -EPIPE or -EBADMSG. The limit holds however many lines arrive.
  */
-static int read_message(dc_qmp *q, long long limit, json_object **ret, char **ret_msg)
+static int read_message(dc_qmp *q, long long limit, json_object **ret, dc_error *err)
 {
     for (;;) {
         if (dc_now_ms() >= limit) {
-            *ret_msg = timeout_message(q, limit);
-            return -ETIMEDOUT;
+            return dc_error_take(err, -ETIMEDOUT, timeout_message(q, limit));
         }
         const char *line;
         size_t linelen;
@@ -252,16 +249,14 @@ static int read_message(dc_qmp *q, long long limit, json_object **ret, char **re
                     blank = false;
             if (blank)
                 continue;
-            _cleanup_free_ char *perr = NULL;
-            json_object *o = dc_json_parse(line, linelen, &perr);
-            if (!o) {
-                *ret_msg = xasprintf("malformed QMP message: %s", perr);
-                return -EBADMSG;
+            json_object *o = NULL;
+            int pr = dc_json_parse(line, linelen, &o, err);
+            if (pr < 0) {
+                return dc_error_prefix(err, "malformed QMP message: ");
             }
             if (!json_object_is_type(o, json_type_object)) {
                 json_object_put(o);
-                *ret_msg = xstrdup("malformed QMP message: not a JSON object");
-                return -EBADMSG;
+                return dc_error_set(err, -EBADMSG, "malformed QMP message: not a JSON object");
             }
             *ret = o;
             return 0;
@@ -276,14 +271,14 @@ static int read_message(dc_qmp *q, long long limit, json_object **ret, char **re
                 q->in.s[q->in.len] = '\0';
         }
         if (q->eof) {
-            *ret_msg =
+            return dc_error_take(
+                err, -EPIPE,
                 describe_exit(q, q->in.len ? "QMP connection closed in the middle of a message"
-                                           : "QMP connection closed");
-            return -EPIPE;
+                                           : "QMP connection closed"));
         }
         if (q->in.len > DC_QMP_MAX_MESSAGE) {
-            *ret_msg = xasprintf("QMP message larger than %u bytes", DC_QMP_MAX_MESSAGE);
-            return -EBADMSG;
+            return dc_error_set(err, -EBADMSG, "QMP message larger than %u bytes",
+                                DC_QMP_MAX_MESSAGE);
         }
 
         long long now = dc_now_ms();
@@ -295,8 +290,7 @@ static int read_message(dc_qmp *q, long long limit, json_object **ret, char **re
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            *ret_msg = xasprintf("poll failed: %s", strerror(errno));
-            return -errno;
+            return dc_error_set(err, -errno, "poll failed: %s", strerror(errno));
         }
         if (q->errfd >= 0 && pfd[1].revents)
             drain_stderr(q);
@@ -313,7 +307,7 @@ static int read_message(dc_qmp *q, long long limit, json_object **ret, char **re
     }
 }
 
-static int write_all(dc_qmp *q, const char *s, size_t len, long long limit, char **ret_msg)
+static int write_all(dc_qmp *q, const char *s, size_t len, long long limit, dc_error *err)
 {
     while (len) {
         ssize_t n = send(q->fd, s, len, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -324,16 +318,14 @@ static int write_all(dc_qmp *q, const char *s, size_t len, long long limit, char
             long long left = limit - dc_now_ms();
             struct pollfd pfd = {.fd = q->fd, .events = POLLOUT};
             if (left <= 0 || poll(&pfd, 1, (int)left) == 0) {
-                *ret_msg = timeout_message(q, limit);
-                return -ETIMEDOUT;
+                return dc_error_take(err, -ETIMEDOUT, timeout_message(q, limit));
             }
             continue;
         }
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            *ret_msg = describe_exit(q, "QMP connection closed");
-            return -EPIPE;
+            return dc_error_take(err, -EPIPE, describe_exit(q, "QMP connection closed"));
         }
         s += n;
         len -= (size_t)n;
@@ -341,12 +333,9 @@ static int write_all(dc_qmp *q, const char *s, size_t len, long long limit, char
     return 0;
 }
 
-/*
- * Sends one command; returns the command object (for recording) or NULL on
- * failure, with *ret_errno set.
- */
-static json_object *send_command(dc_qmp *q, const char *command, json_object *args, long long limit,
-                                 int *ret_errno, char **ret_msg)
+/* Sends one command; *ret_cmd is the command object sent (for recording). */
+static int send_command(dc_qmp *q, const char *command, json_object *args, long long limit,
+                        json_object **ret_cmd, dc_error *err)
 {
     _cleanup_free_ char *id = xasprintf("domcaps-%u", ++q->next_id);
     json_object *cmd = json_object_new_object();
@@ -360,25 +349,25 @@ static json_object *send_command(dc_qmp *q, const char *command, json_object *ar
     dc_buf line = {0};
     dc_buf_add(&line, wire);
     dc_buf_add(&line, "\n");
-    int r = write_all(q, line.s, line.len, limit, ret_msg);
+    int r = write_all(q, line.s, line.len, limit, err);
     dc_buf_clear(&line);
     if (r < 0) {
         json_object_put(cmd);
-        *ret_errno = r;
-        return NULL;
+        return r;
     }
-    return cmd;
+    *ret_cmd = cmd;
+    return 0;
 }
 
 /* Waits for the reply to cmd until limit, skipping events and other replies. */
 static int receive_reply(dc_qmp *q, json_object *cmd, long long limit, json_object **ret_return,
-                         dc_qmp_error *ret_err, char **ret_msg)
+                         dc_qmp_error *ret_err, dc_error *err)
 {
     const char *id = dc_json_get_string(cmd, "id");
     const char *command = dc_json_get_string(cmd, "execute");
     for (;;) {
         json_object *msg = NULL;
-        int r = read_message(q, limit, &msg, ret_msg);
+        int r = read_message(q, limit, &msg, err);
         if (r < 0)
             return r;
         if (dc_json_get(msg, "event")) {
@@ -392,12 +381,12 @@ static int receive_reply(dc_qmp *q, json_object *cmd, long long limit, json_obje
             continue;
         }
         json_object *ret_val = dc_json_get(msg, "return");
-        json_object *err = dc_json_get_object(msg, "error");
-        if (!ret_val && !err) {
+        json_object *qerr = dc_json_get_object(msg, "error");
+        if (!ret_val && !qerr) {
             json_object_put(msg);
-            *ret_msg = xasprintf(
+            return dc_error_set(
+                err, -EBADMSG,
                 "malformed QMP message: reply to '%s' has neither 'return' nor 'error'", command);
-            return -EBADMSG;
         }
         if (q->opts.record) {
             dc_json_pretty(q->opts.record, cmd, 0);
@@ -410,8 +399,8 @@ static int receive_reply(dc_qmp *q, json_object *cmd, long long limit, json_obje
             json_object_put(msg);
             return 0;
         }
-        const char *k = dc_json_get_string(err, "class");
-        const char *d = dc_json_get_string(err, "desc");
+        const char *k = dc_json_get_string(qerr, "class");
+        const char *d = dc_json_get_string(qerr, "desc");
         ret_err->klass = xstrdup(k ? k : "GenericError");
         ret_err->desc = xstrdup(d ? d : "");
         json_object_put(msg);
@@ -419,7 +408,7 @@ static int receive_reply(dc_qmp *q, json_object *cmd, long long limit, json_obje
     }
 }
 
-int dc_qmp_handshake(dc_qmp *q, char **ret_msg)
+int dc_qmp_handshake(dc_qmp *q, dc_error *err)
 {
     /* The greeting and the capabilities reply share one command timeout. */
     long long limit = exchange_limit(q);
@@ -428,16 +417,14 @@ int dc_qmp_handshake(dc_qmp *q, char **ret_msg)
      * only after greeting, and a program that merely echoes its input (not a
      * QEMU) is then caught at once instead of after a timeout.
      */
-    _cleanup_free_ char *send_msg = NULL;
-    int send_err = 0;
-    _cleanup_json_ json_object *cmd =
-        send_command(q, "qmp_capabilities", NULL, limit, &send_err, &send_msg);
+    _cleanup_error_ dc_error send_error = DC_ERROR_INIT;
+    _cleanup_json_ json_object *cmd = NULL;
+    int send_err = send_command(q, "qmp_capabilities", NULL, limit, &cmd, &send_error);
     if (send_err == -ETIMEDOUT) {
-        *ret_msg = TAKE_PTR(send_msg);
-        return -ETIMEDOUT;
+        return dc_error_take(err, -ETIMEDOUT, dc_error_steal(&send_error));
     }
     json_object *greeting = NULL;
-    int r = read_message(q, limit, &greeting, ret_msg);
+    int r = read_message(q, limit, &greeting, err);
     if (r == -EPIPE || r == -EBADMSG)
         return -ENOEXEC; /* gone or garbled before greeting: not a QEMU */
     if (r < 0)
@@ -445,30 +432,29 @@ int dc_qmp_handshake(dc_qmp *q, char **ret_msg)
     bool ok = dc_json_get_object(greeting, "QMP") != NULL;
     json_object_put(greeting);
     if (!ok) {
-        *ret_msg = xstrdup("no QMP greeting: the peer does not speak QMP");
-        return -ENOEXEC;
+        return dc_error_set(err, -ENOEXEC, "no QMP greeting: the peer does not speak QMP");
     }
     if (!cmd) {
         /* It greeted, so it is a QEMU, and then it went away. */
-        *ret_msg = TAKE_PTR(send_msg);
-        return -EPIPE;
+        return dc_error_take(err, -EPIPE, dc_error_steal(&send_error));
     }
     _cleanup_json_ json_object *ret_obj = NULL;
-    dc_qmp_error err = {0};
-    r = receive_reply(q, cmd, limit, &ret_obj, &err, ret_msg);
+    dc_qmp_error qerr = {0};
+    r = receive_reply(q, cmd, limit, &ret_obj, &qerr, err);
     if (r == 1) {
-        *ret_msg = xasprintf("qmp_capabilities failed: %s", err.desc ? err.desc : "unknown error");
-        dc_qmp_error_clear(&err);
+        dc_error_set(err, -EPROTO, "qmp_capabilities failed: %s",
+                     qerr.desc ? qerr.desc : "unknown error");
+        dc_qmp_error_clear(&qerr);
         return -EPROTO;
     }
     return r;
 }
 
-int dc_qmp_send_ahead(dc_qmp *q, const char *command, json_object *args, char **ret_msg)
+int dc_qmp_send_ahead(dc_qmp *q, const char *command, json_object *args, dc_error *err)
 {
-    int r = 0;
-    json_object *cmd = send_command(q, command, args, exchange_limit(q), &r, ret_msg);
-    if (!cmd)
+    json_object *cmd = NULL;
+    int r = send_command(q, command, args, exchange_limit(q), &cmd, err);
+    if (r < 0)
         return r;
     q->ahead = xrealloc(q->ahead, (q->nahead + 1) * sizeof(*q->ahead));
     q->ahead[q->nahead++] = cmd;
@@ -494,7 +480,7 @@ static json_object *take_ahead(dc_qmp *q)
 }
 
 int dc_qmp_command(dc_qmp *q, const char *command, json_object *args, json_object **ret_return,
-                   dc_qmp_error *ret_err, char **ret_msg)
+                   dc_qmp_error *ret_err, dc_error *err)
 {
     /* The timeout covers sending and the whole wait for the reply, events or not. */
     long long limit = exchange_limit(q);
@@ -510,22 +496,20 @@ int dc_qmp_command(dc_qmp *q, const char *command, json_object *args, json_objec
         dc_buf *record = q->opts.record;
         q->opts.record = NULL;
         json_object *ret = NULL;
-        dc_qmp_error err = {0};
-        int r = receive_reply(q, head, limit, &ret, &err, ret_msg);
+        dc_qmp_error qerr = {0};
+        int r = receive_reply(q, head, limit, &ret, &qerr, err);
         q->opts.record = record;
         json_object_put(head);
         if (ret)
             json_object_put(ret);
-        dc_qmp_error_clear(&err);
+        dc_qmp_error_clear(&qerr);
         if (r < 0)
             return r;
     }
-    int r = 0;
-    if (!cmd)
-        cmd = send_command(q, command, args, limit, &r, ret_msg);
-    if (!cmd)
+    int r = cmd ? 0 : send_command(q, command, args, limit, &cmd, err);
+    if (r < 0)
         return r;
-    r = receive_reply(q, cmd, limit, ret_return, ret_err, ret_msg);
+    r = receive_reply(q, cmd, limit, ret_return, ret_err, err);
     json_object_put(cmd);
     return r;
 }

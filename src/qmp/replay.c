@@ -57,28 +57,29 @@ static session *new_session(dc_replay *r)
     return &r->s[r->nsess++];
 }
 
-/* The JSON object at *off (moved past it); NULL with a message when there is none. */
-static json_object *next_object(json_tokener *tok, const char *name, const char *text, size_t len,
-                                size_t *off, char **ret_msg)
+/* The JSON object at *off (moved past it); -EBADMSG when there is none. */
+static int next_object(json_tokener *tok, const char *name, const char *text, size_t len,
+                       size_t *off, json_object **ret, dc_error *err)
 {
     json_tokener_reset(tok);
     json_object *o = json_tokener_parse_ex(tok, text + *off, (int)(len - *off));
     enum json_tokener_error jerr = json_tokener_get_error(tok);
     if (!o) {
-        *ret_msg = xasprintf("malformed recording %s: line %u: %s", name, line_of(text, *off),
-                             jerr == json_tokener_continue ? "unexpected end of data"
-                                                           : json_tokener_error_desc(jerr));
-        return NULL;
+        return dc_error_set(err, -EBADMSG, "malformed recording %s: line %u: %s", name,
+                            line_of(text, *off),
+                            jerr == json_tokener_continue ? "unexpected end of data"
+                                                          : json_tokener_error_desc(jerr));
     }
     size_t start = *off;
     *off += json_tokener_get_parse_end(tok);
     if (!json_object_is_type(o, json_type_object)) {
         json_object_put(o);
-        *ret_msg = xasprintf("malformed recording %s: line %u: expected a JSON object", name,
-                             line_of(text, start));
-        return NULL;
+        return dc_error_set(err, -EBADMSG,
+                            "malformed recording %s: line %u: expected a JSON object", name,
+                            line_of(text, start));
     }
-    return o;
+    *ret = o;
+    return 0;
 }
 
 /* A command and its reply (taken), in the current session; qmp_capabilities opens a new one. */
@@ -100,7 +101,7 @@ static void record_entry(dc_replay *r, json_object *command, json_object *reply)
 }
 
 int dc_replay_load_buffer(const char *name, const char *text, size_t len, dc_replay **ret,
-                          char **ret_msg)
+                          dc_error *err)
 {
     dc_replay *r = xcalloc(1, sizeof(*r));
     r->name = xstrdup(name);
@@ -118,16 +119,15 @@ int dc_replay_load_buffer(const char *name, const char *text, size_t len, dc_rep
             continue;
         }
         size_t start = off;
-        json_object *o = next_object(tok, name, text, len, &off, ret_msg);
-        if (!o) {
-            rc = -EBADMSG;
+        json_object *o = NULL;
+        rc = next_object(tok, name, text, len, &off, &o, err);
+        if (rc < 0)
             break;
-        }
         if (dc_json_get_string(o, "execute")) {
             if (pending) {
-                *ret_msg =
-                    xasprintf("malformed recording %s: line %u: command '%s' has no reply", name,
-                              line_of(text, pending_off), dc_json_get_string(pending, "execute"));
+                dc_error_set(err, -EBADMSG,
+                             "malformed recording %s: line %u: command '%s' has no reply", name,
+                             line_of(text, pending_off), dc_json_get_string(pending, "execute"));
                 json_object_put(o);
                 rc = -EBADMSG;
                 break;
@@ -142,8 +142,8 @@ int dc_replay_load_buffer(const char *name, const char *text, size_t len, dc_rep
             continue;
         }
         if (!pending) {
-            *ret_msg = xasprintf("malformed recording %s: line %u: reply without a command", name,
-                                 line_of(text, start));
+            dc_error_set(err, -EBADMSG, "malformed recording %s: line %u: reply without a command",
+                         name, line_of(text, start));
             json_object_put(o);
             rc = -EBADMSG;
             break;
@@ -153,12 +153,12 @@ int dc_replay_load_buffer(const char *name, const char *text, size_t len, dc_rep
         pending = NULL;
     }
     if (rc == 0 && pending) {
-        *ret_msg = xasprintf("malformed recording %s: line %u: command '%s' has no reply", name,
-                             line_of(text, pending_off), dc_json_get_string(pending, "execute"));
+        dc_error_set(err, -EBADMSG, "malformed recording %s: line %u: command '%s' has no reply",
+                     name, line_of(text, pending_off), dc_json_get_string(pending, "execute"));
         rc = -EBADMSG;
     }
     if (rc == 0 && r->nsess == 0) {
-        *ret_msg = xasprintf("malformed recording %s: no QMP commands in it", name);
+        dc_error_set(err, -EBADMSG, "malformed recording %s: no QMP commands in it", name);
         rc = -EBADMSG;
     }
     if (pending)
@@ -172,14 +172,14 @@ int dc_replay_load_buffer(const char *name, const char *text, size_t len, dc_rep
     return 0;
 }
 
-int dc_replay_load(const char *path, dc_replay **ret, char **ret_msg)
+int dc_replay_load(const char *path, dc_replay **ret, dc_error *err)
 {
     _cleanup_free_ char *text = NULL;
     size_t len;
-    int r = dc_read_input_file("recording", path, DC_REPLAY_MAX_FILE, &text, &len, ret_msg);
+    int r = dc_read_input_file("recording", path, DC_REPLAY_MAX_FILE, &text, &len, err);
     if (r < 0)
         return r;
-    return dc_replay_load_buffer(path, text, len, ret, ret_msg);
+    return dc_replay_load_buffer(path, text, len, ret, err);
 }
 
 static bool args_equal(json_object *a, json_object *b)
@@ -277,8 +277,8 @@ static void *serve(void *arg)
         char *nl;
         while (ok && in.s && (nl = memchr(in.s, '\n', in.len))) {
             size_t n = (size_t)(nl - in.s);
-            _cleanup_free_ char *err = NULL;
-            json_object *cmd = dc_json_parse(in.s, n, &err);
+            json_object *cmd = NULL;
+            (void)dc_json_parse(in.s, n, &cmd, NULL);
             memmove(in.s, nl + 1, in.len - n - 1);
             in.len -= n + 1;
             if (!cmd)
@@ -302,12 +302,11 @@ static void *serve(void *arg)
     return NULL;
 }
 
-int dc_replay_connect(dc_replay *r, int *ret_fd, char **ret_msg)
+int dc_replay_connect(dc_replay *r, int *ret_fd, dc_error *err)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
-        *ret_msg = xasprintf("cannot create a socket pair: %s", strerror(errno));
-        return -errno;
+        return dc_error_set(err, -errno, "cannot create a socket pair: %s", strerror(errno));
     }
     conn *c = xcalloc(1, sizeof(*c));
     c->r = r;
@@ -317,8 +316,7 @@ int dc_replay_connect(dc_replay *r, int *ret_fd, char **ret_msg)
         close(sv[0]);
         close(sv[1]);
         free(c);
-        *ret_msg = xasprintf("cannot start the replay thread: %s", strerror(e));
-        return -e;
+        return dc_error_set(err, -e, "cannot start the replay thread: %s", strerror(e));
     }
     r->conns = xrealloc(r->conns, (r->nconns + 1) * sizeof(conn *));
     r->conns[r->nconns++] = c;

@@ -56,7 +56,10 @@ static void start_job(runner *rn, size_t i)
     }
     dc_spawn_opts so = {
         .argv = j->argv, .stdin_fd = -1, .stdout_fd = p[1], .stderr_fd = rn->opts->stderr_fd};
-    int r = dc_spawn(&so, &s->pid, &j->error);
+    dc_error e = DC_ERROR_INIT;
+    int r = dc_spawn(&so, &s->pid, &e);
+    if (r < 0)
+        j->error = dc_error_steal(&e);
     close(p[1]);
     if (r < 0) {
         close(p[0]);

@@ -77,31 +77,27 @@ void dc_json_pretty(dc_buf *b, json_object *o, int level)
     }
 }
 
-json_object *dc_json_parse(const char *text, size_t len, char **ret_err)
+int dc_json_parse(const char *text, size_t len, json_object **ret, dc_error *err)
 {
     json_tokener *tok = json_tokener_new_ex(DC_JSON_MAX_DEPTH);
-    if (!tok) {
-        *ret_err = xstrdup("out of memory");
-        return NULL;
-    }
+    if (!tok)
+        return dc_error_set(err, -ENOMEM, "out of memory");
     json_object *o = json_tokener_parse_ex(tok, text, (int)len);
     enum json_tokener_error jerr = json_tokener_get_error(tok);
-    if (!o && jerr == json_tokener_continue)
-        *ret_err = xstrdup("unexpected end of data");
-    else if (!o)
-        *ret_err = xstrdup(json_tokener_error_desc(jerr));
-    else {
-        size_t off = json_tokener_get_parse_end(tok);
-        while (off < len && strchr(" \t\r\n", text[off]))
-            off++;
-        if (off < len) {
-            json_object_put(o);
-            o = NULL;
-            *ret_err = xasprintf("trailing data at offset %zu", off);
-        }
-    }
+    size_t off = o ? json_tokener_get_parse_end(tok) : 0;
     json_tokener_free(tok);
-    return o;
+    if (!o)
+        return dc_error_set(err, -EBADMSG, "%s",
+                            jerr == json_tokener_continue ? "unexpected end of data"
+                                                          : json_tokener_error_desc(jerr));
+    while (off < len && strchr(" \t\r\n", text[off]))
+        off++;
+    if (off < len) {
+        json_object_put(o);
+        return dc_error_set(err, -EBADMSG, "trailing data at offset %zu", off);
+    }
+    *ret = o;
+    return 0;
 }
 
 json_object *dc_json_get(json_object *o, const char *key)

@@ -15,8 +15,8 @@ static inline void dc_json_putp(json_object **o)
 /* Pretty-prints like libvirt's .replies files: two-space indent, "key": value. */
 void dc_json_pretty(dc_buf *b, json_object *o, int level);
 
-/* Parses one JSON document; on failure returns NULL and a description in *ret_err. */
-json_object *dc_json_parse(const char *text, size_t len, char **ret_err);
+/* Parses one JSON document into *ret; -EBADMSG (with err saying why) when it is not one. */
+int dc_json_parse(const char *text, size_t len, json_object **ret, dc_error *err);
 
 /* Typed accessors that tolerate absent keys and wrong types. */
 json_object *dc_json_get(json_object *o, const char *key);

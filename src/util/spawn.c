@@ -111,20 +111,20 @@ static unsigned highest_fd(void)
     return rl.rlim_cur ? (unsigned)rl.rlim_cur - 1 : 0;
 }
 
-int dc_spawn(const dc_spawn_opts *o, pid_t *ret_pid, char **ret_msg)
+int dc_spawn(const dc_spawn_opts *o, pid_t *ret_pid, dc_error *err)
 {
     int rp[2];
     if (pipe2(rp, O_CLOEXEC) < 0) {
         int e = errno;
-        *ret_msg = xasprintf("cannot start %s: cannot create a pipe: %s", o->argv[0], strerror(e));
-        return -e;
+        return dc_error_set(err, -e, "cannot start %s: cannot create a pipe: %s", o->argv[0],
+                            strerror(e));
     }
     _cleanup_close_ int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
     if (devnull < 0) {
         int e = errno;
         close(rp[0]), close(rp[1]);
-        *ret_msg = xasprintf("cannot start %s: cannot open /dev/null: %s", o->argv[0], strerror(e));
-        return -e;
+        return dc_error_set(err, -e, "cannot start %s: cannot open /dev/null: %s", o->argv[0],
+                            strerror(e));
     }
     _cleanup_free_ char **envp = build_env(o->env_set);
     unsigned max_fd = highest_fd();
@@ -142,14 +142,14 @@ int dc_spawn(const dc_spawn_opts *o, pid_t *ret_pid, char **ret_msg)
     close(rp[1]);
     if (pid < 0) {
         close(rp[0]);
-        *ret_msg = xasprintf("cannot start %s: cannot fork: %s", o->argv[0], strerror(fork_errno));
-        return -fork_errno;
+        return dc_error_set(err, -fork_errno, "cannot start %s: cannot fork: %s", o->argv[0],
+                            strerror(fork_errno));
     }
     /* Also here, so that the group exists before this returns (kill(-pid) works at once). */
     setpgid(pid, pid);
 
     /* The report pipe closes on exec (nothing read) or carries exec's errno. */
-    int err = 0;
+    int child_errno = 0;
     size_t got = 0;
     long long limit = dc_now_ms() + DC_SPAWN_EXEC_TIMEOUT_MS;
     for (;;) {
@@ -159,27 +159,28 @@ int dc_spawn(const dc_spawn_opts *o, pid_t *ret_pid, char **ret_msg)
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
-            err = ETIMEDOUT;
+            child_errno = ETIMEDOUT;
             break;
         }
-        ssize_t n = read(rp[0], (char *)&err + got, sizeof(err) - got);
+        ssize_t n = read(rp[0], (char *)&child_errno + got, sizeof(child_errno) - got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
             break;
         got += (size_t)n;
-        if (got == sizeof(err))
+        if (got == sizeof(child_errno))
             break;
     }
     close(rp[0]);
-    if (got == sizeof(err) || err == ETIMEDOUT) {
+    if (got == sizeof(child_errno) || child_errno == ETIMEDOUT) {
         dc_spawn_reap(pid, NULL);
-        if (err == 0)
-            err = EIO;
-        *ret_msg = err == ETIMEDOUT
-                       ? xasprintf("cannot execute %s: it did not start in time", o->argv[0])
-                       : xasprintf("cannot execute %s: %s", o->argv[0], strerror(err));
-        return -err;
+        if (child_errno == 0)
+            child_errno = EIO;
+        return dc_error_take(
+            err, -child_errno,
+            child_errno == ETIMEDOUT
+                ? xasprintf("cannot execute %s: it did not start in time", o->argv[0])
+                : xasprintf("cannot execute %s: %s", o->argv[0], strerror(child_errno)));
     }
     *ret_pid = pid;
     return 0;

@@ -25,7 +25,7 @@ typedef struct dc_spawn_opts {
  * once it has executed, or -errno and a message when it could not be started
  * (-ENOEXEC, -EACCES, -ENOENT... when exec failed; the child is reaped then).
  */
-int dc_spawn(const dc_spawn_opts *o, pid_t *ret_pid, char **ret_msg);
+int dc_spawn(const dc_spawn_opts *o, pid_t *ret_pid, dc_error *err);
 
 /*
  * Whether pid has exited, without reaping it: the zombie keeps the pid and so

@@ -1022,26 +1022,25 @@ int dc_root_readlink(const dc_root *r, const char *abspath, char **ret)
 bool dc_root_is_live(const dc_root *r) { return r->live; }
 
 int dc_read_input_file(const char *what, const char *path, size_t max, char **ret_text,
-                       size_t *ret_len, char **ret_msg)
+                       size_t *ret_len, dc_error *err)
 {
     const char *sep = *what ? " " : "";
     /* O_NONBLOCK: a FIFO must not hang us; it is refused below anyway. */
     _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
         int e = errno;
-        *ret_msg = xasprintf("cannot open %s%s%s: %s", what, sep, path, strerror(e));
-        return -e;
+        return dc_error_set(err, -e, "cannot open %s%s%s: %s", what, sep, path, strerror(e));
     }
     struct stat st;
     if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-        *ret_msg = xasprintf("cannot read %s%s%s: not a regular file", what, sep, path);
-        return -EINVAL;
+        return dc_error_set(err, -EINVAL, "cannot read %s%s%s: not a regular file", what, sep,
+                            path);
     }
     int r = dc_read_fd(fd, max, ret_text, ret_len);
     if (r == -EFBIG)
-        *ret_msg = xasprintf("%s%s%s is larger than %zu MiB", what, sep, path, max >> 20);
+        dc_error_set(err, r, "%s%s%s is larger than %zu MiB", what, sep, path, max >> 20);
     else if (r < 0)
-        *ret_msg = xasprintf("cannot read %s%s%s: %s", what, sep, path, strerror(-r));
+        dc_error_set(err, r, "cannot read %s%s%s: %s", what, sep, path, strerror(-r));
     return r;
 }
 

@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "domcaps/error.h"
+
 #define _cleanup_(f) __attribute__((cleanup(f)))
 #define _cleanup_free_ _cleanup_(dc_freep)
 #define _cleanup_close_ _cleanup_(dc_closep)
@@ -38,6 +40,21 @@
     })
 
 static inline void dc_freep(void *p) { free(*(void **)p); }
+
+/*
+ * The error convention of every layer: a function that can fail returns 0 or
+ * a negative errno and describes the failure in the caller's dc_error (which
+ * may be NULL when the caller wants only the code).
+ */
+#define _cleanup_error_ _cleanup_(dc_error_clear)
+/* Sets err to code and the formatted message (replacing any); returns code. */
+int dc_error_set(dc_error *err, int code, const char *fmt, ...) _printf_(3, 4);
+/* The same with a message already made, which err takes (or frees when NULL). */
+int dc_error_take(dc_error *err, int code, char *message);
+/* Puts the formatted context before err's message; returns err's code. */
+int dc_error_prefix(dc_error *err, const char *fmt, ...) _printf_(2, 3);
+/* Hands over err's message (NULL when unset) and resets err. */
+char *dc_error_steal(dc_error *err);
 static inline void dc_closep(int *fd)
 {
     if (*fd >= 0)
@@ -232,7 +249,7 @@ int dc_read_fd(int fd, size_t max, char **ret_buf, size_t *ret_len);
  * max bytes. what ("recording", "" ...) goes into the messages.
  */
 int dc_read_input_file(const char *what, const char *path, size_t max, char **ret_text,
-                       size_t *ret_len, char **ret_msg);
+                       size_t *ret_len, dc_error *err);
 /* Removes a directory tree (symlinks themselves, never what they point to). */
 int dc_remove_tree(const char *path);
 /* Writes a file atomically: temp file in the same directory, fsync, rename. */

@@ -45,24 +45,22 @@ static void keep_first(void *ctx, xmlErrorPtr e)
     f->line = e->line;
 }
 
-int dc_xml_parse(const char *path, const char *text, size_t len, xmlDocPtr *ret_doc, char **ret_msg)
+int dc_xml_parse(const char *path, const char *text, size_t len, xmlDocPtr *ret_doc, dc_error *err)
 {
     _cleanup_free_ char *buf = NULL;
     if (!text) {
-        int r = dc_read_input_file("", path, DC_XML_MAX_SIZE, &buf, &len, ret_msg);
+        int r = dc_read_input_file("", path, DC_XML_MAX_SIZE, &buf, &len, err);
         if (r < 0)
             return r;
         text = buf;
     } else if (len > DC_XML_MAX_SIZE) {
-        *ret_msg = xasprintf("%s is larger than %u MiB", path, DC_XML_MAX_SIZE >> 20);
-        return -EFBIG;
+        return dc_error_set(err, -EFBIG, "%s is larger than %u MiB", path, DC_XML_MAX_SIZE >> 20);
     }
 
     xmlSetGenericErrorFunc(NULL, silent);
     xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
     if (!ctxt) {
-        *ret_msg = xstrdup("out of memory");
-        return -ENOMEM;
+        return dc_error_set(err, -ENOMEM, "out of memory");
     }
     /* No NOENT (entities stay unexpanded), no DTDLOAD, no network, no XInclude. */
     first_error first = {0};
@@ -81,7 +79,7 @@ int dc_xml_parse(const char *path, const char *text, size_t len, xmlDocPtr *ret_
         size_t n = strlen(m);
         while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
             m[--n] = '\0';
-        *ret_msg = xasprintf("%s:%d: malformed XML: %s", path, line, m);
+        dc_error_set(err, -EBADMSG, "%s:%d: malformed XML: %s", path, line, m);
         free(first.message);
         xmlFreeParserCtxt(ctxt);
         return -EBADMSG;
@@ -90,18 +88,19 @@ int dc_xml_parse(const char *path, const char *text, size_t len, xmlDocPtr *ret_
     xmlFreeParserCtxt(ctxt);
     if (doc->intSubset || doc->extSubset) {
         /* Entities are how billion-laughs and XXE attacks work; no domain needs a DTD. */
-        *ret_msg = xasprintf("%s: DOCTYPE declarations are not allowed", path);
+        dc_error_set(err, -EPERM, "%s: DOCTYPE declarations are not allowed", path);
         xmlFreeDoc(doc);
         return -EPERM;
     }
     xmlNodePtr root = xmlDocGetRootElement(doc);
     if (!root) {
-        *ret_msg = xasprintf("%s: no root element", path);
+        dc_error_set(err, -EBADMSG, "%s: no root element", path);
         xmlFreeDoc(doc);
         return -EBADMSG;
     }
     if (check_depth(root) < 0) {
-        *ret_msg = xasprintf("%s: elements nested deeper than %d levels", path, DC_XML_MAX_DEPTH);
+        dc_error_set(err, -E2BIG, "%s: elements nested deeper than %d levels", path,
+                     DC_XML_MAX_DEPTH);
         xmlFreeDoc(doc);
         return -E2BIG;
     }

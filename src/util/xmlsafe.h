@@ -13,8 +13,7 @@
 #define DC_XML_MAX_DEPTH 64
 
 /* Parses path (or, when text is not NULL, text under the name path). */
-int dc_xml_parse(const char *path, const char *text, size_t len, xmlDocPtr *ret_doc,
-                 char **ret_msg);
+int dc_xml_parse(const char *path, const char *text, size_t len, xmlDocPtr *ret_doc, dc_error *err);
 
 static inline void dc_xml_freep(xmlDocPtr *d)
 {
