@@ -85,16 +85,6 @@ static void json_tokener_freep(json_tokener **t)
         json_tokener_free(*t);
 }
 
-/* Sets *cause and returns -EINVAL, so parsers can `return fail(...)`. */
-_printf_(2, 3) static int fail(char **cause, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    *cause = xvasprintf(fmt, ap);
-    va_end(ap);
-    return -EINVAL;
-}
-
 static const char *type_article(json_type t)
 {
     switch (t) {
@@ -114,24 +104,26 @@ static const char *type_article(json_type t)
 }
 
 static int get_member(json_object *obj, const char *key, json_type type, const char *what,
-                      bool required, json_object **ret, char **cause)
+                      bool required, json_object **ret, dc_error *err)
 {
-    json_object *v;
+    json_object *v = NULL;
     if (!json_object_object_get_ex(obj, key, &v) || !v) {
+        if (required)
+            return dc_error_set(err, -EINVAL, "missing '%s'", what);
         *ret = NULL;
-        return required ? fail(cause, "missing '%s'", what) : 0;
+        return 0;
     }
     if (!json_object_is_type(v, type))
-        return fail(cause, "'%s' is not %s", what, type_article(type));
+        return dc_error_set(err, -EINVAL, "'%s' is not %s", what, type_article(type));
     *ret = v;
     return 1;
 }
 
 static int get_string(json_object *obj, const char *key, const char *what, bool required,
-                      char **ret, char **cause)
+                      char **ret, dc_error *err)
 {
-    json_object *v;
-    int r = get_member(obj, key, json_type_string, what, required, &v, cause);
+    json_object *v = NULL;
+    int r = get_member(obj, key, json_type_string, what, required, &v, err);
     if (r <= 0)
         return r;
     *ret = xstrdup(json_object_get_string(v));
@@ -140,26 +132,26 @@ static int get_string(json_object *obj, const char *key, const char *what, bool 
 
 /* Appends every element of a string array; what names it in messages. */
 static int get_string_array(json_object *obj, const char *key, const char *what, bool required,
-                            dc_strv *ret, char **cause)
+                            dc_strv *ret, dc_error *err)
 {
-    json_object *arr;
-    int r = get_member(obj, key, json_type_array, what, required, &arr, cause);
+    json_object *arr = NULL;
+    int r = get_member(obj, key, json_type_array, what, required, &arr, err);
     if (r <= 0)
         return r;
     size_t n = json_object_array_length(arr);
     for (size_t i = 0; i < n; i++) {
         json_object *s = json_object_array_get_idx(arr, i);
         if (!json_object_is_type(s, json_type_string))
-            return fail(cause, "'%s[%zu]' is not a string", what, i);
+            return dc_error_set(err, -EINVAL, "'%s[%zu]' is not a string", what, i);
         dc_strv_add(ret, json_object_get_string(s));
     }
     return 1;
 }
 
-static int parse_interfaces(json_object *root, dc_firmware *fw, char **cause)
+static int parse_interfaces(json_object *root, dc_firmware *fw, dc_error *err)
 {
     _cleanup_strv_ dc_strv types = {0};
-    int r = get_string_array(root, "interface-types", "interface-types", false, &types, cause);
+    int r = get_string_array(root, "interface-types", "interface-types", false, &types, err);
     if (r < 0)
         return r;
     static const struct {
@@ -179,52 +171,51 @@ static int parse_interfaces(json_object *root, dc_firmware *fw, char **cause)
     return 0;
 }
 
-static int parse_mapping(json_object *root, dc_firmware *fw, char **cause)
+static int parse_mapping(json_object *root, dc_firmware *fw, dc_error *err)
 {
-    json_object *mapping;
-    int r = get_member(root, "mapping", json_type_object, "mapping", true, &mapping, cause);
+    json_object *mapping = NULL;
+    int r = get_member(root, "mapping", json_type_object, "mapping", true, &mapping, err);
     if (r < 0)
         return r;
 
-    r = get_string(mapping, "device", "mapping.device", true, &fw->device, cause);
+    r = get_string(mapping, "device", "mapping.device", true, &fw->device, err);
     if (r < 0)
         return r;
 
     if (streq(fw->device, "flash")) {
-        json_object *exe, *nvram;
+        json_object *exe = NULL, *nvram = NULL;
         r = get_member(mapping, "executable", json_type_object, "mapping.executable", true, &exe,
-                       cause);
+                       err);
         if (r < 0)
             return r;
-        r = get_string(exe, "filename", "mapping.executable.filename", true, &fw->executable,
-                       cause);
+        r = get_string(exe, "filename", "mapping.executable.filename", true, &fw->executable, err);
         if (r < 0)
             return r;
         /* Absent for "combined" and "stateless" modes. */
         r = get_member(mapping, "nvram-template", json_type_object, "mapping.nvram-template", false,
-                       &nvram, cause);
+                       &nvram, err);
         if (r < 0)
             return r;
         if (r > 0) {
             r = get_string(nvram, "filename", "mapping.nvram-template.filename", true,
-                           &fw->nvram_template, cause);
+                           &fw->nvram_template, err);
             if (r < 0)
                 return r;
         }
     } else if (streq(fw->device, "memory") || streq(fw->device, "kernel")) {
-        r = get_string(mapping, "filename", "mapping.filename", true, &fw->executable, cause);
+        r = get_string(mapping, "filename", "mapping.filename", true, &fw->executable, err);
         if (r < 0)
             return r;
     } else
-        return fail(cause, "unknown mapping device '%s'", fw->device);
+        return dc_error_set(err, -EINVAL, "unknown mapping device '%s'", fw->device);
 
     return 0;
 }
 
-static int parse_targets(json_object *root, dc_firmware *fw, char **cause)
+static int parse_targets(json_object *root, dc_firmware *fw, dc_error *err)
 {
-    json_object *arr;
-    int r = get_member(root, "targets", json_type_array, "targets", true, &arr, cause);
+    json_object *arr = NULL;
+    int r = get_member(root, "targets", json_type_array, "targets", true, &arr, err);
     if (r < 0)
         return r;
     size_t n = json_object_array_length(arr);
@@ -232,28 +223,28 @@ static int parse_targets(json_object *root, dc_firmware *fw, char **cause)
     for (size_t i = 0; i < n; i++) {
         json_object *t = json_object_array_get_idx(arr, i);
         if (!json_object_is_type(t, json_type_object))
-            return fail(cause, "'targets[%zu]' is not an object", i);
+            return dc_error_set(err, -EINVAL, "'targets[%zu]' is not an object", i);
         /* Count it first so a failure below still frees what was parsed. */
         dc_fw_target *target = &fw->targets[fw->ntargets++];
         _cleanup_free_ char *what_arch = xasprintf("targets[%zu].architecture", i);
         _cleanup_free_ char *what_machines = xasprintf("targets[%zu].machines", i);
-        r = get_string(t, "architecture", what_arch, true, &target->architecture, cause);
+        r = get_string(t, "architecture", what_arch, true, &target->architecture, err);
         if (r < 0)
             return r;
-        r = get_string_array(t, "machines", what_machines, true, &target->machines, cause);
+        r = get_string_array(t, "machines", what_machines, true, &target->machines, err);
         if (r < 0)
             return r;
     }
     return 0;
 }
 
-/* buf must be NUL-terminated at buf[len]. On failure *cause says why. */
-static int parse_descriptor(const char *buf, size_t len, dc_firmware *fw, char **cause)
+/* buf must be NUL-terminated at buf[len]. On failure err says why. */
+static int parse_descriptor(const char *buf, size_t len, dc_firmware *fw, dc_error *err)
 {
     if (memchr(buf, '\0', len))
-        return fail(cause, "not valid JSON (contains a NUL byte)");
+        return dc_error_set(err, -EINVAL, "not valid JSON (contains a NUL byte)");
     if (len > (size_t)INT_MAX - 1)
-        return fail(cause, "too large");
+        return dc_error_set(err, -EINVAL, "too large");
 
     _cleanup_(json_tokener_freep) json_tokener *tok = json_tokener_new_ex(FW_JSON_DEPTH);
     if (!tok)
@@ -263,21 +254,21 @@ static int parse_descriptor(const char *buf, size_t len, dc_firmware *fw, char *
     _cleanup_(json_object_putp) json_object *root = json_tokener_parse_ex(tok, buf, (int)len + 1);
     enum json_tokener_error jerr = json_tokener_get_error(tok);
     if (jerr != json_tokener_success || !root)
-        return fail(cause, "not valid JSON (%s)",
-                    jerr != json_tokener_success ? json_tokener_error_desc(jerr) : "null");
+        return dc_error_set(err, -EINVAL, "not valid JSON (%s)",
+                            jerr != json_tokener_success ? json_tokener_error_desc(jerr) : "null");
     if (!json_object_is_type(root, json_type_object))
-        return fail(cause, "not a JSON object");
+        return dc_error_set(err, -EINVAL, "not a JSON object");
 
-    int r = parse_interfaces(root, fw, cause);
+    int r = parse_interfaces(root, fw, err);
     if (r < 0)
         return r;
-    r = parse_mapping(root, fw, cause);
+    r = parse_mapping(root, fw, err);
     if (r < 0)
         return r;
-    r = parse_targets(root, fw, cause);
+    r = parse_targets(root, fw, err);
     if (r < 0)
         return r;
-    r = get_string_array(root, "features", "features", false, &fw->features, cause);
+    r = get_string_array(root, "features", "features", false, &fw->features, err);
     if (r < 0)
         return r;
     return 0;
@@ -323,14 +314,14 @@ static int load_descriptor(const dc_root *root, const char *path, dc_diag *diag,
     if (len == 0)
         return 0;
 
-    _cleanup_free_ char *cause = NULL;
+    _cleanup_error_ dc_error perr = DC_ERROR_INIT;
     dc_firmware tmp = {0};
-    r = parse_descriptor(buf, len, &tmp, &cause);
+    r = parse_descriptor(buf, len, &tmp, &perr);
     if (r < 0) {
         firmware_done(&tmp);
-        if (!cause)
+        if (!perr.message)
             return r;
-        dc_diag_warn(diag, "skipping firmware descriptor %s: %s", display, cause);
+        dc_diag_warn(diag, "skipping firmware descriptor %s: %s", display, perr.message);
         return 0;
     }
 
