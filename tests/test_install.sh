@@ -69,6 +69,20 @@ deps=$(LD_LIBRARY_PATH=$libdir ldd "$dest/example")
 grep -q "=> $libdir/libdomcaps.so.0 " <<<"$deps" ||
   fail "the example did not load the installed libdomcaps.so.0"
 
+# The README's C example builds from the installed tree too, and probes this host.
+sed -n '/^```c$/,/^```$/{/^```/d;p}' "$src/README.md" >"$dest/readme-example.c"
+grep -q 'dc_probe(' "$dest/readme-example.c" || fail "no C example in README.md"
+# shellcheck disable=SC2086
+cc -std=c11 -Wall -Wextra -Werror "${sanitize[@]}" -o "$dest/readme-example" \
+  "$dest/readme-example.c" $flags || fail "the README's example does not build"
+if command -v qemu-system-x86_64 >/dev/null && [ "$(uname -m)" = x86_64 ]; then
+  HOME=$dest XDG_CACHE_HOME=$dest/xdg LD_LIBRARY_PATH=$libdir "$dest/readme-example" \
+    >"$dest/readme.xml" 2>"$dest/readme.err" ||
+    fail "the README's example failed: $(cat "$dest/readme.err")"
+  grep -q '<machine>pc-q35-' "$dest/readme.xml" ||
+    fail "the README's example printed no q35 document: $(head -c 300 "$dest/readme.xml")"
+fi
+
 version=$(meson introspect "$build" --projectinfo |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["version"])')
 # What the binary prints for the same probe, to compare with the library's documents.
