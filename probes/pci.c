@@ -47,7 +47,7 @@ static char *vmessage(const char *fmt, va_list ap)
 }
 
 /* libpci's default handler calls exit(); unwinding to the probe keeps the run going. */
-_Noreturn static void on_error(char *fmt, ...) _printf_(1, 2);
+static void on_error(char *fmt, ...) __attribute__((noreturn)) _printf_(1, 2);
 static void on_error(char *fmt, ...)
 {
     if (!current)

@@ -11,19 +11,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     dc_cache_key key = {0};
     dc_qemu_caps *qc = NULL;
-    _cleanup_free_ char *why = NULL;
+    _cleanup_error_ dc_error why = DC_ERROR_INIT;
     if (dc_cache_parse((const char *)data, size, &key, &qc, &why) < 0) {
-        FUZZ_ASSERT(why && *why);
+        FUZZ_ASSERT(why.message && *why.message);
         return 0;
     }
     _cleanup_free_ char *text = dc_cache_serialize(&key, qc);
     FUZZ_ASSERT(text);
     dc_cache_key key2 = {0};
     dc_qemu_caps *qc2 = NULL;
-    _cleanup_free_ char *why2 = NULL;
+    _cleanup_error_ dc_error why2 = DC_ERROR_INIT;
     int r = dc_cache_parse(text, strlen(text), &key2, &qc2, &why2);
     if (r < 0)
-        fprintf(stderr, "a written entry does not parse back: %s\n", why2);
+        fprintf(stderr, "a written entry does not parse back: %s\n", why2.message);
     FUZZ_ASSERT(r == 0);
     dc_cache_key_clear(&key2);
     dc_qemu_caps_free(qc2);

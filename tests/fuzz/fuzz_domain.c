@@ -20,17 +20,17 @@ static void load_env(void)
     env.snapshots = xcalloc(ELEMENTSOF(snapshot_files), sizeof(dc_snapshot));
     for (size_t i = 0; i < ELEMENTSOF(snapshot_files); i++) {
         _cleanup_free_ char *path = xasprintf(FUZZ_DATA_DIR "/snapshots/%s", snapshot_files[i]);
-        _cleanup_free_ char *msg = NULL;
+        _cleanup_error_ dc_error msg = DC_ERROR_INIT;
         if (dc_snapshot_load(path, &env.snapshots[env.nsnapshots], &msg) < 0) {
-            fprintf(stderr, "cannot load %s: %s\n", path, msg);
+            fprintf(stderr, "cannot load %s: %s\n", path, msg.message);
             abort();
         }
         env.nsnapshots++;
     }
     env.host_report = xcalloc(1, sizeof(dc_hostinfo));
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     if (dc_hostinfo_load(FUZZ_DATA_DIR "/snapshots/host-numa2.xml", env.host_report, &msg) < 0) {
-        fprintf(stderr, "cannot load the host report: %s\n", msg);
+        fprintf(stderr, "cannot load the host report: %s\n", msg.message);
         abort();
     }
 }

@@ -11,9 +11,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     _cleanup_free_ char *path = fuzz_write_file("host", data, size);
     dc_hostinfo h = {0};
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     if (dc_hostinfo_load(path, &h, &msg) < 0) {
-        FUZZ_ASSERT(msg && *msg);
+        FUZZ_ASSERT(msg.message && *msg.message);
         return 0;
     }
     _cleanup_free_ char *xml = dc_hostinfo_format_xml(&h);

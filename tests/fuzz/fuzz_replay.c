@@ -41,9 +41,9 @@ static void derive(const dc_qemu_caps *qc, const char *virttype)
 {
     dc_request req = {.virttype = virttype};
     dc_domcaps *caps = NULL;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     if (dc_domcaps_derive(qc, &host, &req, &caps, &msg) < 0) {
-        FUZZ_ASSERT(msg && *msg);
+        FUZZ_ASSERT(msg.message && *msg.message);
         return;
     }
     _cleanup_free_ char *xml = dc_domcaps_format_xml(caps);
@@ -63,9 +63,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .want_tcg_session = true,
     };
     dc_qemu_caps *qc = NULL;
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     if (dc_qemu_probe(&opts, &qc, &msg) < 0) {
-        FUZZ_ASSERT(msg && *msg);
+        FUZZ_ASSERT(msg.message && *msg.message);
         return 0;
     }
     derive(qc, "kvm");
@@ -79,10 +79,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     _cleanup_free_ char *entry = dc_cache_serialize(&key, qc);
     dc_cache_key back_key = {0};
     dc_qemu_caps *back = NULL;
-    _cleanup_free_ char *why = NULL;
+    _cleanup_error_ dc_error why = DC_ERROR_INIT;
     int r = dc_cache_parse(entry, strlen(entry), &back_key, &back, &why);
     if (r < 0)
-        fprintf(stderr, "the cache entry of this probe does not parse back: %s\n", why);
+        fprintf(stderr, "the cache entry of this probe does not parse back: %s\n", why.message);
     FUZZ_ASSERT(r == 0);
     dc_cache_key_clear(&back_key);
     dc_qemu_caps_free(back);

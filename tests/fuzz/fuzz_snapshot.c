@@ -11,9 +11,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     _cleanup_free_ char *path = fuzz_write_file("caps.xml", data, size);
     dc_snapshot s = {0};
-    _cleanup_free_ char *msg = NULL;
+    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
     if (dc_snapshot_load(path, &s, &msg) < 0) {
-        FUZZ_ASSERT(msg && *msg);
+        FUZZ_ASSERT(msg.message && *msg.message);
         return 0;
     }
     _cleanup_free_ char *xml = dc_domcaps_format_xml(s.caps);

@@ -5,8 +5,10 @@
 # Any crash, leak, timeout or sanitizer report fails the run; the input that
 # caused it is kept in the work directory and named in the output.
 #
-#   tests/fuzz/run.sh [-B BUILDDIR] [-t SECONDS] [-w WORKDIR] [-j JOBS] [TARGET...]
+#   tests/fuzz/run.sh [-B BUILDDIR] [-t SECONDS] [-w WORKDIR] [-j JOBS] [-s] [TARGET...]
 #
+# -s   seeds only: run each harness once over its seeds, no fuzzing (what the
+#      fuzz-seeds suite does with the harnesses of an ordinary build)
 # -t   seconds per target (default 25)
 # -w   where corpora, logs and crash inputs go (default: a new temporary
 #      directory, removed afterwards unless something failed); inputs that
@@ -19,12 +21,14 @@ builddir=$src/build-fuzz
 seconds=25
 workdir=
 jobs=1
-while getopts B:t:w:j: opt; do
+seeds_only=0
+while getopts B:t:w:j:s opt; do
   case $opt in
   B) builddir=$OPTARG ;;
   t) seconds=$OPTARG ;;
   w) workdir=$OPTARG ;;
   j) jobs=$OPTARG ;;
+  s) seeds_only=1 ;;
   *) exit 2 ;;
   esac
 done
@@ -109,12 +113,32 @@ dict_for() {
   esac
 }
 
+# Each seed once, through the harness $2 (either driver takes a directory).
+run_seeds() {
+  local t=$1 exe=$2 dir=$3 rc=0 n
+  n=$(find "$dir/seeds" -type f | wc -l)
+  [ "$n" -gt 0 ] || { echo "fuzz $t: no seeds" >&2; return 1; }
+  # A libFuzzer build fuzzes a directory argument: give it the files.
+  find "$dir/seeds" -type f -print0 | LC_ALL=C sort -z | xargs -0 "$exe" >"$dir/log" 2>&1 || rc=$?
+  if [ $rc -ne 0 ]; then
+    echo "fuzz $t: FAILED (exit $rc) over its $n seeds; log: $dir/log"
+    grep -E '(ERROR|SUMMARY|runtime error|property failed|cannot)' "$dir/log" | head -5 |
+      sed 's/^/  /' || true
+    return 1
+  fi
+  echo "fuzz $t: ok, $n seeds"
+}
+
 run_one() {
   local t=$1 dir=$workdir/$1 exe=$builddir/tests/fuzz/fuzz_$1
   [ -x "$exe" ] || { echo "fuzz $t: $exe is missing (configure with -Dfuzzing=true)" >&2; return 1; }
   rm -rf "$dir/seeds"
   mkdir -p "$dir/seeds" "$dir/corpus"
   gather_seeds "$t" "$dir/seeds"
+  if [ $seeds_only -eq 1 ]; then
+    run_seeds "$t" "$exe" "$dir"
+    return
+  fi
   local dict=$src/tests/fuzz/dict/$(dict_for "$t").dict args=()
   [ -f "$dict" ] && args+=("-dict=$dict")
   local rc=0
