@@ -812,12 +812,13 @@ static const char *parse_line(parser *ps, words *ws, char **ret_alloc)
     const char *tag = ws->w[0];
     if (!tag)
         return "a line without a tag";
-    line_kind k = L_MAX;
-    for (size_t i = 0; i < L_MAX; i++)
-        if (streq(tag, line_kinds[i].tag))
-            k = (line_kind)i;
+    /* Most lines of an entry are per-model lists: look for those first. */
     if (streq(tag, "unavail") || streq(tag, "mfeat"))
         return parse_sublist(ps, ws);
+    line_kind k = L_MAX;
+    for (size_t i = 0; i < L_MAX && k == L_MAX; i++)
+        if (streq(tag, line_kinds[i].tag))
+            k = (line_kind)i;
     if (k == L_MAX)
         return "unexpected line";
     if (ws->n != line_kinds[k].nwords) {

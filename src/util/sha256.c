@@ -2,15 +2,25 @@
 #include "sha256.h"
 
 #include <inttypes.h>
+#include <stdbool.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define DC_SHA256_SHANI 1
+#endif
 
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 
 /* SHA-256 (FIPS 180-4). */
+/* Runs the compression function over n 64-byte blocks. */
+typedef void sha256_blocks_fn(uint32_t h[8], const uint8_t *p, size_t n);
+
 typedef struct sha256 {
     uint32_t h[8];
     uint8_t block[64];
     size_t used;
     uint64_t total;
+    sha256_blocks_fn *blocks;
 } sha256;
 
 static const uint32_t sha256_k[64] = {
@@ -26,7 +36,7 @@ static const uint32_t sha256_k[64] = {
 
 static uint32_t ror32(uint32_t x, unsigned n) { return (x >> n) | (x << (32 - n)); }
 
-static void sha256_block(sha256 *s, const uint8_t *p)
+static void sha256_block(uint32_t hs[8], const uint8_t *p)
 {
     uint32_t w[64];
     for (size_t i = 0; i < 16; i++)
@@ -37,23 +47,95 @@ static void sha256_block(sha256 *s, const uint8_t *p)
         uint32_t s1 = ror32(w[i - 2], 17) ^ ror32(w[i - 2], 19) ^ (w[i - 2] >> 10);
         w[i] = w[i - 16] + s0 + w[i - 7] + s1;
     }
-    uint32_t a = s->h[0], b = s->h[1], c = s->h[2], d = s->h[3];
-    uint32_t e = s->h[4], f = s->h[5], g = s->h[6], h = s->h[7];
+    uint32_t a = hs[0], b = hs[1], c = hs[2], d = hs[3];
+    uint32_t e = hs[4], f = hs[5], g = hs[6], h = hs[7];
     for (size_t i = 0; i < 64; i++) {
         uint32_t t1 = h + (ror32(e, 6) ^ ror32(e, 11) ^ ror32(e, 25)) + ((e & f) ^ (~e & g)) +
                       sha256_k[i] + w[i];
         uint32_t t2 = (ror32(a, 2) ^ ror32(a, 13) ^ ror32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
         h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
     }
-    s->h[0] += a, s->h[1] += b, s->h[2] += c, s->h[3] += d;
-    s->h[4] += e, s->h[5] += f, s->h[6] += g, s->h[7] += h;
+    hs[0] += a, hs[1] += b, hs[2] += c, hs[3] += d;
+    hs[4] += e, hs[5] += f, hs[6] += g, hs[7] += h;
 }
 
-static void sha256_init(sha256 *s)
+static void sha256_blocks_generic(uint32_t h[8], const uint8_t *p, size_t n)
+{
+    for (; n; n--, p += 64)
+        sha256_block(h, p);
+}
+
+#ifdef DC_SHA256_SHANI
+/*
+ * The same compression with the x86 SHA extensions. The state lives as two
+ * vectors, (a, b, e, f) and (c, d, g, h); each sha256rnds2 does two rounds,
+ * and the message schedule advances four words at a time: W[t..t+3] =
+ * msg2(msg1(W[t-16..t-13], W[t-12..t-9]) + W[t-7..t-4], W[t-4..t-1]).
+ */
+__attribute__((target("sha,sse4.1,ssse3"))) static void
+sha256_blocks_shani(uint32_t h[8], const uint8_t *p, size_t n)
+{
+    const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+    __m128i dcba = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[0]), 0xB1);
+    __m128i hgfe = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&h[4]), 0x1B);
+    __m128i abef = _mm_alignr_epi8(dcba, hgfe, 8);
+    __m128i cdgh = _mm_blend_epi16(hgfe, dcba, 0xF0);
+    for (; n; n--, p += 64) {
+        const __m128i abef0 = abef, cdgh0 = cdgh;
+        __m128i w[4];
+        for (unsigned g = 0; g < 16; g++) {
+            __m128i *cur = &w[g & 3];
+            if (g < 4)
+                *cur = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * g)), bswap);
+            else {
+                const __m128i prev = w[(g - 1) & 3], prev2 = w[(g - 2) & 3];
+                __m128i x = _mm_sha256msg1_epu32(*cur, w[(g - 3) & 3]);
+                x = _mm_add_epi32(x, _mm_alignr_epi8(prev, prev2, 4));
+                *cur = _mm_sha256msg2_epu32(x, prev);
+            }
+            __m128i k = _mm_add_epi32(*cur, _mm_loadu_si128((const __m128i *)&sha256_k[4 * g]));
+            cdgh = _mm_sha256rnds2_epu32(cdgh, abef, k);
+            abef = _mm_sha256rnds2_epu32(abef, cdgh, _mm_shuffle_epi32(k, 0x0E));
+        }
+        abef = _mm_add_epi32(abef, abef0);
+        cdgh = _mm_add_epi32(cdgh, cdgh0);
+    }
+    __m128i feba = _mm_shuffle_epi32(abef, 0x1B);
+    __m128i dchg = _mm_shuffle_epi32(cdgh, 0xB1);
+    _mm_storeu_si128((__m128i *)&h[0], _mm_blend_epi16(feba, dchg, 0xF0));
+    _mm_storeu_si128((__m128i *)&h[4], _mm_alignr_epi8(dchg, feba, 8));
+}
+
+static bool cpu_has_sha(void)
+{
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) || !(c & bit_SSSE3))
+        return false;
+    return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
+}
+#endif
+
+bool dc_sha256_accelerated(void)
+{
+#ifdef DC_SHA256_SHANI
+    static int have = -1;
+    if (have < 0)
+        have = cpu_has_sha();
+    return have;
+#else
+    return false;
+#endif
+}
+
+static void sha256_init(sha256 *s, bool accel)
 {
     static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
-    *s = (sha256){0};
+    *s = (sha256){.blocks = sha256_blocks_generic};
+#ifdef DC_SHA256_SHANI
+    if (accel)
+        s->blocks = sha256_blocks_shani;
+#endif
     memcpy(s->h, iv, sizeof(iv));
 }
 
@@ -67,19 +149,20 @@ static void sha256_update(sha256 *s, const void *data, size_t len)
         s->used += take, p += take, len -= take;
         if (s->used < sizeof(s->block))
             return;
-        sha256_block(s, s->block);
+        s->blocks(s->h, s->block, 1);
         s->used = 0;
     }
-    for (; len >= 64; p += 64, len -= 64)
-        sha256_block(s, p);
+    s->blocks(s->h, p, len / 64);
+    p += len / 64 * 64;
+    len %= 64;
     memcpy(s->block, p, len);
     s->used = len;
 }
 
-void dc_sha256_hex(const void *data, size_t len, char ret[65])
+void dc_sha256_hex_with(const void *data, size_t len, bool accel, char ret[65])
 {
     sha256 s;
-    sha256_init(&s);
+    sha256_init(&s, accel && dc_sha256_accelerated());
     sha256_update(&s, data, len);
     uint64_t bits = s.total * 8;
     static const uint8_t pad[64] = {0x80};
@@ -92,3 +175,7 @@ void dc_sha256_hex(const void *data, size_t len, char ret[65])
         snprintf(ret + 8 * i, 9, "%08" PRIx32, s.h[i]);
 }
 
+void dc_sha256_hex(const void *data, size_t len, char ret[65])
+{
+    dc_sha256_hex_with(data, len, true, ret);
+}

@@ -112,7 +112,11 @@ static int cmp_str(const void *a, const void *b)
 
 void dc_strv_sort(dc_strv *sv)
 {
-    if (sv->n > 1)
+    /* Lists read back from a file are usually sorted already: one pass tells. */
+    size_t i = 1;
+    while (i < sv->n && strcmp(sv->v[i - 1], sv->v[i]) <= 0)
+        i++;
+    if (i < sv->n)
         qsort(sv->v, sv->n, sizeof(char *), cmp_str);
 }
 
