@@ -14,6 +14,8 @@ import pathlib
 import re
 import sys
 
+from c_sources import c_files
+
 # A message out-parameter by its name (msg, err, error, errmsg, cause, why, reason),
 # with or without ret_.
 MESSAGE_PARAM = re.compile(
@@ -36,10 +38,7 @@ def strip_comments(text):
 
 def main():
     root = pathlib.Path(sys.argv[1])
-    files = sorted(p for d in ("src", "probes", "include") for p in (root / d).rglob("*.[ch]"))
-    if not files:
-        print("no C files under src/, probes/ and include/", file=sys.stderr)
-        return 1
+    files = c_files(root, ("src", "probes", "include"), "*.[ch]")
     bad = []
     nfuncs = 0
     for p in files:

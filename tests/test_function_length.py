@@ -6,13 +6,14 @@
 
 A function is what clang-format (the repo's .clang-format, Linux braces)
 writes as a header ending at column 0 and a body from a "{" line to a "}"
-line, both alone at column 0; its length is the lines from "{" to "}". The
-CLI (src/cli/main.c, option tables and printing) and src/fleet/ are left out.
+line, both alone at column 0; its length is the lines from "{" to "}".
 --list prints every function over the limit, longest first, and exits 0.
 """
 import pathlib
 import re
 import sys
+
+from c_sources import c_files
 
 LIMIT = 80
 
@@ -48,10 +49,7 @@ def functions(path):
 def main():
     root = pathlib.Path(sys.argv[1])
     listing = "--list" in sys.argv[2:]
-    files = sorted(p for d in ("src", "probes") for p in (root / d).rglob("*.c"))
-    if not files:
-        print("no C files under src/ and probes/", file=sys.stderr)
-        return 1
+    files = c_files(root, ("src", "probes"), "*.c")
     long = []
     total = 0
     for p in files:

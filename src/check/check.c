@@ -462,6 +462,41 @@ static bool emulator_trusted(const dc_check_env *env, const char *emu)
     return emulator_on_path(resolved);
 }
 
+int dc_check_env_load_offline(dc_check_env *env, const dc_strv *caps_files, const char *host_report,
+                              dc_error *err)
+{
+    _cleanup_error_ dc_error e = DC_ERROR_INIT;
+    env->snapshots = xcalloc(caps_files->n, sizeof(dc_snapshot));
+    for (size_t i = 0; i < caps_files->n; i++) {
+        if (dc_snapshot_load(caps_files->v[i], &env->snapshots[env->nsnapshots], &e) < 0)
+            return dc_error_set(err, -EINVAL, "unusable capabilities snapshot: %s", e.message);
+        env->nsnapshots++;
+    }
+    if (host_report) {
+        env->host_report = xcalloc(1, sizeof(dc_hostinfo));
+        if (dc_hostinfo_load(host_report, env->host_report, &e) < 0)
+            return dc_error_set(err, -EINVAL, "unusable host report: %s", e.message);
+    }
+    return 0;
+}
+
+void dc_check_env_clear(dc_check_env *env)
+{
+    for (size_t i = 0; i < env->nsnapshots; i++)
+        dc_snapshot_clear(&env->snapshots[i]);
+    free(env->snapshots);
+    if (env->host_report) {
+        dc_hostinfo_clear(env->host_report);
+        free(env->host_report);
+    }
+    for (size_t i = 0; i < env->nprobed; i++)
+        dc_qemu_caps_free(env->probed[i]);
+    free(env->probed);
+    env->snapshots = NULL, env->nsnapshots = 0;
+    env->host_report = NULL;
+    env->probed = NULL, env->nprobed = 0;
+}
+
 static void add_probed(dc_check_env *env, dc_qemu_caps *qc)
 {
     env->probed = xrealloc(env->probed, (env->nprobed + 1) * sizeof(*env->probed));

@@ -15,7 +15,6 @@ typedef struct dc_check_env {
     /* live: emulators probed so far, the host probed once */
     dc_qemu_caps **probed;
     size_t nprobed;
-    char **probe_errors; /* parallel to a failed emulator path list */
     dc_host *host;
     int timeout_ms;
     const dc_root *root;   /* for the cache key */
@@ -46,6 +45,17 @@ typedef struct dc_check_env {
     const char *host_arch; /* the judged host's own arch; NULL: this machine's */
     bool recorded;         /* the host is a recording: the files a domain names are not in it */
 } dc_check_env;
+
+/*
+ * Offline: loads the snapshots of caps_files and, when host_report is not
+ * NULL, the host report into env. -EINVAL with a message naming the file
+ * when one is unusable; what was loaded stays for dc_check_env_clear.
+ */
+int dc_check_env_load_offline(dc_check_env *env, const dc_strv *caps_files, const char *host_report,
+                              dc_error *err);
+
+/* Frees what env owns (snapshots, host report, probed emulators); borrowed fields stay. */
+void dc_check_env_clear(dc_check_env *env);
 
 /*
  * Judges one domain: the file path, or text (len bytes) labelled path when

@@ -1139,24 +1139,6 @@ static void check_one(dc_check_env *env, const char *path, dc_check_result *ret)
     dc_check_domain(env, path, text ? text : "", len, ret);
 }
 
-/* check --caps: the snapshots and the host report the domains are judged against. */
-static int load_offline_inputs(const options *o, dc_check_env *env)
-{
-    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
-    env->snapshots = xcalloc(o->caps_files.n, sizeof(dc_snapshot));
-    for (size_t i = 0; i < o->caps_files.n; i++) {
-        if (dc_snapshot_load(o->caps_files.v[i], &env->snapshots[env->nsnapshots], &msg) < 0)
-            return fail_usage("unusable capabilities snapshot: %s", msg.message);
-        env->nsnapshots++;
-    }
-    if (o->host_file) {
-        env->host_report = xcalloc(1, sizeof(dc_hostinfo));
-        if (dc_hostinfo_load(o->host_file, env->host_report, &msg) < 0)
-            return fail_usage("unusable host report: %s", msg.message);
-    }
-    return DC_EXIT_OK;
-}
-
 /* Checks every domain, prints the findings in the format asked for; the exit status. */
 static int check_and_print(const options *o, dc_check_env *env)
 {
@@ -1226,22 +1208,17 @@ static int run_check(const options *o)
         env.host = &host;
         env.root = root;
         env.cache_dir = cache_dir;
-    } else if ((rc = load_offline_inputs(o, &env))) {
-        goto out;
+    } else {
+        _cleanup_error_ dc_error msg = DC_ERROR_INIT;
+        if (dc_check_env_load_offline(&env, &o->caps_files, o->host_file, &msg) < 0) {
+            rc = fail_usage("%s", msg.message);
+            goto out;
+        }
     }
 
     rc = check_and_print(o, &env);
 out:
-    for (size_t i = 0; i < env.nsnapshots; i++)
-        dc_snapshot_clear(&env.snapshots[i]);
-    free(env.snapshots);
-    if (env.host_report) {
-        dc_hostinfo_clear(env.host_report);
-        free(env.host_report);
-    }
-    for (size_t i = 0; i < env.nprobed; i++)
-        dc_qemu_caps_free(env.probed[i]);
-    free(env.probed);
+    dc_check_env_clear(&env);
     dc_host_clear(&host);
     dc_root_free(root);
     dc_fleet_host_free(bundle);

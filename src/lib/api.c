@@ -361,16 +361,7 @@ typedef struct check_setup {
 
 static void check_setup_clear(check_setup *s)
 {
-    for (size_t i = 0; i < s->env.nsnapshots; i++)
-        dc_snapshot_clear(&s->env.snapshots[i]);
-    free(s->env.snapshots);
-    if (s->env.host_report) {
-        dc_hostinfo_clear(s->env.host_report);
-        free(s->env.host_report);
-    }
-    for (size_t i = 0; i < s->env.nprobed; i++)
-        dc_qemu_caps_free(s->env.probed[i]);
-    free(s->env.probed);
+    dc_check_env_clear(&s->env);
     dc_host_clear(&s->host);
     dc_root_free(s->root);
     free(s->xdg);
@@ -391,24 +382,6 @@ static int check_setup_live(const dc_check_options *o, check_setup *s, dc_error 
     return 0;
 }
 
-static int check_setup_offline(const dc_check_options *o, check_setup *s, dc_error *err)
-{
-    _cleanup_error_ dc_error msg = DC_ERROR_INIT;
-    s->env.snapshots = xcalloc(o->caps_files.n, sizeof(dc_snapshot));
-    for (size_t i = 0; i < o->caps_files.n; i++) {
-        int r = dc_snapshot_load(o->caps_files.v[i], &s->env.snapshots[s->env.nsnapshots], &msg);
-        if (r < 0)
-            return dc_error_set(err, -EINVAL, "unusable capabilities snapshot: %s", msg.message);
-        s->env.nsnapshots++;
-    }
-    if (o->host_report) {
-        s->env.host_report = xcalloc(1, sizeof(dc_hostinfo));
-        if (dc_hostinfo_load(o->host_report, s->env.host_report, &msg) < 0)
-            return dc_error_set(err, -EINVAL, "unusable host report: %s", msg.message);
-    }
-    return 0;
-}
-
 static int check_one(const dc_check_options *o, const char *name, const char *xml, size_t len,
                      dc_findings **ret, dc_error *err)
 {
@@ -420,7 +393,8 @@ static int check_one(const dc_check_options *o, const char *name, const char *xm
                              .timeout_ms = o->timeout_ms,
                              .trusted_emulators = o->trusted_emulators,
                              .trusted_dirs = o->trusted_dirs}};
-    int r = s.env.live ? check_setup_live(o, &s, err) : check_setup_offline(o, &s, err);
+    int r = s.env.live ? check_setup_live(o, &s, err)
+                       : dc_check_env_load_offline(&s.env, &o->caps_files, o->host_report, err);
     if (r >= 0) {
         dc_findings *f = xcalloc(1, sizeof(*f));
         dc_check_domain(&s.env, name, xml, len, &f->res);

@@ -118,10 +118,14 @@ static bool cpu_has_sha(void)
 bool dc_sha256_accelerated(void)
 {
 #ifdef DC_SHA256_SHANI
+    /* Threads may race to fill it: each writes the same answer. */
     static int have = -1;
-    if (have < 0)
-        have = cpu_has_sha();
-    return have;
+    int h = __atomic_load_n(&have, __ATOMIC_RELAXED);
+    if (h < 0) {
+        h = cpu_has_sha();
+        __atomic_store_n(&have, h, __ATOMIC_RELAXED);
+    }
+    return h;
 #else
     return false;
 #endif
